@@ -1,0 +1,83 @@
+/**
+ * `npm run policy -- check <policy.yaml> [--leads <file.jsonl>] [--at <iso>] [--accounts <file.json>]`
+ * Validates a policy and, given sample leads, prints tier, owner, deadline and why for each: test before going live.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadPolicy } from '../domain/compile.ts';
+import { parseLeadInput } from '../domain/lead-input.ts';
+import { PolicyError } from '../domain/policy.ts';
+import { decideAll, formatDecisions } from '../domain/preview.ts';
+
+const USAGE =
+  'usage: npm run policy -- check <policy.yaml> [--leads <leads.jsonl>] [--at <ISO time>] [--accounts <domain-owners.json>]';
+
+function main(argv: string[]): number {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      leads: { type: 'string' },
+      at: { type: 'string' },
+      accounts: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, file] = positionals;
+  if (values.help || command !== 'check' || !file) {
+    console.error(USAGE);
+    return values.help ? 0 : 2;
+  }
+  let policy: ReturnType<typeof loadPolicy>;
+  try {
+    policy = loadPolicy(readFileSync(file, 'utf8'), file);
+  } catch (e) {
+    if (e instanceof PolicyError) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  const teams = [...policy.teams.values()];
+  console.log(
+    `${file}: valid (${policy.mode} mode; ${policy.tiers.length} tiers, ${policy.rules.length} rules, ${teams.length} teams, ${teams.reduce((n, t) => n + t.members.length, 0)} reps, ${policy.ladder.length}-rung ladder)`,
+  );
+  if (!values.leads) return 0;
+
+  const at = values.at === undefined ? undefined : Date.parse(values.at);
+  if (at !== undefined && Number.isNaN(at)) {
+    console.error(`--at: '${values.at}' is not an ISO 8601 date-time`);
+    return 2;
+  }
+  const accounts: Record<string, string> = values.accounts
+    ? JSON.parse(readFileSync(values.accounts, 'utf8'))
+    : {};
+  const leads = [];
+  let bad = 0;
+  for (const [i, line] of readFileSync(values.leads, 'utf8').split('\n').entries()) {
+    if (!line.trim()) continue;
+    let body: unknown;
+    try {
+      body = JSON.parse(line);
+    } catch {
+      console.error(`${values.leads}:${i + 1}: not valid JSON`);
+      bad++;
+      continue;
+    }
+    const parsed = parseLeadInput(body, new Date(at ?? Date.now()));
+    if ('errors' in parsed) {
+      console.error(
+        `${values.leads}:${i + 1}: ${parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+      );
+      bad++;
+      continue;
+    }
+    leads.push(parsed.lead);
+  }
+  const decisions = decideAll(policy, leads, { at, accountOwnerOf: (d) => accounts[d] });
+  console.log(values.json ? JSON.stringify(decisions, null, 2) : formatDecisions(decisions));
+  return bad ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,179 @@
+/**
+ * The business-time clock: `add(start, duration, calendar)` gives an SLA deadline and
+ * `elapsed(start, end, calendar)` the business time between two instants. Instants are epoch milliseconds.
+ *
+ * Zone arithmetic is Luxon's. Each local day's open intervals are turned into epoch intervals once and
+ * memoised, so add/elapsed are plain number comparisons on the hot path.
+ */
+import { DateTime } from 'luxon';
+import type { CalendarSpec, Weekday } from './policy.ts';
+
+const DAY_MS = 86_400_000;
+const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+/** Memo entries per calendar before the memo is dropped; ~11 years of days, a few MB at most. */
+const MEMO_LIMIT = 4096;
+/** A calendar with no open time within this many days is refused rather than looped on. */
+const SEARCH_LIMIT_DAYS = 800;
+
+/** A compiled calendar: open intervals per local day, in epoch milliseconds. */
+export interface BusinessCalendar {
+  readonly id: string;
+  readonly timeZone: string;
+  /** True for a round-the-clock calendar: every instant is open. */
+  readonly always: boolean;
+  /** Open intervals `[start0, end0, start1, end1, …]` of the local day `dayNumber` (days since 1970-01-01). */
+  intervals(dayNumber: number): readonly number[];
+}
+
+/** The round-the-clock calendar, for tiers whose window runs in wall-clock time. */
+export const ALWAYS: BusinessCalendar = {
+  id: 'always',
+  timeZone: 'UTC',
+  always: true,
+  intervals: (n) => [n * DAY_MS, (n + 1) * DAY_MS],
+};
+
+/** Raised when a calendar has no open time to run a clock in. */
+export class ClosedCalendarError extends Error {
+  override readonly name = 'ClosedCalendarError';
+}
+
+/** Compiles a policy calendar (assumed validated) into a BusinessCalendar. */
+export function compileCalendar(id: string, spec: CalendarSpec): BusinessCalendar {
+  const zone = spec.timeZone;
+  const fixedHolidays = new Set(spec.holidays.filter((h) => h.length === 10));
+  const yearlyHolidays = new Set(spec.holidays.filter((h) => h.length === 5));
+  const spans = WEEKDAYS.map((d) =>
+    (spec.hours[d] ?? []).map((text) => {
+      const [a, b] = text.split('-') as [string, string];
+      const [sh, sm] = a.split(':').map(Number) as [number, number];
+      const [eh, em] = b.split(':').map(Number) as [number, number];
+      const start = sh * 60 + sm;
+      const end = eh * 60 + em;
+      return { start, end: end > start ? end : end + 1440 };
+    }),
+  );
+  const memo = new Map<number, readonly number[]>();
+
+  const build = (n: number): readonly number[] => {
+    const iso = new Date(n * DAY_MS).toISOString().slice(0, 10);
+    if (fixedHolidays.has(iso) || yearlyHolidays.has(iso.slice(5))) return [];
+    const out: number[] = [];
+    for (const span of spans[(((n + 3) % 7) + 7) % 7] ?? []) {
+      const start = wallTime(n, span.start, zone);
+      const end = wallTime(n, span.end, zone);
+      if (end > start) out.push(start, end);
+    }
+    return out;
+  };
+
+  return {
+    id,
+    timeZone: zone,
+    always: false,
+    intervals(n) {
+      let iv = memo.get(n);
+      if (iv === undefined) {
+        if (memo.size >= MEMO_LIMIT) memo.clear();
+        iv = build(n);
+        memo.set(n, iv);
+      }
+      return iv;
+    },
+  };
+}
+
+/**
+ * Epoch ms of the wall time `minutes` after midnight of local day `n` (past 1440 for intervals that cross
+ * midnight). A wall time inside a DST gap moves forward to the first valid instant; one inside an overlap
+ * takes the earlier offset, as Luxon does.
+ */
+function wallTime(n: number, minutes: number, zone: string): number {
+  const extraDays = Math.floor(minutes / 1440);
+  const rest = minutes - extraDays * 1440;
+  const date = new Date((n + extraDays) * DAY_MS);
+  return DateTime.fromObject(
+    {
+      year: date.getUTCFullYear(),
+      month: date.getUTCMonth() + 1,
+      day: date.getUTCDate(),
+      hour: Math.floor(rest / 60),
+      minute: rest % 60,
+    },
+    { zone },
+  ).toMillis();
+}
+
+/** The first local day whose intervals could contain `t`: UTC offsets span −12h…+14h and intervals may cross one midnight. */
+function firstDay(t: number): number {
+  return Math.floor(t / DAY_MS) - 2;
+}
+
+/**
+ * The instant `durationMs` of open time after `start`. A start outside hours starts at the next opening;
+ * a deadline that uses up an interval exactly falls on that interval's end.
+ */
+export function add(start: number, durationMs: number, cal: BusinessCalendar): number {
+  if (durationMs < 0) throw new RangeError('duration must not be negative');
+  if (cal.always) return start + durationMs;
+  let remaining = durationMs;
+  let t = start;
+  const first = firstDay(start);
+  for (let n = first; n < first + SEARCH_LIMIT_DAYS; n++) {
+    const iv = cal.intervals(n);
+    for (let i = 0; i < iv.length; i += 2) {
+      const e = iv[i + 1] as number;
+      if (e <= t) continue;
+      const from = Math.max(iv[i] as number, t);
+      if (from + remaining <= e) return from + remaining;
+      remaining -= e - from;
+      t = e;
+    }
+  }
+  throw new ClosedCalendarError(`calendar '${cal.id}' has no open time within ${SEARCH_LIMIT_DAYS} days`);
+}
+
+/** Open time between `start` and `end` (negative when end is before start). */
+export function elapsed(start: number, end: number, cal: BusinessCalendar): number {
+  if (end < start) return -elapsed(end, start, cal);
+  if (cal.always) return end - start;
+  let total = 0;
+  const last = Math.floor(end / DAY_MS) + 1;
+  for (let n = firstDay(start); n <= last; n++) {
+    const iv = cal.intervals(n);
+    for (let i = 0; i < iv.length; i += 2) {
+      const s = Math.max(iv[i] as number, start);
+      const e = Math.min(iv[i + 1] as number, end);
+      if (e > s) total += e - s;
+    }
+  }
+  return total;
+}
+
+/** Whether `t` is within open hours (intervals are half-open: the end instant is closed). */
+export function isOpen(t: number, cal: BusinessCalendar): boolean {
+  if (cal.always) return true;
+  const first = firstDay(t);
+  for (let n = first; n <= first + 3; n++) {
+    const iv = cal.intervals(n);
+    for (let i = 0; i < iv.length; i += 2) {
+      if ((iv[i] as number) <= t && t < (iv[i + 1] as number)) return true;
+    }
+  }
+  return false;
+}
+
+/** `t` if open, else the next opening. */
+export function nextOpening(t: number, cal: BusinessCalendar): number {
+  return add(t, 0, cal);
+}
+
+/** The local calendar date (`YYYY-MM-DD`) of `t` in the calendar's zone. */
+export function localDate(t: number, cal: BusinessCalendar): string {
+  return DateTime.fromMillis(t, { zone: cal.timeZone }).toISODate() ?? '';
+}
+
+/** Epoch ms of local midnight starting `isoDate` in `timeZone`. */
+export function startOfLocalDay(isoDate: string, timeZone: string): number {
+  return DateTime.fromISO(isoDate, { zone: timeZone }).startOf('day').toMillis();
+}

@@ -1,0 +1,297 @@
+/** Turns a validated policy document into the indexed, ready-to-evaluate form the domain functions use. */
+import { ALWAYS, type BusinessCalendar, compileCalendar, startOfLocalDay } from './clock.ts';
+import { parseDuration } from './duration.ts';
+import type { Channel, Intent, LeadFacts } from './lead.ts';
+import {
+  type Condition,
+  type Person,
+  type PolicyDoc,
+  parsePolicy,
+  type RungSpec,
+  type TargetSpec,
+  type TierSpec,
+} from './policy.ts';
+
+/** A compiled match: true when the lead satisfies any of the conditions (an absent match always holds). */
+export type Matcher = (lead: LeadFacts) => boolean;
+
+/** A tier ready to evaluate. */
+export interface Tier {
+  id: string;
+  label: string;
+  windowMs: number;
+  /** ALWAYS for round-the-clock tiers; otherwise the deadline runs in the owner's calendar. */
+  clock: TierSpec['clock'];
+  priority: TierSpec['priority'];
+  onShift: TierSpec['onShift'];
+  /** Rank in the policy (0 is the hottest); used to decide whether a repeat inquiry raises the tier. */
+  rank: number;
+  matches: Matcher;
+}
+
+/** A team member ready to evaluate. */
+export interface Member {
+  ownerId: string;
+  name: string;
+  email?: string;
+  phone?: string;
+  weight: number;
+  maxOpen: number;
+  calendar: BusinessCalendar;
+  active: boolean;
+  /** PTO as half-open epoch ranges `[from, to)` in the member's zone, whole days. */
+  pto: readonly (readonly [number, number])[];
+}
+
+/** A team ready to evaluate. */
+export interface Team {
+  id: string;
+  label: string;
+  calendar: BusinessCalendar;
+  strategy: 'round_robin' | 'weighted' | 'least_loaded';
+  backup?: string;
+  mode: 'live' | 'shadow';
+  managers: Person[];
+  directors: Person[];
+  members: Member[];
+}
+
+/** A routing rule ready to evaluate. */
+export interface Rule {
+  id: string;
+  description?: string;
+  matches: Matcher;
+  target: TargetSpec;
+}
+
+/** A queue (default or breach) ready to use. */
+export interface Queue {
+  id: string;
+  label: string;
+  ownerId?: string;
+  calendar: BusinessCalendar;
+}
+
+/** An escalation rung ready to use. */
+export interface Rung extends Omit<RungSpec, 'window'> {
+  /** 1-based. */
+  rung: number;
+  windowMs?: number;
+}
+
+/** The compiled policy. `doc` keeps the validated document for display and for the infra. */
+export interface Policy {
+  doc: PolicyDoc;
+  mode: 'live' | 'shadow';
+  defaultCalendar: BusinessCalendar;
+  defaultQueue: string;
+  calendars: ReadonlyMap<string, BusinessCalendar>;
+  tiers: readonly Tier[];
+  tierById: ReadonlyMap<string, Tier>;
+  defaultTier: Tier;
+  incompleteTier: Tier;
+  rules: readonly Rule[];
+  teams: ReadonlyMap<string, Team>;
+  queues: ReadonlyMap<string, Queue>;
+  ladder: readonly Rung[];
+  /** Upper-case ISO code or English name → region. */
+  regionOfCountry: ReadonlyMap<string, string>;
+  freeMailDomains: ReadonlySet<string>;
+  targetAccounts: ReadonlySet<string>;
+  recycle: { minAttempts: number; minSpanMs: number };
+}
+
+/** Free-mail providers flagged when the policy does not list its own. */
+export const DEFAULT_FREE_MAIL = [
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'yahoo.co.uk',
+  'hotmail.com',
+  'outlook.com',
+  'live.com',
+  'msn.com',
+  'aol.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'proton.me',
+  'protonmail.com',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+  't-online.de',
+  'yandex.ru',
+  'mail.ru',
+  'qq.com',
+  '163.com',
+  'zoho.com',
+] as const;
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
+/** Compiles a validated policy document. */
+export function compilePolicy(doc: PolicyDoc): Policy {
+  const calendars = new Map<string, BusinessCalendar>();
+  for (const [id, spec] of Object.entries(doc.calendars)) calendars.set(id, compileCalendar(id, spec));
+  const cal = (id: string) => calendars.get(id) as BusinessCalendar;
+
+  const tiers: Tier[] = doc.tiers.map((t, rank) => ({
+    id: t.id,
+    label: t.label ?? t.id,
+    windowMs: parseDuration(t.window) as number,
+    clock: t.clock,
+    priority: t.priority,
+    onShift: t.onShift,
+    rank,
+    matches: compileMatch(t.match),
+  }));
+  const tierById = new Map(tiers.map((t) => [t.id, t]));
+
+  const teams = new Map<string, Team>();
+  for (const [id, t] of Object.entries(doc.teams)) {
+    teams.set(id, {
+      id,
+      label: t.label ?? id,
+      calendar: cal(t.calendar),
+      strategy: t.strategy,
+      backup: t.backup,
+      mode: t.mode ?? doc.mode,
+      managers: t.managers,
+      directors: t.directors,
+      members: t.members.map((m) => {
+        const mc = cal(m.calendar ?? t.calendar);
+        return {
+          ownerId: m.ownerId,
+          name: m.name,
+          email: m.email,
+          phone: m.phone,
+          weight: m.weight,
+          maxOpen: m.maxOpen ?? doc.defaults.maxOpen,
+          calendar: mc,
+          active: m.active,
+          pto: m.pto.map(
+            (p) =>
+              [startOfLocalDay(p.from, mc.timeZone), startOfLocalDay(nextDay(p.to), mc.timeZone)] as const,
+          ),
+        };
+      }),
+    });
+  }
+
+  const queues = new Map<string, Queue>();
+  for (const [id, q] of Object.entries(doc.queues)) {
+    queues.set(id, {
+      id,
+      label: q.label ?? id,
+      ownerId: q.ownerId,
+      calendar: cal(q.calendar ?? doc.defaults.calendar),
+    });
+  }
+
+  const regionOfCountry = new Map<string, string>();
+  for (const [region, countries] of Object.entries(doc.regions)) {
+    for (const c of countries) {
+      regionOfCountry.set(c.toUpperCase(), region);
+      if (/^[A-Za-z]{2}$/.test(c)) {
+        const name = regionNames.of(c.toUpperCase());
+        if (name) regionOfCountry.set(name.toUpperCase(), region);
+      }
+    }
+  }
+
+  return {
+    doc,
+    mode: doc.mode,
+    defaultCalendar: cal(doc.defaults.calendar),
+    defaultQueue: doc.defaults.queue,
+    calendars,
+    tiers,
+    tierById,
+    defaultTier: tierById.get(doc.qualification.defaultTier) as Tier,
+    incompleteTier: tierById.get(doc.qualification.incompleteTier) as Tier,
+    rules: doc.routing.rules.map((r) => ({
+      id: r.id,
+      description: r.description,
+      matches: compileMatch(r.match),
+      target: r.target,
+    })),
+    teams,
+    queues,
+    ladder: doc.escalation.ladder.map(({ window, ...r }, i) => ({
+      ...r,
+      rung: i + 1,
+      windowMs: window === undefined ? undefined : parseDuration(window),
+    })),
+    regionOfCountry,
+    freeMailDomains: new Set((doc.freeMailDomains ?? DEFAULT_FREE_MAIL).map((d) => d.toLowerCase())),
+    targetAccounts: new Set(doc.targetAccounts.map((d) => d.toLowerCase())),
+    recycle: {
+      minAttempts: doc.recycle.minAttempts,
+      minSpanMs: parseDuration(doc.recycle.minSpan) as number,
+    },
+  };
+}
+
+/** Parses, validates and compiles policy YAML; throws PolicyError listing every problem. */
+export function loadPolicy(yamlText: string, source?: string): Policy {
+  return compilePolicy(parsePolicy(yamlText, source));
+}
+
+/** The calendar a tier's deadline runs in for a given owner calendar. */
+export function tierCalendar(tier: Tier, ownerCalendar: BusinessCalendar): BusinessCalendar {
+  return tier.clock === 'always' ? ALWAYS : ownerCalendar;
+}
+
+function nextDay(isoDate: string): string {
+  const d = new Date(`${isoDate}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+function compileMatch(match: Condition | Condition[] | undefined): Matcher {
+  if (match === undefined) return () => true;
+  const list = (Array.isArray(match) ? match : [match]).map(compileCondition);
+  if (list.length === 1) return list[0] as Matcher;
+  return (lead) => list.some((m) => m(lead));
+}
+
+function compileCondition(c: Condition): Matcher {
+  const checks: Matcher[] = [];
+  const oneOf = <T extends string>(
+    values: readonly T[] | undefined,
+    get: (l: LeadFacts) => string | undefined,
+  ) => {
+    if (!values) return;
+    const set = new Set(values.map((v) => v.toLowerCase()));
+    checks.push((l) => {
+      const v = get(l);
+      return v !== undefined && set.has(v.toLowerCase());
+    });
+  };
+  oneOf<Intent>(c.intent, (l) => l.intent);
+  oneOf<Channel>(c.channel, (l) => l.channel);
+  oneOf(c.region, (l) => l.region);
+  oneOf(c.country, (l) => l.country);
+  oneOf(c.industry, (l) => l.industry);
+  oneOf(c.formId, (l) => l.formId);
+  oneOf(c.domain, (l) => l.domain);
+  if (c.employeesMin !== undefined) {
+    const min = c.employeesMin;
+    checks.push((l) => l.employees !== undefined && l.employees >= min);
+  }
+  if (c.employeesMax !== undefined) {
+    const max = c.employeesMax;
+    checks.push((l) => l.employees !== undefined && l.employees <= max);
+  }
+  const flag = (want: boolean | undefined, get: (l: LeadFacts) => boolean) => {
+    if (want !== undefined) checks.push((l) => get(l) === want);
+  };
+  flag(c.targetAccount, (l) => l.targetAccount);
+  flag(c.namedAccount, (l) => l.accountOwnerId !== undefined);
+  flag(c.freeMail, (l) => l.freeMail);
+  flag(c.partial, (l) => l.partial);
+  flag(c.existingOwner, (l) => l.existingOwnerId !== undefined);
+  if (checks.length === 0) return () => true;
+  return (lead) => checks.every((check) => check(lead));
+}

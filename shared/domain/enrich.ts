@@ -1,0 +1,48 @@
+/** Enrichment: derives the facts qualification and routing match on from a normalised lead. */
+import type { Policy } from './compile.ts';
+import type { LeadFacts, LeadInput } from './lead.ts';
+
+/** The domain part of an email address, lower-cased, or undefined. */
+export function emailDomain(email: string | undefined): string | undefined {
+  if (!email) return undefined;
+  const at = email.lastIndexOf('@');
+  return at > 0 && at < email.length - 1 ? email.slice(at + 1).toLowerCase() : undefined;
+}
+
+/** Strips scheme, `www.` and path from a website or domain. */
+export function normaliseDomain(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  const d = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/^www\./, '')
+    .replace(/[/?#:].*$/, '');
+  return d || undefined;
+}
+
+/**
+ * Adds region (country table in the policy), company domain (from the email unless it is free mail),
+ * the free-mail flag, target-account status and the account owner (`accountOwnerOf`, the HubSpot
+ * company-domain → owner cache).
+ */
+export function enrich(
+  policy: Policy,
+  input: LeadInput,
+  accountOwnerOf: (domain: string) => string | undefined = () => undefined,
+): LeadFacts {
+  const mailDomain = emailDomain(input.email);
+  const freeMail = mailDomain !== undefined && policy.freeMailDomains.has(mailDomain);
+  const domain = normaliseDomain(input.domain) ?? (freeMail ? undefined : mailDomain);
+  const region = input.country ? policy.regionOfCountry.get(input.country.trim().toUpperCase()) : undefined;
+  const accountOwnerId = domain ? accountOwnerOf(domain) : undefined;
+  return {
+    ...input,
+    domain,
+    region,
+    freeMail,
+    accountOwnerId,
+    targetAccount:
+      accountOwnerId !== undefined || (domain !== undefined && policy.targetAccounts.has(domain)),
+  };
+}

@@ -1,0 +1,80 @@
+/** Qualification: lead → tier, SLA window and the reasons a rep reads in the task. */
+
+import type { Policy, Tier } from './compile.ts';
+import { formatDuration } from './duration.ts';
+import type { LeadFacts } from './lead.ts';
+import type { Condition } from './policy.ts';
+
+/** The tier a lead earned and why. */
+export interface Qualification {
+  tier: Tier;
+  windowMs: number;
+  reasons: string[];
+}
+
+/**
+ * Tiers are tried in policy order, first match wins. Partial submissions take the incomplete tier;
+ * a lead no tier matches (unknown intent) takes the default tier.
+ */
+export function qualify(policy: Policy, lead: LeadFacts): Qualification {
+  const window = (t: Tier) =>
+    `${formatDuration(t.windowMs)} ${t.clock === 'always' ? 'round the clock' : 'business time'}`;
+  if (lead.partial) {
+    const t = policy.incompleteTier;
+    return { tier: t, windowMs: t.windowMs, reasons: [`partial submission → ${t.id} (${window(t)})`] };
+  }
+  for (const t of policy.tiers) {
+    if (t === policy.incompleteTier || !t.matches(lead)) continue;
+    const spec = policy.doc.tiers[t.rank]?.match;
+    return { tier: t, windowMs: t.windowMs, reasons: [`${explain(spec, lead)} → ${t.id} (${window(t)})`] };
+  }
+  const t = policy.defaultTier;
+  return {
+    tier: t,
+    windowMs: t.windowMs,
+    reasons: [`intent '${lead.intent}' matched no tier → default ${t.id} (${window(t)})`],
+  };
+}
+
+/** Whether `candidate` is hotter (ranked earlier) than `current`, for repeat inquiries. */
+export function isHotter(candidate: Tier, current: Tier): boolean {
+  return candidate.rank < current.rank;
+}
+
+function explain(match: Condition | Condition[] | undefined, lead: LeadFacts): string {
+  if (match === undefined) return 'every lead';
+  const conds = Array.isArray(match) ? match : [match];
+  // Explain the first condition that holds, naming the lead's own values.
+  for (const c of conds) {
+    const parts: string[] = [];
+    if (c.intent) parts.push(`intent ${lead.intent}`);
+    if (c.channel) parts.push(`channel ${lead.channel}`);
+    if (c.region) parts.push(`region ${lead.region ?? '?'}`);
+    if (c.country) parts.push(`country ${lead.country ?? '?'}`);
+    if (c.industry) parts.push(`industry ${lead.industry ?? '?'}`);
+    if (c.formId) parts.push(`form ${lead.formId ?? '?'}`);
+    if (c.domain) parts.push(`domain ${lead.domain ?? '?'}`);
+    if (c.employeesMin !== undefined || c.employeesMax !== undefined)
+      parts.push(`${lead.employees ?? '?'} employees`);
+    if (c.targetAccount !== undefined)
+      parts.push(lead.targetAccount ? 'target account' : 'not a target account');
+    if (c.namedAccount !== undefined)
+      parts.push(lead.accountOwnerId ? 'named account' : 'not a named account');
+    if (c.freeMail !== undefined) parts.push(lead.freeMail ? 'free-mail address' : 'company email');
+    if (c.existingOwner !== undefined) parts.push(lead.existingOwnerId ? 'has an owner' : 'no owner yet');
+    if (conds.length === 1 || holds(c, lead)) return parts.join(', ') || 'every lead';
+  }
+  return 'matched';
+}
+
+function holds(c: Condition, lead: LeadFacts): boolean {
+  const inList = (list: readonly string[] | undefined, v: string | undefined) =>
+    list === undefined || (v !== undefined && list.some((x) => x.toLowerCase() === v.toLowerCase()));
+  return (
+    inList(c.intent, lead.intent) &&
+    inList(c.channel, lead.channel) &&
+    inList(c.region, lead.region) &&
+    inList(c.country, lead.country) &&
+    (c.targetAccount === undefined || c.targetAccount === lead.targetAccount)
+  );
+}

@@ -1,0 +1,290 @@
+/**
+ * The routing engine: ordered rules, first match wins, exactly one accountable owner (or a queue), and a
+ * human-readable trail of why. Pure: cursors, weights and open-lead counts come in as state and changes
+ * go out in the decision, for the caller to persist.
+ */
+import { type BusinessCalendar, isOpen, nextOpening } from './clock.ts';
+import type { Member, Policy, Team, Tier } from './compile.ts';
+import type { LeadFacts } from './lead.ts';
+
+/** Routing state read before a decision. Missing entries mean zero / start of rotation. */
+export interface RoutingState {
+  /** Round-robin cursor per team: the member index to consider first. */
+  cursors: Readonly<Record<string, number>>;
+  /** Smooth weighted round-robin current weights per team, by owner id. */
+  weights: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Open (untouched) leads per owner id. */
+  openCounts: Readonly<Record<string, number>>;
+  /** Owner ids archived or deactivated in HubSpot (from the accounts sync). */
+  inactiveOwners: ReadonlySet<string>;
+}
+
+/** An empty routing state. */
+export function emptyRoutingState(): RoutingState {
+  return { cursors: {}, weights: {}, openCounts: {}, inactiveOwners: new Set() };
+}
+
+/** What to route. */
+export interface RouteRequest {
+  lead: LeadFacts;
+  tier: Tier;
+  /** Decision time (epoch ms): eligibility (shift, PTO) is judged here. */
+  now: number;
+  state: RoutingState;
+  /** Owners that must not be chosen (previous owners on reassignment). */
+  exclude?: ReadonlySet<string>;
+  /** Skip the rules and pick from this team (reassignment within the team that had the lead). */
+  team?: string;
+}
+
+/** The outcome: an owner from a team, a direct owner, or a queue. */
+export interface RouteDecision {
+  kind: 'owner' | 'queue';
+  /** The HubSpot owner id; for a queue, the queue's owner when it has one. */
+  ownerId?: string;
+  ownerName?: string;
+  queueId?: string;
+  teamId?: string;
+  ruleId?: string;
+  /** The calendar the SLA deadline runs in (the owner's, or the queue's). */
+  calendar: BusinessCalendar;
+  /** True when the lead fell back to the default queue: someone must be alerted. */
+  alert: boolean;
+  mode: 'live' | 'shadow';
+  /** Why, step by step: rules tried, members skipped with the reason, the choice. */
+  trail: string[];
+  /** New round-robin cursor to persist, if the pool used one. */
+  cursor?: { teamId: string; value: number };
+  /** New smooth-WRR weights to persist, if the pool was weighted. */
+  weights?: { teamId: string; value: Record<string, number> };
+}
+
+/** Routes a lead: rules in order, first match wins; a pool with nobody eligible falls back to its backup team, then the default queue with an alert. */
+export function route(policy: Policy, req: RouteRequest): RouteDecision {
+  const trail: string[] = [];
+  if (req.team !== undefined) {
+    const team = policy.teams.get(req.team);
+    if (team) return fromTeam(policy, req, team, trail, undefined);
+    trail.push(`team ${req.team} is no longer in the policy`);
+    return toQueue(policy, policy.defaultQueue, trail, true, undefined);
+  }
+  let unmatched: string[] = [];
+  const flushUnmatched = () => {
+    if (unmatched.length) trail.push(`no match: ${unmatched.join(', ')}`);
+    unmatched = [];
+  };
+  for (const rule of policy.rules) {
+    if (!rule.matches(req.lead)) {
+      unmatched.push(rule.id);
+      continue;
+    }
+    flushUnmatched();
+    const t = rule.target;
+    if ('team' in t) {
+      trail.push(`rule ${rule.id}: matched → team ${t.team}`);
+      return fromTeam(policy, req, policy.teams.get(t.team) as Team, trail, rule.id);
+    }
+    if ('queue' in t) {
+      trail.push(`rule ${rule.id}: matched → queue ${t.queue}`);
+      return toQueue(policy, t.queue, trail, false, rule.id);
+    }
+    const [ownerId, what] =
+      'existingOwner' in t
+        ? [req.lead.existingOwnerId, 'existing owner']
+        : 'accountOwner' in t
+          ? [req.lead.accountOwnerId, 'account owner']
+          : [t.owner, 'owner'];
+    if (ownerId === undefined) {
+      trail.push(`rule ${rule.id}: matched, but the lead has no ${what}; next rule`);
+      continue;
+    }
+    const why = directOwnerBlocked(policy, req, ownerId);
+    if (why) {
+      trail.push(`rule ${rule.id}: ${what} ${ownerId} ${why}; next rule`);
+      continue;
+    }
+    const found = findMember(policy, ownerId);
+    trail.push(`rule ${rule.id}: ${what} ${found ? `${found.member.name} (${ownerId})` : ownerId}`);
+    return {
+      kind: 'owner',
+      ownerId,
+      ownerName: found?.member.name,
+      teamId: found?.team.id,
+      ruleId: rule.id,
+      calendar: found?.member.calendar ?? policy.defaultCalendar,
+      alert: false,
+      mode: found?.team.mode ?? policy.mode,
+      trail,
+    };
+  }
+  flushUnmatched();
+  trail.push('no rule routed the lead');
+  return toQueue(policy, policy.defaultQueue, trail, true, undefined);
+}
+
+function toQueue(
+  policy: Policy,
+  queueId: string,
+  trail: string[],
+  alert: boolean,
+  ruleId: string | undefined,
+): RouteDecision {
+  const q = policy.queues.get(queueId);
+  trail.push(`→ queue ${queueId}${alert ? ' (alert raised)' : ''}`);
+  return {
+    kind: 'queue',
+    queueId,
+    ownerId: q?.ownerId,
+    ruleId,
+    calendar: q?.calendar ?? policy.defaultCalendar,
+    alert,
+    mode: policy.mode,
+    trail,
+  };
+}
+
+/** Why a directly named owner (existing, account, specific) cannot take the lead, or undefined. Caps do not apply: the relationship wins. */
+function directOwnerBlocked(policy: Policy, req: RouteRequest, ownerId: string): string | undefined {
+  if (req.state.inactiveOwners.has(ownerId)) return 'is archived or deactivated in HubSpot';
+  if (req.exclude?.has(ownerId)) return 'already had this lead';
+  const found = findMember(policy, ownerId);
+  if (found && !found.member.active) return 'is inactive in the policy';
+  if (found && onPto(found.member, req.now)) return 'is on PTO';
+  return undefined;
+}
+
+function findMember(policy: Policy, ownerId: string): { team: Team; member: Member } | undefined {
+  for (const team of policy.teams.values()) {
+    const member = team.members.find((m) => m.ownerId === ownerId);
+    if (member) return { team, member };
+  }
+  return undefined;
+}
+
+function onPto(m: Member, now: number): boolean {
+  for (const [from, to] of m.pto) if (from <= now && now < to) return true;
+  return false;
+}
+
+/** Why a pool member is not eligible, ignoring shift; undefined when eligible. */
+function ineligible(m: Member, req: RouteRequest): string | undefined {
+  if (!m.active) return 'inactive in the policy';
+  if (req.state.inactiveOwners.has(m.ownerId)) return 'archived or deactivated in HubSpot';
+  if (req.exclude?.has(m.ownerId)) return 'already had this lead';
+  if (onPto(m, req.now)) return 'on PTO';
+  const open = req.state.openCounts[m.ownerId] ?? 0;
+  if (open >= m.maxOpen) return `at cap (${open}/${m.maxOpen} open)`;
+  return undefined;
+}
+
+function fromTeam(
+  policy: Policy,
+  req: RouteRequest,
+  start: Team,
+  trail: string[],
+  ruleId: string | undefined,
+): RouteDecision {
+  const visited = new Set<string>();
+  let team: Team | undefined = start;
+  while (team && !visited.has(team.id)) {
+    visited.add(team.id);
+    const pick = pickFromPool(team, req, trail);
+    if (pick) return { ...pick, ruleId, trail };
+    if (team.backup) trail.push(`nobody eligible in ${team.id}; backup team ${team.backup}`);
+    else trail.push(`nobody eligible in ${team.id}`);
+    team = team.backup ? policy.teams.get(team.backup) : undefined;
+  }
+  return toQueue(policy, policy.defaultQueue, trail, true, ruleId);
+}
+
+function pickFromPool(
+  team: Team,
+  req: RouteRequest,
+  trail: string[],
+): Omit<RouteDecision, 'trail'> | undefined {
+  const n = team.members.length;
+  const candidates: number[] = [];
+  const offShift: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = team.members[i] as Member;
+    const why = ineligible(m, req);
+    if (why) {
+      trail.push(`  skipped ${m.name} (${m.ownerId}): ${why}`);
+      continue;
+    }
+    if (req.tier.onShift !== 'ignored' && !isOpen(req.now, m.calendar)) {
+      offShift.push(i);
+      continue;
+    }
+    candidates.push(i);
+  }
+  let pool = candidates;
+  if (pool.length === 0 && offShift.length > 0 && req.tier.onShift === 'preferred') {
+    // Nobody on shift: the lead goes to whoever comes on duty first.
+    let soonest = Number.POSITIVE_INFINITY;
+    const opens = offShift.map((i) => nextOpening(req.now, (team.members[i] as Member).calendar));
+    for (const o of opens) soonest = Math.min(soonest, o);
+    pool = offShift.filter((_, k) => opens[k] === soonest);
+    trail.push(`  nobody on shift in ${team.id}; next on duty at ${new Date(soonest).toISOString()}`);
+  } else {
+    for (const i of offShift) {
+      const m = team.members[i] as Member;
+      trail.push(`  skipped ${m.name} (${m.ownerId}): off shift`);
+    }
+  }
+  if (pool.length === 0) return undefined;
+
+  const base = { kind: 'owner' as const, teamId: team.id, alert: false, mode: team.mode };
+  if (team.strategy === 'weighted') {
+    const prev = req.state.weights[team.id] ?? {};
+    const next: Record<string, number> = {};
+    for (const m of team.members) next[m.ownerId] = prev[m.ownerId] ?? 0;
+    let total = 0;
+    let best = -1;
+    for (const i of pool) {
+      const m = team.members[i] as Member;
+      next[m.ownerId] = (next[m.ownerId] ?? 0) + m.weight;
+      total += m.weight;
+      if (best < 0 || (next[m.ownerId] as number) > (next[(team.members[best] as Member).ownerId] as number))
+        best = i;
+    }
+    const chosen = team.members[best] as Member;
+    next[chosen.ownerId] = (next[chosen.ownerId] as number) - total;
+    trail.push(
+      `chose ${chosen.name} (${chosen.ownerId}): weighted rotation, weight ${chosen.weight} of ${total}`,
+    );
+    return {
+      ...base,
+      ownerId: chosen.ownerId,
+      ownerName: chosen.name,
+      calendar: chosen.calendar,
+      weights: { teamId: team.id, value: next },
+    };
+  }
+
+  const cursor = (((req.state.cursors[team.id] ?? 0) % n) + n) % n;
+  // Rotation order from the cursor: round robin takes the first; least loaded the first of the least loaded.
+  const order = (i: number) => (i - cursor + n) % n;
+  let best = -1;
+  for (const i of pool) {
+    if (best < 0) best = i;
+    else if (team.strategy === 'least_loaded') {
+      const a = req.state.openCounts[(team.members[i] as Member).ownerId] ?? 0;
+      const b = req.state.openCounts[(team.members[best] as Member).ownerId] ?? 0;
+      if (a < b || (a === b && order(i) < order(best))) best = i;
+    } else if (order(i) < order(best)) best = i;
+  }
+  const chosen = team.members[best] as Member;
+  const why =
+    team.strategy === 'least_loaded'
+      ? `least loaded (${req.state.openCounts[chosen.ownerId] ?? 0} open)`
+      : 'next in rotation';
+  trail.push(`chose ${chosen.name} (${chosen.ownerId}): ${why}`);
+  return {
+    ...base,
+    ownerId: chosen.ownerId,
+    ownerName: chosen.name,
+    calendar: chosen.calendar,
+    cursor: { teamId: team.id, value: (best + 1) % n },
+  };
+}
