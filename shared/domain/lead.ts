@@ -81,15 +81,20 @@ const TRANSITIONS: Readonly<Record<LeadState, readonly LeadState[]>> = {
   breached: ['reassigned', 'parked', 'touched', 'accepted', 'rejected', 'recycled'],
   reassigned: ['routed', 'parked', 'touched'],
   parked: ['routed', 'touched', 'accepted', 'rejected', 'recycled'],
-  unroutable: ['routed', 'touched', 'accepted', 'rejected', 'recycled'],
+  unroutable: ['routed', 'touched', 'breached', 'accepted', 'rejected', 'recycled'],
   touched: ['accepted', 'rejected', 'recycled'],
   accepted: ['recycled', 'rejected'],
   rejected: [],
   recycled: [],
 };
 
-/** States in which the SLA clock is running: someone still owes a first touch, and the lead counts against that owner's open-lead cap. */
-export const CLOCK_RUNNING: ReadonlySet<LeadState> = new Set(['routed', 'breached', 'reassigned']);
+/** States in which the SLA clock is running: someone still owes a first touch (an unroutable lead's clock runs too: the queue owes it). */
+export const CLOCK_RUNNING: ReadonlySet<LeadState> = new Set([
+  'routed',
+  'breached',
+  'reassigned',
+  'unroutable',
+]);
 /** Raised when a change is not allowed from the lead's current state (HTTP 409). */
 export class InvalidTransitionError extends Error {
   override readonly name = 'InvalidTransitionError';

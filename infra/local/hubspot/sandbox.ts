@@ -1,0 +1,478 @@
+/**
+ * A local HubSpot CRM sandbox: a loopback HTTP server speaking the subset of the CRM API leadclock calls,
+ * close enough that the real `@hubspot/api-client` works against it unchanged. It enforces what makes the
+ * real portal hard to integrate with (bearer auth, property validation, batch limits, the ten-secondly and
+ * search rate limits) and can inject 429s, 5xx and hung connections deterministically.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { CrmStore, parseTime, type SandboxOwnerSeed, type StoredObject } from './crm.ts';
+import {
+  HubSpotHttpError,
+  type RateLimitPolicy,
+  rateLimitBody,
+  unauthorized,
+  validationError,
+} from './errors.ts';
+import { render, route } from './routes.ts';
+import { ASSOCIATION_TYPES, type ObjectTypeName } from './schema.ts';
+
+export type { SandboxOwnerSeed } from './crm.ts';
+export type { ObjectTypeName } from './schema.ts';
+
+/** A rolling-window limit: at most `max` requests in any `intervalMs`. */
+export interface RateLimit {
+  max: number;
+  intervalMs: number;
+}
+
+/** Injected failures. Shares are probabilities in [0, 1]; one draw of `random()` per eligible request picks one. */
+export interface SandboxFaults {
+  /** Share of requests answered 429 (TEN_SECONDLY_ROLLING body and headers). */
+  rate429?: number;
+  /** Share of requests answered with a 5xx. */
+  rate5xx?: number;
+  /** Share of requests that hang for `hangMs`, then have their socket destroyed without an answer. */
+  rateTimeout?: number;
+  /** 5xx status to send (default 502). 500 carries HubSpot's JSON error; 502/503/504 an HTML page, as a proxy sends. */
+  status5xx?: number;
+  /** How long a hung request stays open before its socket is destroyed (default 30 s, past any sane client timeout). */
+  hangMs?: number;
+  /** Only requests whose path matches are eligible (e.g. `/batch/`). */
+  only?: RegExp;
+}
+
+/** Options of `startHubSpotSandbox`. */
+export interface HubSpotSandboxOptions {
+  /** Bearer token every request must carry; a random `pat-na1-…` token when omitted. */
+  token?: string;
+  /** Owners (users who can own records); `hubspot_owner_id` must name an active one. */
+  owners?: readonly SandboxOwnerSeed[];
+  /** The per-token rolling limit (default 190 per 10 s, Professional/Enterprise); `false` turns it off. */
+  rateLimit?: RateLimit | false;
+  /** The search endpoints' own limit (default 5 per second); `false` turns it off. */
+  searchRateLimit?: RateLimit | false;
+  /** Delay added before each response, in milliseconds. */
+  latencyMs?: number;
+  /** Injected failures; change them later with `setFaults`. */
+  faults?: SandboxFaults;
+  /** Source of randomness for fault injection (default `Math.random`); pass a seeded one for deterministic runs. */
+  random?: () => number;
+  /** Clock for record timestamps and rate windows (default `Date.now`). */
+  now?: () => number;
+  /** One line per request (`hubspot POST /crm/v3/… 200 3ms`). */
+  log?: (line: string) => void;
+  /** Port to listen on (default 0: any free port). Always bound to 127.0.0.1. */
+  port?: number;
+}
+
+/** One handled request, as kept in `requests`. */
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  query: string;
+  /** HTTP status sent; 0 for an injected hang (never answered; the socket is destroyed after `hangMs`). */
+  status: number;
+  /** Epoch ms the request arrived (sandbox clock). */
+  at: number;
+  durationMs: number;
+  /** The parsed JSON body, for assertions on what a caller sent. */
+  body?: unknown;
+  /** Set when the answer was an injected fault or a rate-limit refusal. */
+  fault?: '429' | '5xx' | 'timeout';
+  policy?: RateLimitPolicy;
+}
+
+/** Request totals. */
+export interface SandboxCounts {
+  total: number;
+  byStatus: Record<number, number>;
+  /** 429s sent, whether from the real limits or injected. */
+  rateLimited: number;
+}
+
+/** A record as the inspection API returns it: every stored property, ISO times. */
+export interface SandboxRecord {
+  id: string;
+  properties: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  archived: false;
+}
+
+/** Kinds of activity `logActivity` can log. */
+export type ActivityKind = 'call' | 'email' | 'meeting';
+
+/** A running sandbox. */
+export interface HubSpotSandbox {
+  /** Base URL, e.g. `http://127.0.0.1:54321` (give it to the client as `basePath`). */
+  url: string;
+  /** The bearer token the sandbox accepts. */
+  token: string;
+  /** Stops listening, destroys open sockets (hung ones included) and clears timers. */
+  close(): Promise<void>;
+  /** Replaces the injected faults. */
+  setFaults(faults: SandboxFaults): void;
+  /** All contacts. */
+  contacts(): SandboxRecord[];
+  /** One contact by id or email, or undefined. */
+  contact(idOrEmail: string): SandboxRecord | undefined;
+  /** All tasks. */
+  tasks(): SandboxRecord[];
+  /** Tasks associated with a contact. */
+  tasksFor(contactId: string): SandboxRecord[];
+  /** All records of a type. */
+  records(type: ObjectTypeName): SandboxRecord[];
+  /** Ids of the `toType` records associated with a record. */
+  associated(type: ObjectTypeName, id: string, toType: ObjectTypeName): string[];
+  /** Creates a contact directly (seeding); properties are validated like an API create. */
+  createContact(properties: Record<string, string>): SandboxRecord;
+  /** Sets a contact property directly, as a rep in the UI or HubSpot itself would (read-only ones included). */
+  setContactProperty(contactId: string, name: string, value: string | null): SandboxRecord;
+  /** Logs a call, email or meeting on a contact at a time, with HubSpot's rollups; returns the activity. */
+  logActivity(
+    contactId: string,
+    kind: ActivityKind,
+    at: Date | number | string,
+    properties?: Record<string, string>,
+  ): SandboxRecord;
+  /** Adds or replaces an owner (e.g. to archive one mid-test). */
+  upsertOwner(owner: SandboxOwnerSeed): void;
+  /** Every request handled since start or the last `reset`, oldest first. */
+  readonly requests: readonly SandboxRequest[];
+  /** Totals over `requests`. */
+  readonly counts: SandboxCounts;
+  /** Clears records, custom schema, request log, rate windows and faults; re-seeds owners. */
+  reset(): void;
+}
+
+const DEFAULT_RATE_LIMIT: RateLimit = { max: 190, intervalMs: 10_000 };
+const DEFAULT_SEARCH_RATE_LIMIT: RateLimit = { max: 5, intervalMs: 1_000 };
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Starts a sandbox on 127.0.0.1 and resolves once it is listening. */
+export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): Promise<HubSpotSandbox> {
+  const token = options.token ?? `pat-na1-${randomUUID()}`;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const rateLimit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
+  const searchRateLimit =
+    options.searchRateLimit === undefined ? DEFAULT_SEARCH_RATE_LIMIT : options.searchRateLimit;
+  const store = new CrmStore(options.owners ?? [], now);
+  const timers = new Set<NodeJS.Timeout>();
+  const sockets = new Set<Socket>();
+  let faults: SandboxFaults = options.faults ?? {};
+  let requests: SandboxRequest[] = [];
+  let window: number[] = [];
+  let searchWindow: number[] = [];
+  let closed = false;
+
+  const later = (ms: number, fn: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
+  };
+  const sleep = (ms: number) => new Promise<void>((resolve) => later(ms, resolve));
+
+  /** The requests still inside a rolling window at `at`, and whether one more fits. */
+  const check = (limit: RateLimit | false, times: number[], at: number): { live: number[]; ok: boolean } => {
+    if (limit === false) return { live: times, ok: true };
+    const live = times.filter((t) => t > at - limit.intervalMs);
+    return { live, ok: live.length < limit.max };
+  };
+
+  const rateHeaders = (): Record<string, string> => {
+    if (rateLimit === false) return {};
+    const at = now();
+    const used = window.filter((t) => t > at - rateLimit.intervalMs).length;
+    return {
+      'X-HubSpot-RateLimit-Max': String(rateLimit.max),
+      'X-HubSpot-RateLimit-Remaining': String(Math.max(0, rateLimit.max - used)),
+      'X-HubSpot-RateLimit-Interval-Milliseconds': String(rateLimit.intervalMs),
+    };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const at = now();
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const method = req.method ?? 'GET';
+    const record: SandboxRequest = {
+      method,
+      path: url.pathname,
+      query: url.search,
+      status: 0,
+      at,
+      durationMs: 0,
+    };
+    const finish = (status: number) => {
+      record.status = status;
+      record.durationMs = Math.round(performance.now() - started);
+      requests.push(record);
+      options.log?.(`hubspot ${method} ${url.pathname} ${status || 'hung up'} ${record.durationMs}ms`);
+    };
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      if (closed || res.destroyed) return;
+      const isHtml = typeof body === 'string';
+      const payload = body === undefined ? '' : isHtml ? body : JSON.stringify(body);
+      res.writeHead(status, {
+        'Content-Type': isHtml ? 'text/html;charset=utf-8' : 'application/json;charset=utf-8',
+        'Content-Length': String(Buffer.byteLength(payload)),
+        'X-HubSpot-Correlation-Id': randomUUID(),
+        ...headers,
+      });
+      res.end(payload);
+      finish(status);
+    };
+
+    let raw: string;
+    try {
+      raw = await readBody(req);
+    } catch {
+      send(413, validationError('Request body too large').body);
+      return;
+    }
+    if (options.latencyMs) await sleep(options.latencyMs);
+    if (closed) return;
+
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      send(401, unauthorized().body);
+      return;
+    }
+    let body: unknown;
+    if (raw !== '') {
+      try {
+        body = JSON.parse(raw);
+        record.body = body;
+      } catch (error) {
+        send(400, validationError(`Invalid input JSON: ${(error as Error).message}`).body, rateHeaders());
+        return;
+      }
+    }
+
+    // Both windows are checked before either is charged: a refused request uses no quota.
+    const general = check(rateLimit, window, at);
+    const isSearch = method === 'POST' && /\/search\/?$/.test(url.pathname);
+    const searches = isSearch ? check(searchRateLimit, searchWindow, at) : { live: searchWindow, ok: true };
+    window = general.live;
+    searchWindow = searches.live;
+    if (!general.ok || !searches.ok) {
+      const policy = general.ok ? 'SECONDLY' : 'TEN_SECONDLY_ROLLING';
+      record.policy = policy;
+      send(429, rateLimitBody(policy), rateHeaders());
+      return;
+    }
+    window.push(at);
+    if (isSearch) searchWindow.push(at);
+
+    const injected = pickFault(faults, url.pathname, random);
+    if (injected === '429') {
+      record.fault = '429';
+      record.policy = 'TEN_SECONDLY_ROLLING';
+      send(429, rateLimitBody('TEN_SECONDLY_ROLLING'), {
+        ...rateHeaders(),
+        'X-HubSpot-RateLimit-Remaining': '0',
+      });
+      return;
+    }
+    if (injected === '5xx') {
+      record.fault = '5xx';
+      const status = faults.status5xx ?? 502;
+      send(status, serverErrorBody(status), rateHeaders());
+      return;
+    }
+    if (injected === 'timeout') {
+      record.fault = 'timeout';
+      // Never answer: the caller's own timeout has to fire. Later the socket is destroyed, as a dead proxy would.
+      finish(0);
+      later(faults.hangMs ?? 30_000, () => res.socket?.destroy());
+      return;
+    }
+
+    try {
+      const answer = route(store, {
+        method,
+        // The generated client encodes path parameters (an email used as id arrives as jane%40example.com).
+        segments: url.pathname
+          .split('/')
+          .filter((s) => s !== '')
+          .map(decodeSegment),
+        query: url.searchParams,
+        body,
+      });
+      send(answer.status, answer.body, rateHeaders());
+    } catch (error) {
+      if (error instanceof HubSpotHttpError) {
+        send(error.status, error.body, rateHeaders());
+      } else {
+        options.log?.(`hubspot sandbox bug: ${(error as Error).stack ?? String(error)}`);
+        send(500, serverErrorBody(500), rateHeaders());
+      }
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.log?.(`hubspot sandbox bug: ${String(error)}`);
+      if (!res.headersSent) res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  const view = (r: StoredObject): SandboxRecord => ({
+    ...render(store, r, 'all'),
+    properties: { ...r.properties },
+    archived: false,
+  });
+  const mustContact = (id: string): StoredObject => {
+    const contact = store.find('contacts', id);
+    if (!contact) throw new Error(`No contact ${id} in the sandbox`);
+    return contact;
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections();
+      await stopped;
+    },
+    setFaults: (next) => {
+      faults = next;
+    },
+    contacts: () => store.all('contacts').map(view),
+    contact: (idOrEmail) => {
+      const found = idOrEmail.includes('@')
+        ? store.find('contacts', idOrEmail, 'email')
+        : store.find('contacts', idOrEmail);
+      return found ? view(found) : undefined;
+    },
+    tasks: () => store.all('tasks').map(view),
+    tasksFor: (contactId) =>
+      store
+        .associationsOf('contacts', contactId, 'tasks')
+        .map((l) => store.find('tasks', l.id))
+        .filter((t): t is StoredObject => t !== undefined)
+        .map(view),
+    records: (type) => store.all(type).map(view),
+    associated: (type, id, toType) => store.associationsOf(type, id, toType).map((l) => l.id),
+    createContact: (properties) =>
+      view(store.insert('contacts', store.prepareCreate('contacts', properties, []))),
+    setContactProperty: (contactId, name, value) => {
+      const contact = mustContact(contactId);
+      store.setPropertyDirect(contact, name, value);
+      return view(contact);
+    },
+    logActivity: (contactId, kind, at, properties = {}) => {
+      mustContact(contactId);
+      const ms = typeof at === 'number' ? at : at instanceof Date ? at.getTime() : parseTime(at);
+      if (ms === undefined) throw new Error(`Unparseable activity time ${String(at)}`);
+      const type = `${kind}s` as 'calls' | 'emails' | 'meetings';
+      const defaults = {
+        calls: { hs_call_status: 'COMPLETED', hs_call_direction: 'OUTBOUND', hs_call_title: 'Call' },
+        emails: { hs_email_direction: 'EMAIL', hs_email_status: 'SENT', hs_email_subject: 'Email' },
+        meetings: { hs_meeting_outcome: 'COMPLETED', hs_meeting_title: 'Meeting' },
+      }[type];
+      const typeId = [...ASSOCIATION_TYPES.values()].find(
+        (t) => t.from === type && t.to === 'contacts',
+      )?.typeId;
+      const prepared = store.prepareCreate(
+        type,
+        { ...defaults, hs_timestamp: new Date(ms).toISOString(), ...properties },
+        [
+          {
+            to: { id: contactId },
+            types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId }],
+          },
+        ],
+      );
+      return view(store.insert(type, prepared));
+    },
+    upsertOwner: (owner) => store.upsertOwner(owner),
+    get requests() {
+      return requests;
+    },
+    get counts() {
+      const byStatus: Record<number, number> = {};
+      for (const r of requests) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+      return { total: requests.length, byStatus, rateLimited: byStatus[429] ?? 0 };
+    },
+    reset: () => {
+      store.reset();
+      requests = [];
+      window = [];
+      searchWindow = [];
+      faults = {};
+    },
+  };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** One draw decides the fault, so a seeded `random` gives the same sequence of failures every run. */
+function pickFault(
+  faults: SandboxFaults,
+  path: string,
+  random: () => number,
+): '429' | '5xx' | 'timeout' | undefined {
+  const { rate429 = 0, rate5xx = 0, rateTimeout = 0 } = faults;
+  if (rate429 + rate5xx + rateTimeout <= 0) return undefined;
+  if (faults.only && !faults.only.test(path)) return undefined;
+  const draw = random();
+  if (draw < rate429) return '429';
+  if (draw < rate429 + rate5xx) return '5xx';
+  if (draw < rate429 + rate5xx + rateTimeout) return 'timeout';
+  return undefined;
+}
+
+/** HubSpot's own 500 is JSON; a 502/503/504 usually comes from the edge proxy as an HTML page. */
+function serverErrorBody(status: number): unknown {
+  if (status === 500) {
+    return {
+      status: 'error',
+      message: 'internal error',
+      correlationId: randomUUID(),
+      category: 'INTERNAL_ERROR',
+    };
+  }
+  return `<html><head><title>${status} Error</title></head><body><h1>${status}</h1><p>The server could not complete the request.</p></body></html>`;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,429 @@
+/**
+ * LeadStore on DynamoDB, single table, single-item conditional writes only (no transactions: every
+ * step is idempotent on its own, so a crash between two writes is repaired by a retry or the sweeper).
+ */
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { LeadEvent, LeadPatch, LeadRecord, LeadStore } from '../app/ports.ts';
+import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
+import type { RoutingState } from '../domain/routing.ts';
+
+const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'expiresAt']);
+const ROSTER_TTL_MS = 60_000;
+
+const leadKey = (id: string) => ({ PK: { S: `LEAD#${id}` }, SK: { S: 'LEAD' } });
+const dueKeys = (leadId: string, dueAt: string) => ({
+  GSI1PK: `DUE#${dueAt.slice(0, 10)}`,
+  GSI1SK: `${dueAt}#${leadId}`,
+});
+
+function isConditionFailure(e: unknown): boolean {
+  return (
+    e instanceof ConditionalCheckFailedException ||
+    (e as { name?: string })?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+function toRecord(item: Record<string, AttributeValue>): LeadRecord {
+  const raw = unmarshall(item);
+  for (const k of INTERNAL) delete raw[k];
+  return raw as LeadRecord;
+}
+
+/** DynamoDB implementation of LeadStore. */
+export class DynamoLeadStore implements LeadStore {
+  readonly #db: DynamoDBClient;
+  readonly #table: string;
+  #roster: { at: number; inactive: ReadonlySet<string> } | undefined;
+
+  constructor(db: DynamoDBClient, tableName: string) {
+    this.#db = db;
+    this.#table = tableName;
+  }
+
+  async getLead(leadId: string): Promise<LeadRecord | undefined> {
+    const r = await this.#db.send(
+      new GetItemCommand({ TableName: this.#table, Key: leadKey(leadId), ConsistentRead: true }),
+    );
+    return r.Item ? toRecord(r.Item) : undefined;
+  }
+
+  async createLead(lead: LeadRecord): Promise<boolean> {
+    const extra: Record<string, string> = {
+      GSI2PK: `DAY#${lead.submittedAt.slice(0, 10)}`,
+      GSI2SK: `${lead.submittedAt}#${lead.leadId}`,
+      ...(CLOCK_RUNNING.has(lead.status) ? dueKeys(lead.leadId, lead.dueAt) : {}),
+    };
+    try {
+      await this.#db.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            ...leadKey(lead.leadId),
+            ...marshall({ ...lead, ...extra }, { removeUndefinedValues: true }),
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  async updateLead(
+    leadId: string,
+    expect: { version?: number; status?: readonly LeadState[]; attempt?: number },
+    patch: LeadPatch,
+  ): Promise<LeadRecord | undefined> {
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':one': 1 };
+    const sets: string[] = ['#version = #version + :one'];
+    const removes: string[] = [];
+    let n = 0;
+    const set = (attr: string, value: unknown) => {
+      const k = `a${n++}`;
+      names[`#${k}`] = attr;
+      if (value === null || value === undefined) removes.push(`#${k}`);
+      else {
+        values[`:${k}`] = value;
+        sets.push(`#${k} = :${k}`);
+      }
+    };
+    for (const [k, v] of Object.entries(patch)) if (k !== 'version' && k !== 'leadId') set(k, v);
+    // Keep the sparse deadline index in step: only leads whose clock runs are in it.
+    const running = patch.status ? CLOCK_RUNNING.has(patch.status) : undefined;
+    if (running === false) {
+      set('GSI1PK', null);
+      set('GSI1SK', null);
+    } else if (patch.dueAt) {
+      const keys = dueKeys(leadId, patch.dueAt);
+      set('GSI1PK', keys.GSI1PK);
+      set('GSI1SK', keys.GSI1SK);
+    }
+    const conds = ['attribute_exists(PK)'];
+    if (expect.version !== undefined) {
+      values[':ev'] = expect.version;
+      conds.push('#version = :ev');
+    }
+    if (expect.attempt !== undefined) {
+      names['#attempt'] = 'attempt';
+      values[':ea'] = expect.attempt;
+      conds.push('#attempt = :ea');
+    }
+    if (expect.status?.length) {
+      names['#status'] = 'status';
+      const keys = expect.status.map((s, i) => {
+        values[`:es${i}`] = s;
+        return `:es${i}`;
+      });
+      conds.push(`#status IN (${keys.join(', ')})`);
+    }
+    try {
+      const r = await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: leadKey(leadId),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: conds.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return r.Attributes ? toRecord(r.Attributes) : undefined;
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async putEvent(event: LeadEvent): Promise<boolean> {
+    try {
+      await this.#db.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: marshall(
+            { PK: `LEAD#${event.leadId}`, SK: `EV#${event.at}#${event.type}#${event.ref}`, ...event },
+            { removeUndefinedValues: true, convertClassInstanceToMap: true },
+          ),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  async listEvents(leadId: string): Promise<LeadEvent[]> {
+    const out: LeadEvent[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const r = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :ev)',
+          ExpressionAttributeValues: { ':pk': { S: `LEAD#${leadId}` }, ':ev': { S: 'EV#' } },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of r.Items ?? []) {
+        const { PK: _pk, SK: _sk, ...rest } = unmarshall(item);
+        out.push(rest as LeadEvent);
+      }
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async claimPointer(kind: 'email' | 'contact', key: string, leadId: string): Promise<string> {
+    try {
+      await this.#db.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: marshall({ PK: `${kind.toUpperCase()}#${key}`, SK: 'PTR', leadId }),
+          ConditionExpression: 'attribute_not_exists(leadId) OR leadId = :me',
+          ExpressionAttributeValues: { ':me': { S: leadId } },
+        }),
+      );
+      return leadId;
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      return (await this.getPointer(kind, key)) ?? leadId;
+    }
+  }
+
+  async getPointer(kind: 'email' | 'contact', key: string): Promise<string | undefined> {
+    const r = await this.#db.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: `${kind.toUpperCase()}#${key}` }, SK: { S: 'PTR' } },
+        ConsistentRead: true,
+      }),
+    );
+    return r.Item?.leadId?.S;
+  }
+
+  async releasePointer(kind: 'email' | 'contact', key: string, leadId: string): Promise<void> {
+    try {
+      await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { PK: { S: `${kind.toUpperCase()}#${key}` }, SK: { S: 'PTR' } },
+          // A delete with a condition, written as an update so a missing item is not an error path.
+          UpdateExpression: 'REMOVE leadId',
+          ConditionExpression: 'leadId = :me',
+          ExpressionAttributeValues: { ':me': { S: leadId } },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  async loadRoutingState(teamIds: readonly string[], ownerIds: readonly string[]): Promise<RoutingState> {
+    const keys = [
+      ...new Set(teamIds.map((t) => `TEAM#${t}|ROT`)),
+      ...new Set(ownerIds.map((o) => `OWNER#${o}|OPEN`)),
+    ].map((k) => {
+      const [pk, sk] = k.split('|') as [string, string];
+      return { PK: { S: pk }, SK: { S: sk } };
+    });
+    const cursors: Record<string, number> = {};
+    const weights: Record<string, Record<string, number>> = {};
+    const openCounts: Record<string, number> = {};
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, AttributeValue>[] | undefined = keys.slice(i, i + 100);
+      for (let tries = 0; pending?.length; tries++) {
+        const r = await this.#db.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.#table]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of r.Responses?.[this.#table] ?? []) {
+          const v = unmarshall(item);
+          const pk = String(v.PK);
+          if (pk.startsWith('TEAM#')) {
+            const team = pk.slice(5);
+            if (typeof v.cursor === 'number') cursors[team] = v.cursor;
+            if (v.weights) weights[team] = v.weights as Record<string, number>;
+          } else if (pk.startsWith('OWNER#')) openCounts[pk.slice(6)] = Number(v.open ?? 0);
+        }
+        pending = r.UnprocessedKeys?.[this.#table]?.Keys as Record<string, AttributeValue>[] | undefined;
+        if (pending?.length) {
+          if (tries > 8) throw new Error('DynamoDB left keys unprocessed after 8 retries');
+          await new Promise((res) => setTimeout(res, 10 * 2 ** tries));
+        }
+      }
+    }
+    return { cursors, weights, openCounts, inactiveOwners: await this.#inactiveOwners() };
+  }
+
+  async #inactiveOwners(): Promise<ReadonlySet<string>> {
+    const now = Date.now();
+    if (this.#roster && now - this.#roster.at < ROSTER_TTL_MS) return this.#roster.inactive;
+    const r = await this.#db.send(
+      new GetItemCommand({ TableName: this.#table, Key: { PK: { S: 'ROSTER' }, SK: { S: 'INACTIVE' } } }),
+    );
+    const inactive = new Set<string>(r.Item?.owners?.SS ?? []);
+    this.#roster = { at: now, inactive };
+    return inactive;
+  }
+
+  /** Replaces the set of owners archived or deactivated in HubSpot (accounts sync). */
+  async setInactiveOwners(ownerIds: readonly string[]): Promise<void> {
+    const item: Record<string, AttributeValue> = { PK: { S: 'ROSTER' }, SK: { S: 'INACTIVE' } };
+    if (ownerIds.length) item.owners = { SS: [...new Set(ownerIds)] };
+    await this.#db.send(new PutItemCommand({ TableName: this.#table, Item: item }));
+    this.#roster = undefined;
+  }
+
+  async takeSlot(ownerId: string, cap: number | undefined): Promise<boolean> {
+    try {
+      await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } },
+          UpdateExpression: 'ADD #open :one',
+          ...(cap === undefined
+            ? {}
+            : { ConditionExpression: 'attribute_not_exists(#open) OR #open < :cap' }),
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues:
+            cap === undefined ? { ':one': { N: '1' } } : { ':one': { N: '1' }, ':cap': { N: String(cap) } },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  async releaseSlot(ownerId: string): Promise<void> {
+    try {
+      await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } },
+          UpdateExpression: 'ADD #open :minus',
+          ConditionExpression: '#open > :zero',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: { ':minus': { N: '-1' }, ':zero': { N: '0' } },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  async saveRotation(
+    teamId: string,
+    rotation: { cursor?: number; weights?: Record<string, number> },
+  ): Promise<void> {
+    const sets: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (rotation.cursor !== undefined) {
+      sets.push('#cursor = :c');
+      values[':c'] = rotation.cursor;
+    }
+    if (rotation.weights !== undefined) {
+      sets.push('#weights = :w');
+      values[':w'] = rotation.weights;
+    }
+    if (!sets.length) return;
+    // Last writer wins: under concurrent captures two leads may see one cursor; caps stay exact regardless.
+    await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: `TEAM#${teamId}` }, SK: { S: 'ROT' } },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: {
+          ...(rotation.cursor !== undefined ? { '#cursor': 'cursor' } : {}),
+          ...(rotation.weights !== undefined ? { '#weights': 'weights' } : {}),
+        },
+        ExpressionAttributeValues: marshall(values),
+      }),
+    );
+  }
+
+  async getAccountOwner(domain: string): Promise<string | undefined> {
+    const r = await this.#db.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: `ACCOUNT#${domain}` }, SK: { S: 'OWNER' } },
+      }),
+    );
+    return r.Item?.ownerId?.S;
+  }
+
+  /** Sets (or, with undefined, clears) the account owner of a company domain (accounts sync). */
+  async setAccountOwner(domain: string, ownerId: string | undefined): Promise<void> {
+    const Key = { PK: { S: `ACCOUNT#${domain}` }, SK: { S: 'OWNER' } };
+    if (ownerId === undefined) {
+      await this.#db.send(
+        new UpdateItemCommand({ TableName: this.#table, Key, UpdateExpression: 'REMOVE ownerId' }),
+      );
+    } else {
+      await this.#db.send(
+        new PutItemCommand({ TableName: this.#table, Item: { ...Key, ownerId: { S: ownerId } } }),
+      );
+    }
+  }
+
+  async once(key: string, ttlSeconds: number): Promise<boolean> {
+    const now = Math.floor(Date.now() / 1000);
+    try {
+      await this.#db.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: { PK: { S: `ONCE#${key}` }, SK: { S: 'ONCE' }, expiresAt: { N: String(now + ttlSeconds) } },
+          // expiresAt doubles as the table's TTL attribute; the condition makes an expired record reusable before TTL deletes it.
+          ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': { N: String(now) } },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** Leads whose clock runs and whose deadline is before `before` (sweeper), oldest first, over the last `days` days. */
+  async findDue(before: Date, days = 2, limit = 500): Promise<LeadRecord[]> {
+    const out: LeadRecord[] = [];
+    for (let d = days - 1; d >= 0 && out.length < limit; d--) {
+      const day = new Date(before.getTime() - d * 86_400_000).toISOString().slice(0, 10);
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const r = await this.#db.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: 'GSI1',
+            KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK < :before',
+            ExpressionAttributeValues: { ':pk': { S: `DUE#${day}` }, ':before': { S: before.toISOString() } },
+            ExclusiveStartKey: start,
+            Limit: limit - out.length,
+          }),
+        );
+        for (const item of r.Items ?? []) out.push(toRecord(item));
+        start = out.length < limit ? r.LastEvaluatedKey : undefined;
+      } while (start);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,61 @@
+/** Assignment: the routing decision taken against stored state, with the open-lead cap enforced by a conditional counter. */
+import type { Policy, Tier } from '../domain/compile.ts';
+import type { LeadFacts } from '../domain/lead.ts';
+import { type RouteDecision, route, routingScope } from '../domain/routing.ts';
+import type { LeadStore } from './ports.ts';
+
+/** A decision plus whether the chosen owner's open-lead slot was taken for it. */
+export interface Assignment {
+  decision: RouteDecision;
+  holdsSlot: boolean;
+}
+
+/** Attempts before a pool member who raced to their cap is given up on and routing moves on. */
+const MAX_RACES = 5;
+
+/**
+ * Routes `lead` with the current cursors and counters. A pool owner's slot is taken with a conditional
+ * increment (`open < maxOpen`); losing that race marks them full and routes again. Direct owners
+ * (existing, account) take an uncapped slot; queues take none.
+ */
+export async function assign(
+  policy: Policy,
+  store: LeadStore,
+  req: { lead: LeadFacts; tier: Tier; now: number; exclude?: ReadonlySet<string>; team?: string },
+): Promise<Assignment> {
+  const scope = routingScope(policy, req.lead, req.team);
+  const loaded = await store.loadRoutingState(scope.teamIds, scope.ownerIds);
+  const openCounts = { ...loaded.openCounts };
+  const state = { ...loaded, openCounts };
+  for (let race = 0; ; race++) {
+    const decision = route(policy, { ...req, state });
+    if (decision.kind === 'queue' || decision.ownerId === undefined) return { decision, holdsSlot: false };
+    const member = decision.teamId
+      ? policy.teams.get(decision.teamId)?.members.find((m) => m.ownerId === decision.ownerId)
+      : undefined;
+    // Pool picks respect the cap; direct owners (existing/account/specific) are counted but never capped.
+    const cap = decision.cursor || decision.weights ? member?.maxOpen : undefined;
+    if (await store.takeSlot(decision.ownerId, cap)) {
+      if (decision.cursor)
+        await store.saveRotation(decision.cursor.teamId, { cursor: decision.cursor.value });
+      if (decision.weights)
+        await store.saveRotation(decision.weights.teamId, { weights: decision.weights.value });
+      return { decision, holdsSlot: true };
+    }
+    openCounts[decision.ownerId] = cap ?? Number.POSITIVE_INFINITY;
+    if (race >= MAX_RACES) {
+      const fallback = route(policy, {
+        ...req,
+        state: { ...state, openCounts: saturate(openCounts, scope.ownerIds) },
+      });
+      return { decision: fallback, holdsSlot: false };
+    }
+  }
+}
+
+/** Every owner in scope at cap: after repeated races the pool is treated as full and the fallback chain decides. */
+function saturate(counts: Record<string, number>, owners: readonly string[]): Record<string, number> {
+  const out = { ...counts };
+  for (const o of owners) out[o] = Number.POSITIVE_INFINITY;
+  return out;
+}

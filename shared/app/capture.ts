@@ -1,0 +1,292 @@
+/**
+ * Capture: a new inbound lead becomes a routed lead with an owner, a deadline, a running timer and a
+ * queued CRM sync, within one request and without calling HubSpot.
+ */
+import { createHash } from 'node:crypto';
+import { add } from '../domain/clock.ts';
+import { type Policy, tierCalendar } from '../domain/compile.ts';
+import { enrich } from '../domain/enrich.ts';
+import type { LeadFacts, LeadInput } from '../domain/lead.ts';
+import { isHotter, qualify } from '../domain/qualify.ts';
+import { assign } from './assign.ts';
+import { pointerHash } from './identity.ts';
+import type { CaptureResponse, Clock, LeadRecord, LeadStore, Log, SyncQueue, Timers } from './ports.ts';
+
+/** What capture needs. */
+export interface CaptureDeps {
+  policy: Policy;
+  store: LeadStore;
+  timers: Timers;
+  queue: SyncQueue;
+  clock: Clock;
+  log: Log;
+}
+
+/** How long a repeat delivery waits for a concurrent first delivery to finish before answering. */
+const CONCURRENT_WAIT_MS = 3000;
+
+/** The identity of a delivery: the source's event id, else channel + contact + form + minute. */
+export function dedupeKey(input: LeadInput): string {
+  if (input.sourceEventId) return `src:${input.sourceEventId}`;
+  const who = pointerHash(input.email ?? input.phone ?? '');
+  return `${input.channel}:${who}:${input.formId ?? input.formTitle ?? ''}:${input.submittedAt.slice(0, 16)}`;
+}
+
+/** Lead ids derive from the delivery identity, so every retry of a delivery lands on the same lead. */
+export function leadIdFor(key: string): string {
+  return `L${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Captures one lead. Returns the 202 body; a repeat of a delivery returns the original body. */
+export async function captureLead(deps: CaptureDeps, input: LeadInput): Promise<CaptureResponse> {
+  const key = dedupeKey(input);
+  const leadId = leadIdFor(key);
+  const known = await deps.store.getLead(leadId);
+  if (known) return known.response;
+
+  const identity = input.email ?? input.phone;
+  if (identity) {
+    const holder = await claimIdentity(deps, pointerHash(identity), leadId);
+    if (holder !== leadId) {
+      const open = await deps.store.getLead(holder);
+      if (open) return repeatInquiry(deps, open, input, leadId);
+    }
+  }
+  return createLead(deps, input, key, leadId);
+}
+
+/** Claims the contact's identity pointer; a pointer whose lead never appeared (a crashed first delivery) is taken over. */
+async function claimIdentity(deps: CaptureDeps, hash: string, leadId: string): Promise<string> {
+  const holder = await deps.store.claimPointer('email', hash, leadId);
+  if (holder === leadId) return holder;
+  for (let waited = 0; waited < CONCURRENT_WAIT_MS; waited += 100) {
+    if (await deps.store.getLead(holder)) return holder;
+    await sleep(100);
+  }
+  deps.log.warn('identity pointer held by a lead that never appeared; taking it over', {
+    leadId,
+    stale: holder,
+  });
+  await deps.store.releasePointer('email', hash, holder);
+  return deps.store.claimPointer('email', hash, leadId);
+}
+
+async function createLead(
+  deps: CaptureDeps,
+  input: LeadInput,
+  key: string,
+  leadId: string,
+): Promise<CaptureResponse> {
+  const { policy, store, clock } = deps;
+  const now = clock.now();
+  const facts = await factsOf(policy, store, input);
+  const q = qualify(policy, facts);
+  const { decision: d, holdsSlot } = await assign(policy, store, { lead: facts, tier: q.tier, now });
+  const start = Date.parse(input.submittedAt);
+  const cal = tierCalendar(q.tier, d.calendar);
+  const dueAt = new Date(add(start, q.windowMs, cal)).toISOString();
+  const status = d.alert ? 'unroutable' : 'routed';
+  const response: CaptureResponse = {
+    leadId,
+    status,
+    tier: q.tier.id,
+    ownerId: d.ownerId ?? null,
+    queue: d.kind === 'queue' ? (d.queueId ?? null) : null,
+    dueAt,
+  };
+  const nowIso = new Date(now).toISOString();
+  const lead: LeadRecord = {
+    leadId,
+    dedupeKey: key,
+    status,
+    version: 1,
+    attempt: 1,
+    input,
+    region: facts.region,
+    domain: facts.domain,
+    freeMail: facts.freeMail,
+    targetAccount: facts.targetAccount,
+    tier: q.tier.id,
+    tierRank: q.tier.rank,
+    windowMs: q.windowMs,
+    reasons: q.reasons,
+    trail: d.trail,
+    ownerId: d.ownerId,
+    ownerName: d.ownerName,
+    teamId: d.teamId,
+    queueId: d.queueId,
+    ruleId: d.ruleId,
+    mode: d.mode,
+    alert: d.alert,
+    calendarId: cal.id,
+    submittedAt: input.submittedAt,
+    receivedAt: nowIso,
+    assignedAt: nowIso,
+    dueAt,
+    previousOwners: [],
+    holdsSlot,
+    breachCount: 0,
+    attemptsLogged: 0,
+    hubspotContactId: input.hubspotContactId,
+    tasks: {},
+    timer: 'pending',
+    sync: 'pending',
+    notifiedAttempt: 0,
+    response,
+  };
+  if (!(await store.createLead(lead))) {
+    // A concurrent delivery of the same submission won; give the slot back and answer as it did.
+    if (holdsSlot && d.ownerId) await store.releaseSlot(d.ownerId);
+    return (await waitForLead(deps, leadId)).response;
+  }
+  if (input.hubspotContactId) await store.claimPointer('contact', input.hubspotContactId, leadId);
+  await Promise.all([
+    store.putEvent({
+      leadId,
+      at: input.submittedAt,
+      type: 'captured',
+      ref: '0',
+      data: { channel: input.channel, intent: input.intent, formTitle: input.formTitle, receivedAt: nowIso },
+    }),
+    store.putEvent({
+      leadId,
+      at: nowIso,
+      type: d.alert ? 'unroutable' : 'routed',
+      ref: '1',
+      data: {
+        tier: q.tier.id,
+        ownerId: d.ownerId,
+        teamId: d.teamId,
+        queue: d.queueId,
+        ruleId: d.ruleId,
+        dueAt,
+        reasons: q.reasons,
+        trail: d.trail,
+        mode: d.mode,
+      },
+    }),
+  ]);
+  await armAndEnqueue(deps, lead);
+  return response;
+}
+
+/** Arms the timer and queues the CRM sync, then records both. A failure leaves the flag pending for the sweeper: the lead itself is safe. */
+export async function armAndEnqueue(
+  deps: Pick<CaptureDeps, 'store' | 'timers' | 'queue' | 'log'>,
+  lead: LeadRecord,
+): Promise<void> {
+  const [timer, sync] = await Promise.allSettled([
+    deps.timers.arm(lead.leadId, lead.attempt, new Date(lead.dueAt)),
+    deps.queue.send([{ leadId: lead.leadId, reason: 'assigned', attempt: lead.attempt }]),
+  ]);
+  if (timer.status === 'rejected')
+    deps.log.error('arming the SLA timer failed; the sweeper will re-arm it', {
+      leadId: lead.leadId,
+      error: String(timer.reason),
+    });
+  if (sync.status === 'rejected')
+    deps.log.error('queueing the CRM sync failed; the sweeper will re-queue it', {
+      leadId: lead.leadId,
+      error: String(sync.reason),
+    });
+  const patch = {
+    ...(timer.status === 'fulfilled' ? { timer: 'armed' as const } : {}),
+    ...(sync.status === 'fulfilled'
+      ? { sync: 'queued' as const, syncRequestedAt: new Date().toISOString() }
+      : {}),
+  };
+  if (Object.keys(patch).length) await deps.store.updateLead(lead.leadId, { attempt: lead.attempt }, patch);
+}
+
+async function waitForLead(deps: CaptureDeps, leadId: string): Promise<LeadRecord> {
+  for (let waited = 0; ; waited += 50) {
+    const lead = await deps.store.getLead(leadId);
+    if (lead) return lead;
+    if (waited > CONCURRENT_WAIT_MS)
+      throw new Error(`lead ${leadId} was reported as existing but cannot be read`);
+    await sleep(50);
+  }
+}
+
+async function factsOf(policy: Policy, store: LeadStore, input: LeadInput): Promise<LeadFacts> {
+  const facts = enrich(policy, input);
+  if (!facts.domain) return facts;
+  const accountOwnerId = await store.getAccountOwner(facts.domain);
+  return accountOwnerId ? { ...facts, accountOwnerId, targetAccount: true } : facts;
+}
+
+/**
+ * A new submission from a contact with an open lead: recorded on that lead, no second owner or timer.
+ * A hotter intent raises the tier and pulls the deadline in (the same timer, moved).
+ */
+async function repeatInquiry(
+  deps: CaptureDeps,
+  lead: LeadRecord,
+  input: LeadInput,
+  deliveryId: string,
+): Promise<CaptureResponse> {
+  const { policy, store, clock } = deps;
+  const now = clock.now();
+  const facts = await factsOf(policy, store, input);
+  const q = qualify(policy, facts);
+  const current = policy.tierById.get(lead.tier);
+  let updated = lead;
+  const running = lead.status === 'routed' || lead.status === 'unroutable';
+  if (running && current && isHotter(q.tier, current)) {
+    const calendar = lead.calendarId === 'always' ? undefined : policy.calendars.get(lead.calendarId);
+    const ownerCal = tierCalendar(q.tier, calendar ?? policy.defaultCalendar);
+    const due = Math.min(Date.parse(lead.dueAt), add(Date.parse(input.submittedAt), q.windowMs, ownerCal));
+    const next = await store.updateLead(
+      lead.leadId,
+      { version: lead.version },
+      {
+        tier: q.tier.id,
+        tierRank: q.tier.rank,
+        windowMs: q.windowMs,
+        dueAt: new Date(due).toISOString(),
+        calendarId: ownerCal.id,
+        reasons: [...lead.reasons, ...q.reasons.map((r) => `repeat inquiry: ${r}`)],
+      },
+    );
+    if (next) {
+      updated = next;
+      try {
+        await deps.timers.arm(next.leadId, next.attempt, new Date(next.dueAt));
+      } catch (e) {
+        deps.log.error('moving the SLA timer failed; the sweeper will fire it', {
+          leadId: next.leadId,
+          error: String(e),
+        });
+      }
+    }
+  }
+  await store.putEvent({
+    leadId: lead.leadId,
+    at: new Date(now).toISOString(),
+    type: 'repeat_inquiry',
+    ref: deliveryId,
+    data: {
+      intent: input.intent,
+      channel: input.channel,
+      formTitle: input.formTitle,
+      tierBefore: lead.tier,
+      tierAfter: updated.tier,
+    },
+  });
+  try {
+    await deps.queue.send([{ leadId: lead.leadId, reason: 'repeat', attempt: updated.attempt }]);
+  } catch (e) {
+    deps.log.error('queueing the repeat-inquiry sync failed', { leadId: lead.leadId, error: String(e) });
+  }
+  return {
+    leadId: updated.leadId,
+    status: updated.status,
+    tier: updated.tier,
+    ownerId: updated.ownerId ?? null,
+    queue: updated.queueId ?? null,
+    dueAt: updated.dueAt,
+    duplicateOf: updated.leadId,
+  };
+}

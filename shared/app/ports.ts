@@ -1,0 +1,189 @@
+/**
+ * The use cases' view of the outside world: small ports, one adapter per service behind each.
+ * Records here are what leadclock persists; nothing in this file knows AWS or HubSpot.
+ */
+import type { LeadInput, LeadState } from '../domain/lead.ts';
+import type { RoutingState } from '../domain/routing.ts';
+
+/** A lead as stored: the input, the decisions taken and the SLA clock. */
+export interface LeadRecord {
+  leadId: string;
+  /** The delivery identity the lead id was derived from (source event id, or email+form+minute). */
+  dedupeKey: string;
+  status: LeadState;
+  /** Bumped by every update; updates are conditional on it. */
+  version: number;
+  /** SLA timer attempt, 1 for the first owner, +1 per reassignment. */
+  attempt: number;
+  input: LeadInput;
+  region?: string;
+  domain?: string;
+  freeMail: boolean;
+  targetAccount: boolean;
+  tier: string;
+  tierRank: number;
+  windowMs: number;
+  reasons: string[];
+  trail: string[];
+  ownerId?: string;
+  ownerName?: string;
+  teamId?: string;
+  queueId?: string;
+  ruleId?: string;
+  mode: 'live' | 'shadow';
+  alert: boolean;
+  /** Id of the calendar the deadline runs in (`always` for round-the-clock tiers). */
+  calendarId: string;
+  submittedAt: string;
+  receivedAt: string;
+  assignedAt: string;
+  dueAt: string;
+  /** Owners who had the lead before the current one. */
+  previousOwners: string[];
+  /** Whether the owner holds a slot of the open-lead counter for this lead. */
+  holdsSlot: boolean;
+  breachCount: number;
+  breachedAt?: string;
+  firstTouchAt?: string;
+  touchedBy?: string;
+  /** Business-time speed to lead (ms), and wall-clock. */
+  speedMs?: number;
+  speedWallMs?: number;
+  slaOutcome?: 'met' | 'late';
+  recoveredAt?: string;
+  attemptsLogged: number;
+  firstAttemptAt?: string;
+  hubspotContactId?: string;
+  /** HubSpot task id per timer attempt. */
+  tasks: Record<string, string>;
+  timer: 'pending' | 'armed' | 'none';
+  sync: 'pending' | 'queued' | 'synced';
+  syncRequestedAt?: string;
+  syncedAt?: string;
+  /** Last attempt whose rep notification went out. */
+  notifiedAttempt: number;
+  /** The 202 body first returned for this lead, returned again to repeats of the same delivery. */
+  response: CaptureResponse;
+  closedAt?: string;
+  closeReason?: string;
+}
+
+/** `202` body of POST /leads. */
+export interface CaptureResponse {
+  leadId: string;
+  status: LeadState;
+  tier: string;
+  ownerId: string | null;
+  queue: string | null;
+  dueAt: string;
+  duplicateOf?: string;
+}
+
+/** A timeline entry under a lead. Keys are deterministic so a retry rewrites, never duplicates. */
+export interface LeadEvent {
+  leadId: string;
+  at: string;
+  type: string;
+  /** Makes the key unique among events of one type at one instant (attempt, delivery id …). */
+  ref: string;
+  data: Record<string, unknown>;
+}
+
+/** Persistence of leads, events, routing state and idempotency records. */
+export interface LeadStore {
+  getLead(leadId: string): Promise<LeadRecord | undefined>;
+  /** Creates a lead; false when one with this id exists already. */
+  createLead(lead: LeadRecord): Promise<boolean>;
+  /**
+   * Applies `patch` when the stored lead still has `expect.version` (and one of `expect.status`, if
+   * given). Returns the new record, or undefined when the condition failed. `null` in a patch removes.
+   */
+  updateLead(
+    leadId: string,
+    expect: { version?: number; status?: readonly LeadState[]; attempt?: number },
+    patch: LeadPatch,
+  ): Promise<LeadRecord | undefined>;
+  /** Writes an event; false when the same event (same key) exists already. */
+  putEvent(event: LeadEvent): Promise<boolean>;
+  listEvents(leadId: string): Promise<LeadEvent[]>;
+  /** Points `kind:key` at `leadId` unless it points at another lead already; returns the lead it points at. */
+  claimPointer(kind: 'email' | 'contact', key: string, leadId: string): Promise<string>;
+  getPointer(kind: 'email' | 'contact', key: string): Promise<string | undefined>;
+  /** Removes a pointer if it still points at `leadId`. */
+  releasePointer(kind: 'email' | 'contact', key: string, leadId: string): Promise<void>;
+  /** Cursors and weights of the teams, open counts of the owners, and inactive owners. */
+  loadRoutingState(teamIds: readonly string[], ownerIds: readonly string[]): Promise<RoutingState>;
+  /** Takes one open-lead slot of `ownerId` if they are under `cap` (no cap when undefined). */
+  takeSlot(ownerId: string, cap: number | undefined): Promise<boolean>;
+  /** Gives one slot back (never below zero). */
+  releaseSlot(ownerId: string): Promise<void>;
+  saveRotation(
+    teamId: string,
+    rotation: { cursor?: number; weights?: Record<string, number> },
+  ): Promise<void>;
+  getAccountOwner(domain: string): Promise<string | undefined>;
+  /** Records a one-off key (webhook event, breach attempt); false when it was recorded already. */
+  once(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/** A partial update of a lead; `null` removes an attribute. */
+export type LeadPatch = { [K in keyof LeadRecord]?: LeadRecord[K] | null };
+
+/** SLA timers: one one-shot schedule per lead and attempt. */
+export interface Timers {
+  /** Arms (or moves) the timer of `leadId`/`attempt` to fire at `at`. Idempotent. */
+  arm(leadId: string, attempt: number, at: Date): Promise<void>;
+  /** Cancels it; already fired or never armed counts as success. */
+  cancel(leadId: string, attempt: number): Promise<void>;
+}
+
+/** A CRM sync request on the queue. */
+export interface SyncMessage {
+  leadId: string;
+  /** What changed: a new assignment, a state change to reflect, or a repeat inquiry. */
+  reason: 'assigned' | 'status' | 'repeat';
+  attempt: number;
+}
+
+/** The queue in front of crm-sync. */
+export interface SyncQueue {
+  send(messages: readonly SyncMessage[]): Promise<void>;
+}
+
+/** A notification to reps or managers; attributes drive SNS subscription filter policies. */
+export interface Notification {
+  type: 'assignment' | 'breach' | 'alert' | 'repeat';
+  subject: string;
+  /** Full text (email). */
+  body: string;
+  /** At most 160 GSM characters (SMS). */
+  sms: string;
+  attributes: {
+    ownerId?: string;
+    teamId?: string;
+    tier?: string;
+    rung?: number;
+    audience?: readonly string[];
+  };
+}
+
+/** Outbound notifications. */
+export interface Notifier {
+  publish(n: Notification): Promise<void>;
+}
+
+/** Wall-clock time, a port so tests and the simulator can move it. */
+export interface Clock {
+  now(): number;
+}
+
+/** The system clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Structured logging. Callers never pass raw emails or phone numbers; the adapter redacts them anyway. */
+export interface Log {
+  debug(message: string, data?: Record<string, unknown>): void;
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
