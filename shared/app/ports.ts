@@ -56,6 +56,8 @@ export interface LeadRecord {
   hubspotContactId?: string;
   /** HubSpot task id per timer attempt. */
   tasks: Record<string, string>;
+  /** Task ids the next sync completes (a breached owner's task on reassignment). */
+  closeTasks?: string[];
   timer: 'pending' | 'armed' | 'none';
   sync: 'pending' | 'queued' | 'synced';
   syncRequestedAt?: string;
@@ -186,4 +188,36 @@ export interface Log {
   info(message: string, data?: Record<string, unknown>): void;
   warn(message: string, data?: Record<string, unknown>): void;
   error(message: string, data?: Record<string, unknown>): void;
+}
+
+/** A follow-up task for the owner, keyed `leadId:attempt` so it is created once. */
+export interface CrmTask {
+  key: string;
+  contactId: string;
+  ownerId?: string;
+  dueAt: string;
+  subject: string;
+  body: string;
+  priority: 'HIGH' | 'MEDIUM' | 'LOW';
+}
+
+/** The CRM (HubSpot): batched writes and the few reads leadclock needs. */
+export interface Crm {
+  /** Creates or updates contacts by email; returns lower-cased email → contact id. */
+  upsertContacts(
+    inputs: readonly { email: string; properties: Record<string, string> }[],
+  ): Promise<Map<string, string>>;
+  /** Creates a contact that has no email (a partial lead with a phone number). */
+  createContact(properties: Record<string, string>): Promise<string>;
+  /** Updates contacts; returns the ids HubSpot did not find. */
+  updateContacts(inputs: readonly { id: string; properties: Record<string, string> }[]): Promise<Set<string>>;
+  /** Existing tasks by key (for reconciling after an ambiguous failure). */
+  findTasks(keys: readonly string[]): Promise<Map<string, string>>;
+  /** Creates tasks associated to their contacts; returns key → task id. */
+  createTasks(tasks: readonly CrmTask[]): Promise<Map<string, string>>;
+  completeTasks(taskIds: readonly string[]): Promise<void>;
+  /** The latest sales activity on the contact after `since` (ISO), if any: calls, emails, meetings, last contacted. */
+  activitySince(contactId: string, since: string): Promise<string | undefined>;
+  /** All owners, with whether they are archived. */
+  owners(): Promise<{ id: string; email?: string; name?: string; archived: boolean }[]>;
 }

@@ -5,14 +5,14 @@
  * Zone arithmetic is Luxon's. Each local day's open intervals are turned into epoch intervals once and
  * memoised, so add/elapsed are plain number comparisons on the hot path.
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { CalendarSpec, Weekday } from './policy.ts';
 
 const DAY_MS = 86_400_000;
 const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 /** Memo entries per calendar before the memo is dropped; ~11 years of days, a few MB at most. */
 const MEMO_LIMIT = 4096;
-/** A calendar with no open time within this many days is refused rather than looped on. */
+/** A calendar with no open time for this many consecutive days is refused rather than looped on. */
 const SEARCH_LIMIT_DAYS = 800;
 
 /** A compiled calendar: open intervals per local day, in epoch milliseconds. */
@@ -52,7 +52,9 @@ export function compileCalendar(id: string, spec: CalendarSpec): BusinessCalenda
       const end = eh * 60 + em;
       return { start, end: end > start ? end : end + 1440 };
     }),
-  );
+  )
+    // add() walks a day's intervals in order, so a day written as ['13:00-17:00', '09:00-12:00'] is sorted.
+    .map((day) => day.sort((x, y) => x.start - y.start));
   const memo = new Map<number, readonly number[]>();
 
   const build = (n: number): readonly number[] => {
@@ -85,23 +87,29 @@ export function compileCalendar(id: string, spec: CalendarSpec): BusinessCalenda
 
 /**
  * Epoch ms of the wall time `minutes` after midnight of local day `n` (past 1440 for intervals that cross
- * midnight). A wall time inside a DST gap moves forward to the first valid instant; one inside an overlap
- * takes the earlier offset, as Luxon does.
+ * midnight). A wall time inside a DST gap moves forward to the first valid instant (the transition); one
+ * inside an overlap takes the earlier offset. Luxon's fromObject is not used: it resolves an overlap with
+ * the offset in effect *now*, so the answer would change with the season the process runs in.
  */
 function wallTime(n: number, minutes: number, zone: string): number {
-  const extraDays = Math.floor(minutes / 1440);
-  const rest = minutes - extraDays * 1440;
-  const date = new Date((n + extraDays) * DAY_MS);
-  return DateTime.fromObject(
-    {
-      year: date.getUTCFullYear(),
-      month: date.getUTCMonth() + 1,
-      day: date.getUTCDate(),
-      hour: Math.floor(rest / 60),
-      minute: rest % 60,
-    },
-    { zone },
-  ).toMillis();
+  const local = n * DAY_MS + minutes * 60_000; // the wall time read as if it were UTC
+  const z = IANAZone.create(zone);
+  const before = z.offset(local - DAY_MS);
+  const after = z.offset(local + DAY_MS);
+  // The larger offset gives the earlier instant, so it is tried first.
+  for (const o of before >= after ? [before, after] : [after, before]) {
+    const t = local - o * 60_000;
+    if (z.offset(t) === o) return t;
+  }
+  // A gap: the wall time read with the later offset is still before the switch, with the earlier one after it.
+  let lo = local - after * 60_000;
+  let hi = local - before * 60_000;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (z.offset(mid) === after) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** The first local day whose intervals could contain `t`: UTC offsets span −12h…+14h and intervals may cross one midnight. */
@@ -118,9 +126,11 @@ export function add(start: number, durationMs: number, cal: BusinessCalendar): n
   if (cal.always) return start + durationMs;
   let remaining = durationMs;
   let t = start;
-  const first = firstDay(start);
-  for (let n = first; n < first + SEARCH_LIMIT_DAYS; n++) {
+  // The limit counts closed days in a row, so a long window on a sparse calendar is not refused.
+  let lastOpenDay = firstDay(start);
+  for (let n = lastOpenDay; n < lastOpenDay + SEARCH_LIMIT_DAYS; n++) {
     const iv = cal.intervals(n);
+    if (iv.length > 0) lastOpenDay = n;
     for (let i = 0; i < iv.length; i += 2) {
       const e = iv[i + 1] as number;
       if (e <= t) continue;
@@ -130,7 +140,9 @@ export function add(start: number, durationMs: number, cal: BusinessCalendar): n
       t = e;
     }
   }
-  throw new ClosedCalendarError(`calendar '${cal.id}' has no open time within ${SEARCH_LIMIT_DAYS} days`);
+  throw new ClosedCalendarError(
+    `calendar '${cal.id}' has no open time for ${SEARCH_LIMIT_DAYS} days in a row`,
+  );
 }
 
 /** Open time between `start` and `end` (negative when end is before start). */

@@ -33,7 +33,10 @@ export function enrich(
 ): LeadFacts {
   const mailDomain = emailDomain(input.email);
   const freeMail = mailDomain !== undefined && policy.freeMailDomains.has(mailDomain);
-  const domain = normaliseDomain(input.domain) ?? (freeMail ? undefined : mailDomain);
+  // A free-mail provider is never a company, whether it comes from the email or from the domain field.
+  const given = normaliseDomain(input.domain);
+  const domain =
+    given !== undefined && !policy.freeMailDomains.has(given) ? given : freeMail ? undefined : mailDomain;
   const region = input.country ? policy.regionOfCountry.get(input.country.trim().toUpperCase()) : undefined;
   const accountOwnerId = domain ? accountOwnerOf(domain) : undefined;
   return {

@@ -31,6 +31,11 @@ export function describeIssues(
       for (const k of i.keys) out.push({ path: formatPath([...i.path, k]), message: 'unknown field' });
       continue;
     }
+    if (i.code === 'invalid_key') {
+      // zod says only "Invalid key in record"; the key schema's own message says what an id may contain.
+      out.push({ path: formatPath(i.path), message: i.issues[0]?.message ?? 'invalid key' });
+      continue;
+    }
     const missing = i.path.length > 0 && valueAt(input, i.path) === undefined;
     let message = i.message;
     if (missing && (i.code === 'invalid_type' || i.code === 'invalid_union' || i.code === 'invalid_value'))

@@ -301,7 +301,8 @@ export function parsePolicy(text: string, source?: string): PolicyDoc {
       doc.errors.map((e) => ({
         path: '',
         message: `YAML: ${e.message.split('\n')[0]}`,
-        line: e.linePos?.[0]?.line,
+        // linePos is only filled in with prettyErrors, so the line is taken from the offset.
+        line: lineCounter.linePos(e.pos[0]).line,
       })),
       source,
     );
@@ -383,7 +384,7 @@ function bestEffortCrossCheck(input: unknown): PolicyIssue[] {
       defaults: raw.defaults ?? { calendar: '', queue: '' },
     } as PolicyDoc;
     // Shapes were not validated; drop anything the checks could not evaluate.
-    return crossCheck(doc).filter(
+    return crossCheck(doc, true).filter(
       (i) =>
         !i.message.includes("unknown calendar ''") &&
         !i.message.includes("unknown queue ''") &&
@@ -394,9 +395,17 @@ function bestEffortCrossCheck(input: unknown): PolicyIssue[] {
   }
 }
 
-function crossCheck(p: PolicyDoc): PolicyIssue[] {
+function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
   const issues: PolicyIssue[] = [];
   const add = (path: string, message: string) => issues.push({ path, message });
+  // On an unvalidated document a malformed part (holidays: '01-01') throws; skip only that part, whose
+  // schema issue is already reported, so the other checks still run.
+  const part = (check: () => void) => {
+    if (!lenient) return check();
+    try {
+      check();
+    } catch {}
+  };
   const calendars = new Set(Object.keys(p.calendars));
   const teams = new Set(Object.keys(p.teams));
   const queues = new Set(Object.keys(p.queues));
@@ -404,111 +413,137 @@ function crossCheck(p: PolicyDoc): PolicyIssue[] {
   const tierIds = new Set<string>();
 
   for (const [cid, cal] of Object.entries(p.calendars)) {
-    if (!IANAZone.isValidZone(cal.timeZone))
-      add(`calendars.${cid}.timeZone`, `unknown time zone '${cal.timeZone}'`);
+    part(() => {
+      if (!IANAZone.isValidZone(cal.timeZone))
+        add(`calendars.${cid}.timeZone`, `unknown time zone '${cal.timeZone}'`);
+    });
     for (const day of DAYS) {
-      (cal.hours[day] ?? []).forEach((text, i) => {
-        const [a, b] = text.split('-') as [string, string];
-        const s = parseHHMM(a);
-        const e = parseHHMM(b);
-        if (s === undefined || e === undefined || s === 1440) {
-          add(
-            `calendars.${cid}.hours.${day}[${i}]`,
-            `'${text}' is not a valid interval (hours 00-23, minutes 00-59; 24:00 only as an end)`,
-          );
-        } else if (s === e) add(`calendars.${cid}.hours.${day}[${i}]`, `'${text}' is empty`);
-      });
+      part(() =>
+        (cal.hours[day] ?? []).forEach((text, i) => {
+          const [a, b] = text.split('-') as [string, string];
+          const s = parseHHMM(a);
+          const e = parseHHMM(b);
+          if (s === undefined || e === undefined || s === 1440) {
+            add(
+              `calendars.${cid}.hours.${day}[${i}]`,
+              `'${text}' is not a valid interval (hours 00-23, minutes 00-59; 24:00 only as an end)`,
+            );
+          } else if (s === e) add(`calendars.${cid}.hours.${day}[${i}]`, `'${text}' is empty`);
+        }),
+      );
     }
-    const ivs = weeklyMinutes(cal);
-    if (ivs.length === 0) add(`calendars.${cid}.hours`, 'a calendar needs at least one open interval');
-    // Compare every pair on a circular week (Sunday night may run into Monday).
-    const WEEK = 7 * 1440;
-    for (let i = 0; i < ivs.length; i++) {
-      for (let j = i + 1; j < ivs.length; j++) {
-        const x = ivs[i]!;
-        const y = ivs[j]!;
-        const overlaps = [0, WEEK, -WEEK].some((k) => x.start < y.end + k && y.start + k < x.end);
-        if (overlaps) {
-          add(`calendars.${cid}.hours.${y.day}[${y.index}]`, `'${y.text}' overlaps ${x.day} '${x.text}'`);
+    part(() => {
+      const ivs = weeklyMinutes(cal);
+      if (ivs.length === 0) add(`calendars.${cid}.hours`, 'a calendar needs at least one open interval');
+      // Compare every pair on a circular week (Sunday night may run into Monday).
+      const WEEK = 7 * 1440;
+      for (let i = 0; i < ivs.length; i++) {
+        for (let j = i + 1; j < ivs.length; j++) {
+          const x = ivs[i]!;
+          const y = ivs[j]!;
+          const overlaps = [0, WEEK, -WEEK].some((k) => x.start < y.end + k && y.start + k < x.end);
+          if (overlaps) {
+            add(`calendars.${cid}.hours.${y.day}[${y.index}]`, `'${y.text}' overlaps ${x.day} '${x.text}'`);
+          }
         }
       }
-    }
-    cal.holidays.forEach((h, i) => {
-      const [y, m, d] = h.length === 10 ? h.split('-').map(Number) : [2024, ...h.split('-').map(Number)];
-      const date = new Date(Date.UTC(y!, m! - 1, d!));
-      if (date.getUTCMonth() !== m! - 1 || date.getUTCDate() !== d)
-        add(`calendars.${cid}.holidays[${i}]`, `'${h}' is not a date`);
     });
+    part(() =>
+      cal.holidays.forEach((h, i) => {
+        const [y, m, d] = h.length === 10 ? h.split('-').map(Number) : [2024, ...h.split('-').map(Number)];
+        const date = new Date(Date.UTC(y!, m! - 1, d!));
+        if (date.getUTCMonth() !== m! - 1 || date.getUTCDate() !== d)
+          add(`calendars.${cid}.holidays[${i}]`, `'${h}' is not a date`);
+      }),
+    );
   }
 
   p.tiers.forEach((t, i) => {
-    if (tierIds.has(t.id)) add(`tiers[${i}].id`, `duplicate tier id '${t.id}'`);
-    tierIds.add(t.id);
-    checkMatch(t.match, `tiers[${i}].match`, regions, add);
+    part(() => {
+      if (tierIds.has(t.id)) add(`tiers[${i}].id`, `duplicate tier id '${t.id}'`);
+      tierIds.add(t.id);
+      checkMatch(t.match, `tiers[${i}].match`, regions, add);
+    });
   });
-  if (!tierIds.has(p.qualification.defaultTier))
-    add('qualification.defaultTier', `unknown tier '${p.qualification.defaultTier}'`);
-  if (!tierIds.has(p.qualification.incompleteTier))
-    add('qualification.incompleteTier', `unknown tier '${p.qualification.incompleteTier}'`);
+  part(() => {
+    if (!tierIds.has(p.qualification.defaultTier))
+      add('qualification.defaultTier', `unknown tier '${p.qualification.defaultTier}'`);
+    if (!tierIds.has(p.qualification.incompleteTier))
+      add('qualification.incompleteTier', `unknown tier '${p.qualification.incompleteTier}'`);
+  });
 
-  if (!calendars.has(p.defaults.calendar))
-    add('defaults.calendar', `unknown calendar '${p.defaults.calendar}'`);
-  if (!queues.has(p.defaults.queue)) add('defaults.queue', `unknown queue '${p.defaults.queue}'`);
+  part(() => {
+    if (!calendars.has(p.defaults.calendar))
+      add('defaults.calendar', `unknown calendar '${p.defaults.calendar}'`);
+    if (!queues.has(p.defaults.queue)) add('defaults.queue', `unknown queue '${p.defaults.queue}'`);
+  });
 
   const seenCountry = new Map<string, string>();
   for (const [region, countries] of Object.entries(p.regions)) {
-    countries.forEach((c, i) => {
-      const key = c.toUpperCase();
-      const prior = seenCountry.get(key);
-      if (prior) add(`regions.${region}[${i}]`, `'${c}' is already in region ${prior}`);
-      seenCountry.set(key, region);
-    });
+    part(() =>
+      countries.forEach((c, i) => {
+        const key = c.toUpperCase();
+        const prior = seenCountry.get(key);
+        if (prior) add(`regions.${region}[${i}]`, `'${c}' is already in region ${prior}`);
+        seenCountry.set(key, region);
+      }),
+    );
   }
 
   const ruleIds = new Set<string>();
   p.routing.rules.forEach((r, i) => {
-    const at = `routing.rules[${i}]`;
-    if (ruleIds.has(r.id)) add(`${at}.id`, `duplicate rule id '${r.id}'`);
-    ruleIds.add(r.id);
-    checkMatch(r.match, `${at}.match`, regions, add);
-    if ('team' in r.target && !teams.has(r.target.team))
-      add(`${at}.target.team`, `unknown team '${r.target.team}'`);
-    if ('queue' in r.target && !queues.has(r.target.queue))
-      add(`${at}.target.queue`, `unknown queue '${r.target.queue}'`);
+    part(() => {
+      const at = `routing.rules[${i}]`;
+      if (ruleIds.has(r.id)) add(`${at}.id`, `duplicate rule id '${r.id}'`);
+      ruleIds.add(r.id);
+      checkMatch(r.match, `${at}.match`, regions, add);
+      if ('team' in r.target && !teams.has(r.target.team))
+        add(`${at}.target.team`, `unknown team '${r.target.team}'`);
+      if ('queue' in r.target && !queues.has(r.target.queue))
+        add(`${at}.target.queue`, `unknown queue '${r.target.queue}'`);
+    });
   });
 
   for (const [tid, t] of Object.entries(p.teams)) {
     const at = `teams.${tid}`;
-    if (!calendars.has(t.calendar)) add(`${at}.calendar`, `unknown calendar '${t.calendar}'`);
-    if (t.backup !== undefined) {
-      if (!teams.has(t.backup)) add(`${at}.backup`, `unknown team '${t.backup}'`);
-      else if (backupCycle(p, tid)) add(`${at}.backup`, `backup chain from '${tid}' loops back on itself`);
-    }
+    part(() => {
+      if (!calendars.has(t.calendar)) add(`${at}.calendar`, `unknown calendar '${t.calendar}'`);
+      if (t.backup !== undefined) {
+        if (!teams.has(t.backup)) add(`${at}.backup`, `unknown team '${t.backup}'`);
+        else if (backupCycle(p, tid)) add(`${at}.backup`, `backup chain from '${tid}' loops back on itself`);
+      }
+    });
     const owners = new Set<string>();
     t.members.forEach((m, i) => {
-      if (owners.has(m.ownerId))
-        add(`${at}.members[${i}].ownerId`, `owner ${m.ownerId} is listed twice in this team`);
-      owners.add(m.ownerId);
-      if (m.calendar !== undefined && !calendars.has(m.calendar))
-        add(`${at}.members[${i}].calendar`, `unknown calendar '${m.calendar}'`);
-      m.pto.forEach((x, j) => {
-        if (x.to < x.from)
-          add(`${at}.members[${i}].pto[${j}]`, `'to' (${x.to}) is before 'from' (${x.from})`);
+      part(() => {
+        if (owners.has(m.ownerId))
+          add(`${at}.members[${i}].ownerId`, `owner ${m.ownerId} is listed twice in this team`);
+        owners.add(m.ownerId);
+        if (m.calendar !== undefined && !calendars.has(m.calendar))
+          add(`${at}.members[${i}].calendar`, `unknown calendar '${m.calendar}'`);
+        m.pto.forEach((x, j) => {
+          if (x.to < x.from)
+            add(`${at}.members[${i}].pto[${j}]`, `'to' (${x.to}) is before 'from' (${x.from})`);
+        });
       });
     });
   }
 
   for (const [qid, q] of Object.entries(p.queues)) {
-    if (q.calendar !== undefined && !calendars.has(q.calendar))
-      add(`queues.${qid}.calendar`, `unknown calendar '${q.calendar}'`);
+    part(() => {
+      if (q.calendar !== undefined && !calendars.has(q.calendar))
+        add(`queues.${qid}.calendar`, `unknown calendar '${q.calendar}'`);
+    });
   }
 
   p.escalation.ladder.forEach((r, i) => {
-    const at = `escalation.ladder[${i}]`;
-    if (r.action === 'park') {
-      if (r.queue === undefined) add(`${at}.queue`, 'a park rung needs a queue');
-      else if (!queues.has(r.queue)) add(`${at}.queue`, `unknown queue '${r.queue}'`);
-    } else if (r.queue !== undefined) add(`${at}.queue`, `only a park rung takes a queue`);
+    part(() => {
+      const at = `escalation.ladder[${i}]`;
+      if (r.action === 'park') {
+        if (r.queue === undefined) add(`${at}.queue`, 'a park rung needs a queue');
+        else if (!queues.has(r.queue)) add(`${at}.queue`, `unknown queue '${r.queue}'`);
+      } else if (r.queue !== undefined) add(`${at}.queue`, `only a park rung takes a queue`);
+    });
   });
   return issues;
 }

@@ -67,14 +67,26 @@ function explain(match: Condition | Condition[] | undefined, lead: LeadFacts): s
   return 'matched';
 }
 
+/** Whether one condition holds, field for field as compile.ts matches (all of them, so the reason names the condition that matched). */
 function holds(c: Condition, lead: LeadFacts): boolean {
   const inList = (list: readonly string[] | undefined, v: string | undefined) =>
     list === undefined || (v !== undefined && list.some((x) => x.toLowerCase() === v.toLowerCase()));
+  const flag = (want: boolean | undefined, have: boolean) => want === undefined || want === have;
+  const employees = lead.employees;
   return (
     inList(c.intent, lead.intent) &&
     inList(c.channel, lead.channel) &&
     inList(c.region, lead.region) &&
     inList(c.country, lead.country) &&
-    (c.targetAccount === undefined || c.targetAccount === lead.targetAccount)
+    inList(c.industry, lead.industry) &&
+    inList(c.formId, lead.formId) &&
+    inList(c.domain, lead.domain) &&
+    (c.employeesMin === undefined || (employees !== undefined && employees >= c.employeesMin)) &&
+    (c.employeesMax === undefined || (employees !== undefined && employees <= c.employeesMax)) &&
+    flag(c.targetAccount, lead.targetAccount) &&
+    flag(c.namedAccount, lead.accountOwnerId !== undefined) &&
+    flag(c.freeMail, lead.freeMail) &&
+    flag(c.partial, lead.partial) &&
+    flag(c.existingOwner, lead.existingOwnerId !== undefined)
   );
 }

@@ -189,12 +189,14 @@ function fromTeam(
   while (team && !visited.has(team.id)) {
     visited.add(team.id);
     const pick = pickFromPool(team, req, trail);
-    if (pick) return { ...pick, ruleId, trail };
+    // The mode is the segment's (the team the rule chose): a shadow pilot's overflow must not write to
+    // HubSpot or page anyone, and a live lead spilling into a shadow backup must still be assigned.
+    if (pick) return { ...pick, mode: start.mode, ruleId, trail };
     if (team.backup) trail.push(`nobody eligible in ${team.id}; backup team ${team.backup}`);
     else trail.push(`nobody eligible in ${team.id}`);
     team = team.backup ? policy.teams.get(team.backup) : undefined;
   }
-  return toQueue(policy, policy.defaultQueue, trail, true, ruleId);
+  return { ...toQueue(policy, policy.defaultQueue, trail, true, ruleId), mode: start.mode };
 }
 
 function pickFromPool(
@@ -287,4 +289,40 @@ function pickFromPool(
     calendar: chosen.calendar,
     cursor: { teamId: team.id, value: (best + 1) % n },
   };
+}
+
+/** The teams (with their backup chains) and direct owners a routing decision for `lead` may touch, so the caller can load just their state. */
+export function routingScope(
+  policy: Policy,
+  lead: LeadFacts,
+  team?: string,
+): { teamIds: string[]; ownerIds: string[] } {
+  const teamIds: string[] = [];
+  const ownerIds = new Set<string>();
+  const addChain = (start: string | undefined) => {
+    for (
+      let t = start ? policy.teams.get(start) : undefined;
+      t && !teamIds.includes(t.id);
+      t = t.backup ? policy.teams.get(t.backup) : undefined
+    ) {
+      teamIds.push(t.id);
+      for (const m of t.members) ownerIds.add(m.ownerId);
+    }
+  };
+  if (team !== undefined) addChain(team);
+  else {
+    for (const rule of policy.rules) {
+      if (!rule.matches(lead)) continue;
+      const t = rule.target;
+      if ('team' in t) {
+        addChain(t.team);
+        break;
+      }
+      if ('queue' in t) break;
+      const id =
+        'existingOwner' in t ? lead.existingOwnerId : 'accountOwner' in t ? lead.accountOwnerId : t.owner;
+      if (id !== undefined) ownerIds.add(id);
+    }
+  }
+  return { teamIds, ownerIds: [...ownerIds] };
 }

@@ -1,0 +1,322 @@
+/**
+ * CRM sync: reflects leads in HubSpot in batches (owner and leadclock properties, the follow-up task),
+ * then tells the rep. Only the items that failed are reported back, so SQS retries just those.
+ */
+import type { Policy } from '../domain/compile.ts';
+import { assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
+import type { Crm, CrmTask, LeadRecord, LeadStore, Log, Notifier, SyncMessage } from './ports.ts';
+
+/** What crm-sync needs. */
+export interface SyncDeps {
+  policy: Policy;
+  store: LeadStore;
+  crm: Crm;
+  notifier: Notifier;
+  log: Log;
+  /** `https://app.hubspot.com/contacts/<portalId>` when the portal id is configured. */
+  hubspotAppUrl?: string;
+}
+
+/** One queue message. */
+export interface SyncItem {
+  id: string;
+  body: string;
+  receiveCount: number;
+}
+
+/** Lease on creating one lead's task, so two workers never both create it. */
+const TASK_LEASE_SECONDS = 120;
+
+/** HubSpot's `leadclock_sla_status` for a lead. */
+export function slaStatus(lead: LeadRecord): string {
+  switch (lead.status) {
+    case 'routed':
+    case 'reassigned':
+      return 'open';
+    case 'unroutable':
+      return 'unassigned';
+    case 'breached':
+      return 'breached';
+    case 'parked':
+      return 'parked';
+    case 'touched':
+    case 'accepted':
+      return lead.slaOutcome ?? 'met';
+    default:
+      return 'closed';
+  }
+}
+
+/** Contact properties leadclock writes. */
+export function contactProperties(policy: Policy, lead: LeadRecord): Record<string, string> {
+  const owner = lead.ownerId ?? (lead.queueId ? policy.queues.get(lead.queueId)?.ownerId : undefined);
+  const props: Record<string, string> = {
+    leadclock_lead_id: lead.leadId,
+    leadclock_tier: lead.tier,
+    leadclock_sla_due_at: lead.dueAt,
+    leadclock_sla_status: slaStatus(lead),
+    leadclock_owner_reason: lead.trail
+      .filter((t) => !t.startsWith('no match') && !t.startsWith('  '))
+      .join('; ')
+      .slice(0, 1000),
+    leadclock_breach_count: String(lead.breachCount),
+  };
+  if (owner) props.hubspot_owner_id = owner;
+  if (lead.speedMs !== undefined)
+    props.leadclock_first_touch_seconds = String(Math.round(lead.speedMs / 1000));
+  return props;
+}
+
+/** The text-building view of a lead. */
+export function messageLead(policy: Policy, lead: LeadRecord, appUrl?: string): MessageLead {
+  const team = lead.teamId ? policy.teams.get(lead.teamId) : undefined;
+  const member = team?.members.find((m) => m.ownerId === lead.ownerId);
+  return {
+    leadId: lead.leadId,
+    input: lead.input,
+    tier: lead.tier,
+    tierLabel: policy.tierById.get(lead.tier)?.label,
+    dueAt: lead.dueAt,
+    ownerName: lead.ownerName,
+    ownerId: lead.ownerId,
+    teamId: lead.teamId,
+    reasons: lead.reasons,
+    trail: lead.trail,
+    hubspotUrl: appUrl && lead.hubspotContactId ? `${appUrl}/record/0-1/${lead.hubspotContactId}` : undefined,
+    timeZone: (member?.calendar ?? team?.calendar ?? policy.defaultCalendar).timeZone,
+  };
+}
+
+/** Syncs a batch; returns the ids of the messages to retry. */
+export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Promise<string[]> {
+  const failed = new Set<string>();
+  const byLead = new Map<string, { ids: string[]; messages: SyncMessage[]; redelivered: boolean }>();
+  for (const item of items) {
+    let msg: SyncMessage;
+    try {
+      msg = JSON.parse(item.body) as SyncMessage;
+      if (typeof msg.leadId !== 'string') throw new Error('no leadId');
+    } catch {
+      deps.log.error('dropping a malformed sync message', { messageId: item.id });
+      continue;
+    }
+    const entry = byLead.get(msg.leadId) ?? { ids: [], messages: [], redelivered: false };
+    entry.ids.push(item.id);
+    entry.messages.push(msg);
+    entry.redelivered ||= item.receiveCount > 1;
+    byLead.set(msg.leadId, entry);
+  }
+  const fail = (leadId: string, why: string, error?: unknown) => {
+    deps.log.warn('sync failed; will retry', {
+      leadId,
+      why,
+      error: error === undefined ? undefined : String(error),
+    });
+    for (const id of byLead.get(leadId)?.ids ?? []) failed.add(id);
+  };
+
+  const loaded = await Promise.all([...byLead.keys()].map((id) => deps.store.getLead(id)));
+  const live: LeadRecord[] = [];
+  for (const lead of loaded) {
+    if (!lead) continue;
+    if (lead.mode === 'shadow') await recordShadow(deps, lead);
+    else live.push(lead);
+  }
+  if (live.length === 0) return [...failed];
+
+  // 1. Contacts: create or find the ones leadclock has no id for (non-HubSpot channels).
+  let withContact: LeadRecord[] = [];
+  try {
+    withContact = await ensureContacts(deps, live, fail);
+  } catch (e) {
+    for (const l of live) fail(l.leadId, 'contact upsert', e);
+    return [...failed];
+  }
+
+  // 2. Owner and SLA properties, one batch.
+  try {
+    const missing = await deps.crm.updateContacts(
+      withContact.map((l) => ({
+        id: l.hubspotContactId as string,
+        properties: contactProperties(deps.policy, l),
+      })),
+    );
+    for (const l of withContact.filter((x) => missing.has(x.hubspotContactId as string))) {
+      // The contact was deleted or merged in HubSpot: forget it, the retry will upsert again.
+      await deps.store.updateLead(l.leadId, {}, { hubspotContactId: null });
+      fail(l.leadId, 'contact not found in HubSpot');
+    }
+    withContact = withContact.filter((l) => !missing.has(l.hubspotContactId as string));
+  } catch (e) {
+    for (const l of withContact) fail(l.leadId, 'contact update', e);
+    return [...failed];
+  }
+
+  // 3. Follow-up tasks for owners who do not have one yet for this attempt.
+  const needTask: LeadRecord[] = [];
+  for (const l of withContact) {
+    if (!l.ownerId || l.tasks[String(l.attempt)] || !['routed', 'unroutable'].includes(l.status)) continue;
+    if (await deps.store.once(`task:${l.leadId}:${l.attempt}`, TASK_LEASE_SECONDS)) needTask.push(l);
+    else fail(l.leadId, 'another worker is creating this task');
+  }
+  const taskIds = new Map<string, string>();
+  if (needTask.length) {
+    const tasks: CrmTask[] = needTask.map((l) => {
+      const text = taskText(messageLead(deps.policy, l, deps.hubspotAppUrl));
+      return {
+        key: `${l.leadId}:${l.attempt}`,
+        contactId: l.hubspotContactId as string,
+        ownerId: l.ownerId,
+        dueAt: l.dueAt,
+        subject: text.subject,
+        body: text.body,
+        priority: deps.policy.tierById.get(l.tier)?.priority ?? 'MEDIUM',
+      };
+    });
+    try {
+      // Reconcile first: a task may exist from a try that failed after HubSpot applied it.
+      const existing = await deps.crm.findTasks(tasks.map((t) => t.key));
+      for (const [k, v] of existing) taskIds.set(k, v);
+      const created = await deps.crm.createTasks(tasks.filter((t) => !existing.has(t.key)));
+      for (const [k, v] of created) taskIds.set(k, v);
+    } catch (e) {
+      for (const l of needTask) fail(l.leadId, 'task create', e);
+    }
+  }
+  const closing = withContact.flatMap((l) => l.closeTasks ?? []);
+  if (closing.length) {
+    try {
+      await deps.crm.completeTasks(closing);
+    } catch (e) {
+      for (const l of withContact.filter((x) => x.closeTasks?.length)) fail(l.leadId, 'task complete', e);
+    }
+  }
+
+  // 4. Tell the rep, once per attempt, then mark synced.
+  await Promise.all(
+    withContact.map(async (l) => {
+      if (byLead.get(l.leadId)?.ids.some((id) => failed.has(id))) return;
+      const key = `${l.leadId}:${l.attempt}`;
+      const tasks = taskIds.has(key)
+        ? { ...l.tasks, [String(l.attempt)]: taskIds.get(key) as string }
+        : l.tasks;
+      let notified = l.notifiedAttempt;
+      if (notified < l.attempt && ['routed', 'unroutable'].includes(l.status)) {
+        try {
+          await notifyAssignment(deps, l);
+          notified = l.attempt;
+        } catch (e) {
+          // Notifications are retried with the message; the HubSpot writes above are idempotent.
+          await deps.store.updateLead(l.leadId, {}, { tasks });
+          fail(l.leadId, 'notification', e);
+          return;
+        }
+      }
+      await deps.store.updateLead(
+        l.leadId,
+        {},
+        {
+          tasks,
+          notifiedAttempt: notified,
+          sync: 'synced',
+          syncedAt: new Date().toISOString(),
+          closeTasks: null,
+        },
+      );
+      await deps.store.putEvent({
+        leadId: l.leadId,
+        at: new Date().toISOString(),
+        type: 'synced',
+        ref: `${l.attempt}:${l.version}`,
+        data: { contactId: l.hubspotContactId, taskId: tasks[String(l.attempt)] },
+      });
+    }),
+  );
+  return [...failed];
+}
+
+async function notifyAssignment(deps: SyncDeps, l: LeadRecord): Promise<void> {
+  const m = assignmentMessage(messageLead(deps.policy, l, deps.hubspotAppUrl));
+  await deps.notifier.publish({
+    type: l.status === 'unroutable' ? 'alert' : 'assignment',
+    subject:
+      l.status === 'unroutable'
+        ? `Unassigned lead in ${l.queueId ?? 'the default queue'}: nobody eligible`
+        : m.subject,
+    body: m.body,
+    sms: m.sms,
+    attributes: {
+      ownerId: l.ownerId,
+      teamId: l.teamId,
+      tier: l.tier,
+      audience: l.status === 'unroutable' ? ['manager'] : ['rep'],
+    },
+  });
+}
+
+async function ensureContacts(
+  deps: SyncDeps,
+  leads: LeadRecord[],
+  fail: (id: string, why: string, e?: unknown) => void,
+): Promise<LeadRecord[]> {
+  const need = leads.filter((l) => !l.hubspotContactId);
+  if (need.length === 0) return leads;
+  const byEmail = need.filter((l) => l.input.email);
+  const ids = await deps.crm.upsertContacts(
+    byEmail.map((l) => ({ email: l.input.email as string, properties: baseContactProperties(l) })),
+  );
+  const out = leads.filter((l) => l.hubspotContactId);
+  for (const l of need) {
+    let id = l.input.email ? ids.get(l.input.email.toLowerCase()) : undefined;
+    if (!id && !l.input.email) {
+      try {
+        id = await deps.crm.createContact(baseContactProperties(l));
+      } catch (e) {
+        fail(l.leadId, 'contact create', e);
+        continue;
+      }
+    }
+    if (!id) {
+      fail(l.leadId, 'HubSpot returned no contact id');
+      continue;
+    }
+    const updated = await deps.store.updateLead(l.leadId, {}, { hubspotContactId: id });
+    await deps.store.claimPointer('contact', id, l.leadId);
+    out.push(updated ?? { ...l, hubspotContactId: id });
+  }
+  return out;
+}
+
+function baseContactProperties(l: LeadRecord): Record<string, string> {
+  const i = l.input;
+  const p: Record<string, string> = {};
+  if (i.firstName) p.firstname = i.firstName;
+  if (i.lastName) p.lastname = i.lastName;
+  if (i.phone) p.phone = i.phone;
+  if (i.company) p.company = i.company;
+  if (i.jobTitle) p.jobtitle = i.jobTitle;
+  if (i.country) p.country = i.country;
+  if (l.domain) p.website = l.domain;
+  return p;
+}
+
+async function recordShadow(deps: SyncDeps, lead: LeadRecord): Promise<void> {
+  if (lead.sync === 'synced' && lead.notifiedAttempt >= lead.attempt) return;
+  // Shadow mode: what would have been written and who would have been told, recorded, nothing sent.
+  await deps.store.putEvent({
+    leadId: lead.leadId,
+    at: new Date().toISOString(),
+    type: 'shadow_sync',
+    ref: `${lead.attempt}:${lead.version}`,
+    data: {
+      properties: contactProperties(deps.policy, lead),
+      task: { ownerId: lead.ownerId, dueAt: lead.dueAt },
+      notify: lead.ownerId,
+    },
+  });
+  await deps.store.updateLead(
+    lead.leadId,
+    {},
+    { sync: 'synced', syncedAt: new Date().toISOString(), notifiedAttempt: lead.attempt },
+  );
+}

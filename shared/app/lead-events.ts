@@ -1,0 +1,296 @@
+/**
+ * What happens to a lead after capture, from HubSpot webhooks or POST /leads/{id}/events: first touch
+ * (stops the clock), further attempts, acceptance, rejection and recycling, and manual reassignment.
+ * Every change is a conditional write, so duplicates and races end in exactly one outcome.
+ */
+import { ALWAYS, add, type BusinessCalendar, elapsed } from '../domain/clock.ts';
+import { type Policy, tierCalendar } from '../domain/compile.ts';
+import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
+import { pointerHash } from './identity.ts';
+import type { Clock, LeadRecord, LeadStore, Log, SyncQueue, Timers } from './ports.ts';
+
+/** What the event use cases need. */
+export interface EventDeps {
+  policy: Policy;
+  store: LeadStore;
+  timers: Timers;
+  queue: SyncQueue;
+  clock: Clock;
+  log: Log;
+}
+
+/** A change to apply to a lead. */
+export type LeadChange =
+  | { kind: 'touch'; at: string; by?: string; via: string }
+  | { kind: 'accepted' | 'rejected' | 'recycled'; at: string; reason?: string; status?: string }
+  | { kind: 'owner_changed'; at: string; ownerId: string | undefined; byUser: boolean };
+
+/** The outcome of applying a change. */
+export type ChangeResult = 'applied' | 'duplicate' | 'ignored';
+
+const UPDATE_RETRIES = 5;
+
+/** The calendar a lead's clock runs in. */
+export function leadCalendar(policy: Policy, lead: Pick<LeadRecord, 'calendarId'>): BusinessCalendar {
+  if (lead.calendarId === ALWAYS.id) return ALWAYS;
+  return policy.calendars.get(lead.calendarId) ?? policy.defaultCalendar;
+}
+
+/** Applies one change; re-reads and retries on a concurrent update, so nothing is lost and nothing doubles. */
+export async function applyChange(
+  deps: EventDeps,
+  leadId: string,
+  change: LeadChange,
+): Promise<ChangeResult> {
+  for (let i = 0; i < UPDATE_RETRIES; i++) {
+    const lead = await deps.store.getLead(leadId);
+    if (!lead) return 'ignored';
+    const r = await applyOnce(deps, lead, change);
+    if (r !== 'conflict') return r;
+  }
+  throw new Error(`lead ${leadId} kept changing under us; giving up after ${UPDATE_RETRIES} tries`);
+}
+
+async function applyOnce(
+  deps: EventDeps,
+  lead: LeadRecord,
+  change: LeadChange,
+): Promise<ChangeResult | 'conflict'> {
+  switch (change.kind) {
+    case 'touch':
+      return touch(deps, lead, change);
+    case 'owner_changed':
+      return ownerChanged(deps, lead, change);
+    default:
+      return close(deps, lead, change);
+  }
+}
+
+async function touch(
+  deps: EventDeps,
+  lead: LeadRecord,
+  c: Extract<LeadChange, { kind: 'touch' }>,
+): Promise<ChangeResult | 'conflict'> {
+  const { store, policy } = deps;
+  if (lead.firstTouchAt) {
+    // Later attempts are counted (recycling needs a minimum number over a minimum span).
+    if (c.at <= lead.firstTouchAt) return 'duplicate';
+    const fresh = await store.putEvent({
+      leadId: lead.leadId,
+      at: c.at,
+      type: 'attempt',
+      ref: c.via,
+      data: { via: c.via, by: c.by },
+    });
+    if (!fresh) return 'duplicate';
+    const next = await store.updateLead(
+      lead.leadId,
+      { version: lead.version },
+      { attemptsLogged: lead.attemptsLogged + 1 },
+    );
+    return next ? 'applied' : 'conflict';
+  }
+  if (!CLOCK_RUNNING.has(lead.status) && lead.status !== 'parked') return 'ignored';
+  const at = Date.parse(c.at) < Date.parse(lead.submittedAt) ? lead.submittedAt : c.at;
+  const cal = leadCalendar(policy, lead);
+  const speedMs = Math.max(0, elapsed(Date.parse(lead.submittedAt), Date.parse(at), cal));
+  const slaOutcome = lead.breachCount === 0 && at <= lead.dueAt ? 'met' : 'late';
+  const next = await store.updateLead(
+    lead.leadId,
+    { version: lead.version },
+    {
+      status: 'touched',
+      firstTouchAt: at,
+      touchedBy: c.by ?? lead.ownerId,
+      speedMs,
+      speedWallMs: Date.parse(at) - Date.parse(lead.submittedAt),
+      slaOutcome,
+      attemptsLogged: 1,
+      firstAttemptAt: at,
+      holdsSlot: false,
+      ...(lead.breachedAt ? { recoveredAt: at } : {}),
+    },
+  );
+  if (!next) return 'conflict';
+  await Promise.all([
+    lead.holdsSlot && lead.ownerId ? store.releaseSlot(lead.ownerId) : undefined,
+    deps.timers.cancel(lead.leadId, lead.attempt).catch((e) =>
+      deps.log.warn('timer cancel failed; the breach handler will see the touch', {
+        leadId: lead.leadId,
+        error: String(e),
+      }),
+    ),
+    store.putEvent({
+      leadId: lead.leadId,
+      at,
+      type: 'touched',
+      ref: '0',
+      data: {
+        via: c.via,
+        by: next.touchedBy,
+        speedMs,
+        speedWallMs: next.speedWallMs,
+        outcome: slaOutcome,
+        dueAt: lead.dueAt,
+      },
+    }),
+    lead.breachedAt
+      ? store.putEvent({
+          leadId: lead.leadId,
+          at,
+          type: 'recovered',
+          ref: '0',
+          data: { by: next.touchedBy, recoveryMs: Date.parse(at) - Date.parse(lead.breachedAt) },
+        })
+      : undefined,
+  ]);
+  await requestSync(deps, next);
+  return 'applied';
+}
+
+async function close(
+  deps: EventDeps,
+  lead: LeadRecord,
+  c: Extract<LeadChange, { kind: 'accepted' | 'rejected' | 'recycled' }>,
+): Promise<ChangeResult | 'conflict'> {
+  const to: LeadState = c.kind;
+  if (lead.status === to) return 'duplicate';
+  const from: LeadState[] =
+    c.kind === 'accepted'
+      ? ['touched', 'routed', 'breached', 'parked', 'unroutable']
+      : ['touched', 'accepted', 'routed', 'breached', 'parked', 'unroutable'];
+  if (!from.includes(lead.status)) return 'ignored';
+  const { minAttempts, minSpanMs } = deps.policy.recycle;
+  const span = lead.firstAttemptAt ? Date.parse(c.at) - Date.parse(lead.firstAttemptAt) : 0;
+  const premature = c.kind !== 'accepted' && (lead.attemptsLogged < minAttempts || span < minSpanMs);
+  const untouched = !lead.firstTouchAt;
+  const cal = leadCalendar(deps.policy, lead);
+  const touchFields = untouched
+    ? {
+        firstTouchAt: c.at,
+        touchedBy: lead.ownerId,
+        speedMs: Math.max(0, elapsed(Date.parse(lead.submittedAt), Date.parse(c.at), cal)),
+        speedWallMs: Date.parse(c.at) - Date.parse(lead.submittedAt),
+        slaOutcome: (lead.breachCount === 0 && c.at <= lead.dueAt ? 'met' : 'late') as 'met' | 'late',
+        holdsSlot: false,
+      }
+    : {};
+  const next = await deps.store.updateLead(
+    lead.leadId,
+    { version: lead.version },
+    {
+      status: to,
+      ...touchFields,
+      ...(c.kind === 'accepted' ? {} : { closedAt: c.at, closeReason: c.reason ?? c.status }),
+    },
+  );
+  if (!next) return 'conflict';
+  await deps.store.putEvent({
+    leadId: lead.leadId,
+    at: c.at,
+    type: c.kind,
+    ref: '0',
+    data: {
+      reason: c.reason,
+      status: c.status,
+      attempts: lead.attemptsLogged,
+      premature: c.kind === 'accepted' ? undefined : premature,
+    },
+  });
+  if (untouched) {
+    if (lead.holdsSlot && lead.ownerId) await deps.store.releaseSlot(lead.ownerId);
+    await deps.timers.cancel(lead.leadId, lead.attempt).catch(() => undefined);
+  }
+  if (c.kind !== 'accepted') {
+    // A closed lead frees the contact: their next inquiry is a new lead.
+    const identity = lead.input.email ?? lead.input.phone;
+    if (identity) await deps.store.releasePointer('email', pointerHash(identity), lead.leadId);
+  }
+  await requestSync(deps, next);
+  return 'applied';
+}
+
+async function ownerChanged(
+  deps: EventDeps,
+  lead: LeadRecord,
+  c: Extract<LeadChange, { kind: 'owner_changed' }>,
+): Promise<ChangeResult | 'conflict'> {
+  // leadclock's own writes and workflow changes are not misroutes.
+  if (!c.byUser || !c.ownerId || c.ownerId === lead.ownerId) return 'ignored';
+  const { policy, store } = deps;
+  const running = CLOCK_RUNNING.has(lead.status);
+  const team = [...policy.teams.values()].find((t) => t.members.some((m) => m.ownerId === c.ownerId));
+  const member = team?.members.find((m) => m.ownerId === c.ownerId);
+  const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
+  const cal = tierCalendar(tier, member?.calendar ?? policy.defaultCalendar);
+  const now = deps.clock.now();
+  const patch = running
+    ? {
+        status: 'routed' as const,
+        ownerId: c.ownerId,
+        ownerName: member?.name ?? null,
+        teamId: team?.id ?? null,
+        queueId: null,
+        attempt: lead.attempt + 1,
+        previousOwners: lead.ownerId ? [...lead.previousOwners, lead.ownerId] : lead.previousOwners,
+        assignedAt: c.at,
+        dueAt: new Date(add(Math.max(Date.parse(c.at), now), tier.windowMs, cal)).toISOString(),
+        calendarId: cal.id,
+        holdsSlot: true,
+        timer: 'pending' as const,
+        notifiedAttempt: lead.attempt + 1,
+      }
+    : { ownerId: c.ownerId, ownerName: member?.name ?? null, teamId: team?.id ?? null };
+  const next = await store.updateLead(lead.leadId, { version: lead.version }, patch);
+  if (!next) return 'conflict';
+  await store.putEvent({
+    leadId: lead.leadId,
+    at: c.at,
+    type: 'misroute',
+    ref: c.ownerId,
+    data: {
+      from: lead.ownerId,
+      to: c.ownerId,
+      retimed: running,
+      dueAt: next.dueAt,
+      withinFirstHour: Date.parse(c.at) - Date.parse(lead.assignedAt) <= 3_600_000,
+    },
+  });
+  if (running) {
+    if (lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId);
+    await store.takeSlot(c.ownerId, undefined);
+    await deps.timers.cancel(lead.leadId, lead.attempt).catch(() => undefined);
+    try {
+      await deps.timers.arm(lead.leadId, next.attempt, new Date(next.dueAt));
+      await store.updateLead(lead.leadId, { attempt: next.attempt }, { timer: 'armed' });
+    } catch (e) {
+      deps.log.error('re-arming after a manual reassignment failed; the sweeper will re-arm', {
+        leadId: lead.leadId,
+        error: String(e),
+      });
+    }
+  }
+  await requestSync(deps, next);
+  return 'applied';
+}
+
+/** Queues a status sync; a failure leaves the lead pending for the sweeper. */
+export async function requestSync(
+  deps: Pick<EventDeps, 'queue' | 'store' | 'log'>,
+  lead: LeadRecord,
+): Promise<void> {
+  try {
+    await deps.queue.send([{ leadId: lead.leadId, reason: 'status', attempt: lead.attempt }]);
+    await deps.store.updateLead(
+      lead.leadId,
+      {},
+      { sync: 'queued', syncRequestedAt: new Date().toISOString() },
+    );
+  } catch (e) {
+    deps.log.error('queueing a status sync failed; the sweeper will re-queue it', {
+      leadId: lead.leadId,
+      error: String(e),
+    });
+    await deps.store.updateLead(lead.leadId, {}, { sync: 'pending' }).catch(() => undefined);
+  }
+}

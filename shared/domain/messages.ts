@@ -1,0 +1,135 @@
+/** What people read: task text, rep notifications, breach pages. Pure text building, GSM-safe SMS. */
+import { DateTime } from 'luxon';
+import { formatDuration } from './duration.ts';
+import type { LeadInput } from './lead.ts';
+
+/** The lead fields messages need. */
+export interface MessageLead {
+  leadId: string;
+  input: LeadInput;
+  tier: string;
+  tierLabel?: string;
+  dueAt: string;
+  ownerName?: string;
+  ownerId?: string;
+  teamId?: string;
+  reasons: readonly string[];
+  trail: readonly string[];
+  hubspotUrl?: string;
+  timeZone?: string;
+}
+
+// GSM 03.38 basic set (without escapes), so an SMS stays one 160-character segment.
+const GSM = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+);
+
+/** Text reduced to the GSM 7-bit basic alphabet (accents folded, others dropped), one line, at most `max` characters. */
+export function gsm(text: string, max = 160): string {
+  let out = '';
+  for (const ch of text.replace(/[\r\n\t]+/g, ' ')) {
+    if (GSM.has(ch) && ch !== '\n' && ch !== '\r') out += ch;
+    else {
+      const folded = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+      for (const f of folded) if (GSM.has(f)) out += f;
+    }
+  }
+  out = out.replace(/ {2,}/g, ' ').trim();
+  return out.length <= max ? out : `${out.slice(0, max - 3).trimEnd()}...`;
+}
+
+/** One line, no control characters, bounded: safe for subjects and headers. */
+export function oneLine(text: string, max = 100): string {
+  let s = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    // Control characters and line/paragraph separators become spaces: nothing can start a new header line.
+    s += c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 ? ' ' : ch;
+  }
+  s = s.replace(/\s+/g, ' ').trim();
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** "Jane Doe", else the email's local part, else "a lead". */
+export function displayName(input: LeadInput): string {
+  const name = [input.firstName, input.lastName].filter(Boolean).join(' ').trim();
+  if (name) return name;
+  if (input.email) return input.email.split('@')[0] ?? 'a lead';
+  return 'a lead';
+}
+
+/** Local time of `iso` in `zone` for people, e.g. `Mon 09:20 CET`. */
+export function localTime(iso: string, zone = 'UTC'): string {
+  return DateTime.fromISO(iso, { zone }).toFormat('ccc HH:mm ZZZZ');
+}
+
+function what(input: LeadInput): string {
+  return input.formTitle ?? `${input.intent} via ${input.channel}`;
+}
+
+/** The follow-up task in HubSpot: why this lead qualified, why this rep, and what they did. */
+export function taskText(l: MessageLead): { subject: string; body: string } {
+  const who = displayName(l.input);
+  const company = l.input.company ? ` (${l.input.company})` : '';
+  const lines = [
+    `${who}${company}: ${what(l.input)}.`,
+    `First touch due ${localTime(l.dueAt, l.timeZone)} (${l.tierLabel ?? l.tier}).`,
+    '',
+    'Why this lead qualified:',
+    ...l.reasons.map((r) => `- ${r}`),
+    '',
+    'Why you:',
+    ...l.trail.filter((t) => !t.startsWith('no match')).map((t) => `- ${t.trim()}`),
+  ];
+  if (l.input.jobTitle) lines.splice(1, 0, `Title: ${l.input.jobTitle}`);
+  if (l.input.pageUrl) lines.splice(1, 0, `Page: ${l.input.pageUrl}`);
+  return { subject: oneLine(`Call ${who}${company}: ${l.tier}`, 200), body: lines.join('\n') };
+}
+
+/** The rep notification: who, which company, what they did, tier and deadline, the HubSpot link. */
+export function assignmentMessage(l: MessageLead): { subject: string; body: string; sms: string } {
+  const who = displayName(l.input);
+  const company = l.input.company ? `, ${l.input.company}` : '';
+  const due = localTime(l.dueAt, l.timeZone);
+  const t = taskText(l);
+  return {
+    subject: oneLine(`New ${l.tier} lead: ${who}${company}, call by ${due}`),
+    body: [
+      `${l.ownerName ?? 'Hi'}, a new lead is yours.`,
+      '',
+      t.body,
+      '',
+      l.hubspotUrl ? `Open in HubSpot: ${l.hubspotUrl}` : '',
+    ]
+      .join('\n')
+      .trim(),
+    sms: gsm(
+      `Call ${who}${company} by ${due} (${l.tier}): ${what(l.input)}.${l.input.phone ? ` ${l.input.phone}` : ''}`,
+    ),
+  };
+}
+
+/** The page managers get when a deadline passes untouched. */
+export function breachMessage(
+  l: MessageLead,
+  b: { lateMs: number; rung: number; previousOwner?: string; newOwner?: string; action: string },
+): { subject: string; body: string; sms: string } {
+  const who = displayName(l.input);
+  const late = formatDuration(b.lateMs);
+  const from = b.previousOwner ?? 'nobody';
+  const to = b.newOwner ?? (b.action === 'park' ? 'breach queue' : from);
+  return {
+    subject: oneLine(`SLA breach (rung ${b.rung}): ${who}, ${l.tier}, ${late} late`),
+    body: [
+      `${who}${l.input.company ? ` (${l.input.company})` : ''} was not touched by ${localTime(l.dueAt, l.timeZone)}; ${late} late.`,
+      `Tier: ${l.tierLabel ?? l.tier}. Team: ${l.teamId ?? 'none'}.`,
+      `It was with ${from}; now with ${to} (${b.action}).`,
+      '',
+      ...l.reasons.map((r) => `- ${r}`),
+      l.hubspotUrl ? `\nOpen in HubSpot: ${l.hubspotUrl}` : '',
+    ]
+      .join('\n')
+      .trim(),
+    sms: gsm(`SLA breach: ${who} (${l.tier}) ${late} late. Had: ${from}. Now: ${to}.`),
+  };
+}

@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { LeadInput } from '../../shared/domain/lead.ts';
+import { decideAll, formatDecisions, maskEmail, type PreviewDecision } from '../../shared/domain/preview.ts';
+import { examplePolicy } from '../helpers/policy-builder.ts';
+
+const example = examplePolicy();
+
+function lead(overrides: Partial<LeadInput> = {}): LeadInput {
+  return {
+    email: 'jane@acme.example',
+    channel: 'form',
+    intent: 'demo',
+    submittedAt: '2026-11-23T15:05:00Z',
+    partial: false,
+    ...overrides,
+  };
+}
+
+function sampleLeads(): LeadInput[] {
+  return readFileSync(new URL('../../config/sample-leads.jsonl', import.meta.url), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => ({ partial: false, ...JSON.parse(line) }) as LeadInput);
+}
+
+describe('decideAll', () => {
+  it('decides the sample leads: tier, owner, deadline and alert', () => {
+    // Prepare
+    const leads = sampleLeads();
+
+    // Act
+    const rows = decideAll(example, leads);
+
+    // Assess
+    expect(rows.map((r) => [r.lead, r.tier, r.owner, r.team, r.dueAt, r.window, r.alert])).toEqual([
+      [
+        'j***@example.com',
+        'hand-raiser',
+        'Anna Schmidt',
+        'emea-sdr',
+        '2026-11-23T08:20:00.000Z',
+        '5m',
+        false,
+      ],
+      [
+        'l***@globex.example',
+        'high-intent',
+        'Kai Nguyen',
+        'apac-sdr',
+        '2026-11-23T02:45:00.000Z',
+        '15m',
+        false,
+      ],
+      [
+        's***@bigbank.example',
+        'hand-raiser',
+        'Morgan Lee',
+        'enterprise-ae',
+        '2026-11-23T15:10:00.000Z',
+        '5m',
+        false,
+      ],
+      [
+        'p***@smallshop.example',
+        'high-intent',
+        'Sam Carter',
+        'na-sdr',
+        '2026-11-23T22:55:00.000Z',
+        '15m',
+        false,
+      ],
+      ['c***@gmail.com', 'nurture', 'Luca Rossi', 'emea-sdr', '2026-11-22T10:00:00.000Z', '1d', false],
+      ['phone lead', 'incomplete', 'Chloé Martin', 'emea-sdr', '2026-11-23T13:59:00.000Z', '4h', false],
+      ['k***@acme.example', 'nurture', 'Anna Schmidt', 'emea-sdr', '2026-11-25T11:00:00.000Z', '1d', false],
+      [
+        'n***@northpole.example',
+        'hand-raiser',
+        'queue unassigned',
+        undefined,
+        '2026-12-28T08:05:00.000Z',
+        '3d 22h',
+        true,
+      ],
+    ]);
+  });
+
+  it('gives the qualification reasons, then the routing trail', () => {
+    // Prepare
+    const leads = sampleLeads().slice(4, 5);
+
+    // Act
+    const [row] = decideAll(example, leads);
+
+    // Assess
+    expect(row?.why).toEqual([
+      'intent content → nurture (1d round the clock)',
+      'no match: existing-owner, named-accounts, enterprise',
+      'rule emea: matched → team emea-sdr',
+      '  nobody on shift in emea-sdr; next on duty at 2026-11-23T08:00:00.000Z',
+      'chose Anna Schmidt (1001): next in rotation',
+    ]);
+  });
+
+  it('carries the round-robin cursor, weights and open counts from lead to lead', () => {
+    // Prepare
+    const emea = Array.from({ length: 4 }, () => lead({ country: 'DE' }));
+    const na = Array.from({ length: 4 }, () => lead({ country: 'US' }));
+    const enterprise = Array.from({ length: 3 }, () => lead({ country: 'US', employees: 5000 }));
+
+    // Act
+    const owners = (leads: LeadInput[]) => decideAll(example, leads).map((r) => r.owner);
+
+    // Assess
+    expect(owners(emea)).toEqual(['Anna Schmidt', 'Luca Rossi', 'Chloé Martin', 'Anna Schmidt']);
+    expect(owners(na)).toEqual(['Sam Carter', 'Riley Jones', 'Alex Kim', 'Sam Carter']);
+    expect(owners(enterprise)).toEqual(['Morgan Lee', 'Jordan Diaz', 'Morgan Lee']);
+  });
+
+  it('judges eligibility at `at` when given, but starts the clock at submission', () => {
+    // Prepare: submitted on a Saturday, previewed on Monday morning.
+    const leads = [lead({ country: 'DE', submittedAt: '2026-11-28T12:00:00Z' })];
+
+    // Act
+    const [asSubmitted] = decideAll(example, leads);
+    const [onMonday] = decideAll(example, leads, { at: Date.parse('2026-11-30T09:00:00Z') });
+
+    // Assess
+    expect(asSubmitted?.owner).toBe('queue unassigned');
+    expect(asSubmitted?.alert).toBe(true);
+    expect(onMonday?.owner).toBe('Anna Schmidt');
+    expect(onMonday?.alert).toBe(false);
+    expect(onMonday?.dueAt).toBe('2026-11-30T08:05:00.000Z');
+  });
+
+  it('uses the account-owner lookup for named accounts', () => {
+    // Prepare
+    const leads = [lead({ email: 'cfo@initech.example', country: 'DE' })];
+
+    // Act
+    const [row] = decideAll(example, leads, {
+      accountOwnerOf: (d) => (d === 'initech.example' ? '4002' : undefined),
+    });
+
+    // Assess
+    expect(row?.owner).toBe('Jordan Diaz');
+    expect(row?.team).toBe('enterprise-ae');
+    expect(row?.why.slice(1)).toEqual([
+      'no match: existing-owner',
+      'rule named-accounts: account owner Jordan Diaz (4002)',
+    ]);
+  });
+
+  it("labels a lead without email or phone as 'lead'", () => {
+    // Prepare
+    const leads = [lead({ email: undefined, partial: true })];
+
+    // Act
+    const [row] = decideAll(example, leads);
+
+    // Assess
+    expect(row?.lead).toBe('lead');
+  });
+});
+
+describe('maskEmail', () => {
+  it.each([
+    ['jane.doe@example.com', 'j***@example.com'],
+    ['j@x.example', 'j***@x.example'],
+    ['no-at-sign', '***'],
+    ['@example.com', '***'],
+  ])('%s → %s', (email, want) => {
+    // Prepare
+    const input = email;
+
+    // Act
+    const masked = maskEmail(input);
+
+    // Assess
+    expect(masked).toBe(want);
+  });
+});
+
+describe('formatDecisions', () => {
+  it('prints one aligned row per lead, its reasons, and shadow / alert markers', () => {
+    // Prepare
+    const base: PreviewDecision = {
+      lead: 'j***@example.com',
+      submittedAt: '2026-11-23T08:15:00Z',
+      tier: 'hand-raiser',
+      owner: 'Anna Schmidt',
+      team: 'emea-sdr',
+      mode: 'live',
+      dueAt: '2026-11-23T08:20:00.000Z',
+      window: '5m',
+      alert: false,
+      why: ['intent demo → hand-raiser (5m business time)', '  skipped X (1): on PTO'],
+    };
+    const rows: PreviewDecision[] = [
+      base,
+      { ...base, lead: 'phone lead', owner: 'queue unassigned', mode: 'shadow', alert: true, why: [] },
+    ];
+
+    // Act
+    const text = formatDecisions(rows);
+
+    // Assess
+    expect(text.split('\n')).toEqual([
+      '#  lead              tier         owner                              due (UTC)         wall time',
+      '-  ----------------  -----------  ---------------------------------  ----------------  ---------',
+      '1  j***@example.com  hand-raiser  Anna Schmidt                       2026-11-23 08:20  5m',
+      '   why: intent demo → hand-raiser (5m business time)',
+      '   why: skipped X (1): on PTO',
+      '2  phone lead        hand-raiser  queue unassigned [shadow] [ALERT]  2026-11-23 08:20  5m',
+    ]);
+  });
+
+  it('prints only the header for no leads', () => {
+    // Prepare
+    const rows: PreviewDecision[] = [];
+
+    // Act
+    const text = formatDecisions(rows);
+
+    // Assess
+    expect(text).toBe(
+      '#  lead  tier  owner  due (UTC)  wall time\n-  ----  ----  -----  ---------  ---------',
+    );
+  });
+});
