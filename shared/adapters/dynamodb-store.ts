@@ -6,6 +6,7 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -401,6 +402,12 @@ export class DynamoLeadStore implements LeadStore {
       if (isConditionFailure(e)) return false;
       throw e;
     }
+  }
+
+  async forget(key: string): Promise<void> {
+    await this.#db.send(
+      new DeleteItemCommand({ TableName: this.#table, Key: { PK: { S: `ONCE#${key}` }, SK: { S: 'ONCE' } } }),
+    );
   }
 
   /** Leads whose clock runs and whose deadline is before `before` (sweeper), oldest first, over the last `days` days. */

@@ -126,6 +126,8 @@ export interface LeadStore {
   getAccountOwner(domain: string): Promise<string | undefined>;
   /** Records a one-off key (webhook event, breach attempt); false when it was recorded already. */
   once(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Drops a one-off key, so the work it guarded can be redone after a failure. */
+  forget(key: string): Promise<void>;
 }
 
 /** A partial update of a lead; `null` removes an attribute. */

@@ -101,7 +101,7 @@ function wallTime(n: number, minutes: number, zone: string): number {
     const t = local - o * 60_000;
     if (z.offset(t) === o) return t;
   }
-  // A gap: the wall time read with the later offset is still before the switch, with the earlier one after it.
+  // A gap: read with the new offset the wall time falls before the switch, with the old one after it.
   let lo = local - after * 60_000;
   let hi = local - before * 60_000;
   while (hi - lo > 1) {

@@ -130,6 +130,35 @@ export const DEFAULT_FREE_MAIL = [
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 
+/** Common ways forms spell countries that differ from the built-in English names. */
+const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
+  UK: 'GB',
+  'GREAT BRITAIN': 'GB',
+  ENGLAND: 'GB',
+  SCOTLAND: 'GB',
+  WALES: 'GB',
+  USA: 'US',
+  'U.S.': 'US',
+  'U.S.A.': 'US',
+  'UNITED STATES OF AMERICA': 'US',
+  AMERICA: 'US',
+  'CZECH REPUBLIC': 'CZ',
+  'HONG KONG': 'HK',
+  'SOUTH KOREA': 'KR',
+  KOREA: 'KR',
+  'REPUBLIC OF KOREA': 'KR',
+  RUSSIA: 'RU',
+  UAE: 'AE',
+  HOLLAND: 'NL',
+  'THE NETHERLANDS': 'NL',
+  DEUTSCHLAND: 'DE',
+  MACAU: 'MO',
+  MACAO: 'MO',
+  'IVORY COAST': 'CI',
+  TURKEY: 'TR',
+  VIETNAM: 'VN',
+};
+
 /** Compiles a validated policy document. */
 export function compilePolicy(doc: PolicyDoc): Policy {
   const calendars = new Map<string, BusinessCalendar>();
@@ -198,6 +227,10 @@ export function compilePolicy(doc: PolicyDoc): Policy {
         if (name) regionOfCountry.set(name.toUpperCase(), region);
       }
     }
+  }
+  for (const [alias, code] of Object.entries(COUNTRY_ALIASES)) {
+    const region = regionOfCountry.get(code);
+    if (region && !regionOfCountry.has(alias)) regionOfCountry.set(alias, region);
   }
 
   return {

@@ -33,7 +33,8 @@ export function escalationStep(policy: Policy, breachCount: number, tierWindowMs
     const last = ladder[ladder.length - 1];
     const queue = lastPark?.queue ?? policy.defaultQueue;
     return {
-      rung: ladder.length + 1,
+      // Numbered as the last rung, so the people subscribed to it (e.g. directors on rung 2) still hear of it.
+      rung: ladder.length,
       action: 'park',
       notify: last?.notify ?? ['manager'],
       queue,

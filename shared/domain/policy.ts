@@ -346,7 +346,8 @@ export function weeklyMinutes(
       const [a, b] = text.split('-') as [string, string];
       const s = parseHHMM(a);
       const e = parseHHMM(b);
-      if (s === undefined || e === undefined || s === 1440) return;
+      // Invalid and empty intervals are reported on their own; an empty one is not a 24-hour one.
+      if (s === undefined || e === undefined || s === 1440 || s === e) return;
       const start = d * 1440 + s;
       const end = d * 1440 + (e > s ? e : e + 1440);
       out.push({ start, end, day, text, index });

@@ -13,7 +13,6 @@ import {
 import type { CalendarSpec, Weekday } from '../../shared/domain/policy.ts';
 
 const MIN = 60_000;
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const DAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const FROM = Date.parse('2026-01-01T00:00:00Z');
@@ -48,7 +47,7 @@ const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri'];
 const SPECS: Record<string, CalendarSpec> = {
   'berlin-office': {
     timeZone: 'Europe/Berlin',
-    hours: every(WEEKDAYS, ['09:00-12:30', '13:30-18:00']),
+    hours: { ...every(WEEKDAYS, ['09:00-12:30', '13:30-18:00']), sun: ['01:00-04:00'] },
     holidays: ['01-01', '05-01', '12-25', '12-26', '2026-04-03', '2027-03-26'],
   },
   'berlin-dst-edges': {

@@ -210,7 +210,11 @@ describe('add', () => {
 
   it('computes a long window on a sparse calendar instead of refusing it', () => {
     // Prepare: open one hour a week; a 200-hour window needs 200 weeks (more than 800 days).
-    const sparse = compileCalendar('sparse', { timeZone: 'UTC', hours: { mon: ['09:00-10:00'] }, holidays: [] });
+    const sparse = compileCalendar('sparse', {
+      timeZone: 'UTC',
+      hours: { mon: ['09:00-10:00'] },
+      holidays: [],
+    });
     const start = at('2026-01-05T08:00:00Z');
     // Act
     const deadline = add(start, 200 * HOUR, sparse);
@@ -302,19 +306,26 @@ describe('daylight saving time', () => {
     ['Europe/Berlin', '2026-10-25T01:00:00+02:00', '2026-10-25T04:00:00+01:00', 4],
     ['America/New_York', '2026-03-08T01:00:00-05:00', '2026-03-08T04:00:00-04:00', 2],
     ['America/New_York', '2026-11-01T01:00:00-04:00', '2026-11-01T04:00:00-05:00', 4],
-  ])('a Sunday 01:00-04:00 interval in %s opening at %s closes at %s after %i hours', (zone, opens, closes, hours) => {
-    // Prepare
-    const cal = compileCalendar('switch-hour', { timeZone: zone, hours: { sun: ['01:00-04:00'] }, holidays: [] });
-    const saturdayNoon = at(opens) - 13 * HOUR;
-    // Act
-    const opening = nextOpening(saturdayNoon, cal);
-    const deadline = add(saturdayNoon, hours * HOUR, cal);
-    const open = elapsed(saturdayNoon, at(closes) + 12 * HOUR, cal);
-    // Assess
-    expect(opening).toBe(at(opens));
-    expect(deadline).toBe(at(closes));
-    expect(open).toBe(hours * HOUR);
-  });
+  ])(
+    'a Sunday 01:00-04:00 interval in %s opening at %s closes at %s after %i hours',
+    (zone, opens, closes, hours) => {
+      // Prepare
+      const cal = compileCalendar('switch-hour', {
+        timeZone: zone,
+        hours: { sun: ['01:00-04:00'] },
+        holidays: [],
+      });
+      const saturdayNoon = at(opens) - 13 * HOUR;
+      // Act
+      const opening = nextOpening(saturdayNoon, cal);
+      const deadline = add(saturdayNoon, hours * HOUR, cal);
+      const open = elapsed(saturdayNoon, at(closes) + 12 * HOUR, cal);
+      // Assess
+      expect(opening).toBe(at(opens));
+      expect(deadline).toBe(at(closes));
+      expect(open).toBe(hours * HOUR);
+    },
+  );
 
   it('ends an interval that ends inside the spring-forward gap at the switch, not an hour later', () => {
     // Prepare: Berlin Sunday 01:00-02:30 and 03:00-05:00; on 2026-03-29 02:00-03:00 does not exist.

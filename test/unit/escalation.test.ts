@@ -66,7 +66,7 @@ describe('escalationStep with the example ladder', () => {
     // Assess
     for (const step of steps) {
       expect(step).toEqual({
-        rung: 3,
+        rung: 2,
         action: 'park',
         notify: ['manager', 'director'],
         queue: 'breach',
@@ -153,7 +153,7 @@ describe('escalationStep with other ladders', () => {
 
     // Assess
     expect(step).toEqual({
-      rung: 6,
+      rung: 5,
       action: 'park',
       notify: ['director'],
       queue: 'breach',
@@ -171,7 +171,7 @@ describe('escalationStep with other ladders', () => {
 
     // Assess
     expect(step).toEqual({
-      rung: 2,
+      rung: 1,
       action: 'park',
       notify: ['manager'],
       queue: 'unassigned',
