@@ -9,6 +9,7 @@ import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-sch
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
+import { handleBreach } from '../../shared/app/breach.ts';
 import { readSettings } from '../../shared/app/config.ts';
 import { syncBatch } from '../../shared/app/crm-sync.ts';
 import type { Clock, Log } from '../../shared/app/ports.ts';
@@ -54,7 +55,11 @@ export interface LocalStackOptions {
   clock?: Clock;
   log?: Log;
   ingestKey?: string;
+  /** A second valid ingest key, as during a rotation (current and previous). */
+  previousIngestKey?: string;
   clientSecret?: string;
+  /** Accept v1/v2 HubSpot signatures (off by default, as in AWS). */
+  allowLegacySignatures?: boolean;
 }
 
 /** A running local stack. */
@@ -108,6 +113,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   subscribeManagers(sns, topicArn, opts.policy);
 
   const ingestKey = opts.ingestKey ?? `lk_${randomBytes(18).toString('base64url')}`;
+  const ingestKeys = opts.previousIngestKey ? [ingestKey, opts.previousIngestKey] : [ingestKey];
   const clientSecret = opts.clientSecret ?? randomBytes(18).toString('hex');
   const hubspotBaseUrl = opts.hubspotBaseUrl ?? sandbox?.url ?? 'https://api.hubapi.com';
   const accessToken = opts.hubspotAccessToken ?? (sandbox as HubSpotSandbox).token;
@@ -123,18 +129,25 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     HUBSPOT_BASE_URL: hubspotBaseUrl,
     HUBSPOT_ACCESS_TOKEN: accessToken,
     HUBSPOT_CLIENT_SECRETS: clientSecret,
-    INGEST_KEYS: ingestKey,
+    INGEST_KEYS: ingestKeys.join(','),
     HUBSPOT_BUDGET: opts.hubspotBudget ?? '150/10s',
     HUBSPOT_TIMEOUT_MS: '3000',
+    ALLOW_LEGACY_SIGNATURES: String(opts.allowLegacySignatures ?? false),
   };
   const settings = readSettings(env, ['store', 'timers', 'queue', 'notifier', 'hubspot', 'auth']);
   const rt = buildRuntime(
     settings,
     clients,
-    { hubspotAccessToken: accessToken, hubspotClientSecrets: [clientSecret], ingestKeys: [ingestKey] },
+    { hubspotAccessToken: accessToken, hubspotClientSecrets: [clientSecret], ingestKeys },
     { policy: opts.policy, clock: opts.clock, log: opts.log },
   );
   await setupProperties(hubspotBaseUrl, accessToken);
+
+  // The Scheduler invokes sla-breach; a throw makes the emulator retry, as the real target would be retried.
+  scheduler.registerTarget(LOCAL.breachArn, async (input) => {
+    const { leadId, attempt } = JSON.parse(input) as { leadId: string; attempt: number };
+    await handleBreach(rt, { leadId, attempt });
+  });
 
   if (opts.consumeSync !== false) {
     sqs.attachConsumer(

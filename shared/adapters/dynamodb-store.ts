@@ -410,6 +410,72 @@ export class DynamoLeadStore implements LeadStore {
     );
   }
 
+  async findRunning(now: Date, days: number, ahead: number): Promise<LeadRecord[]> {
+    const out: LeadRecord[] = [];
+    for (let d = -days; d <= ahead; d++) {
+      const day = new Date(now.getTime() + d * 86_400_000).toISOString().slice(0, 10);
+      out.push(
+        ...(await this.#queryAll({
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': { S: `DUE#${day}` } },
+        })),
+      );
+    }
+    return out;
+  }
+
+  async findUnsynced(now: Date, days: number): Promise<LeadRecord[]> {
+    const out: LeadRecord[] = [];
+    for (let d = -days; d <= 0; d++) {
+      const day = new Date(now.getTime() + d * 86_400_000).toISOString().slice(0, 10);
+      out.push(
+        ...(await this.#queryAll({
+          IndexName: 'GSI2',
+          KeyConditionExpression: 'GSI2PK = :pk',
+          FilterExpression: '#sync <> :synced',
+          ExpressionAttributeNames: { '#sync': 'sync' },
+          ExpressionAttributeValues: { ':pk': { S: `DAY#${day}` }, ':synced': { S: 'synced' } },
+        })),
+      );
+    }
+    return out;
+  }
+
+  async #queryAll(
+    q: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>,
+  ): Promise<LeadRecord[]> {
+    const out: LeadRecord[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const r = await this.#db.send(
+        new QueryCommand({ TableName: this.#table, ...q, ExclusiveStartKey: start }),
+      );
+      for (const item of r.Items ?? []) out.push(toRecord(item));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async getMarker(name: string): Promise<string | undefined> {
+    const r = await this.#db.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: `MARKER#${name}` }, SK: { S: 'MARKER' } },
+      }),
+    );
+    return r.Item?.value?.S;
+  }
+
+  async setMarker(name: string, value: string): Promise<void> {
+    await this.#db.send(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: { PK: { S: `MARKER#${name}` }, SK: { S: 'MARKER' }, value: { S: value } },
+      }),
+    );
+  }
+
   /** Leads whose clock runs and whose deadline is before `before` (sweeper), oldest first, over the last `days` days. */
   async findDue(before: Date, days = 2, limit = 500): Promise<LeadRecord[]> {
     const out: LeadRecord[] = [];

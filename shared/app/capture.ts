@@ -125,6 +125,7 @@ async function createLead(
     receivedAt: nowIso,
     assignedAt: nowIso,
     dueAt,
+    slaDueAt: dueAt,
     previousOwners: [],
     holdsSlot,
     breachCount: 0,

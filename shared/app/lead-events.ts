@@ -94,7 +94,8 @@ async function touch(
   const at = Date.parse(c.at) < Date.parse(lead.submittedAt) ? lead.submittedAt : c.at;
   const cal = leadCalendar(policy, lead);
   const speedMs = Math.max(0, elapsed(Date.parse(lead.submittedAt), Date.parse(at), cal));
-  const slaOutcome = lead.breachCount === 0 && at <= lead.dueAt ? 'met' : 'late';
+  // Met when the first touch came by the lead's SLA deadline, even if a delayed webhook let a breach fire first.
+  const slaOutcome = at <= (lead.slaDueAt ?? lead.dueAt) ? 'met' : 'late';
   const next = await store.updateLead(
     lead.leadId,
     { version: lead.version },
@@ -171,7 +172,7 @@ async function close(
         touchedBy: lead.ownerId,
         speedMs: Math.max(0, elapsed(Date.parse(lead.submittedAt), Date.parse(c.at), cal)),
         speedWallMs: Date.parse(c.at) - Date.parse(lead.submittedAt),
-        slaOutcome: (lead.breachCount === 0 && c.at <= lead.dueAt ? 'met' : 'late') as 'met' | 'late',
+        slaOutcome: (c.at <= (lead.slaDueAt ?? lead.dueAt) ? 'met' : 'late') as 'met' | 'late',
         holdsSlot: false,
       }
     : {};

@@ -38,6 +38,8 @@ export interface LeadRecord {
   receivedAt: string;
   assignedAt: string;
   dueAt: string;
+  /** The lead's SLA deadline: the first owner's (pulled in by a hotter repeat inquiry). A first touch by then is met, whatever happened since. */
+  slaDueAt?: string;
   /** Owners who had the lead before the current one. */
   previousOwners: string[];
   /** Whether the owner holds a slot of the open-lead counter for this lead. */
@@ -128,6 +130,19 @@ export interface LeadStore {
   once(key: string, ttlSeconds: number): Promise<boolean>;
   /** Drops a one-off key, so the work it guarded can be redone after a failure. */
   forget(key: string): Promise<void>;
+  /** Leads whose clock runs and whose deadline is before `before` (over the last `days` days of deadlines). */
+  findDue(before: Date, days?: number, limit?: number): Promise<LeadRecord[]>;
+  /** Leads whose clock runs with deadlines from `days` ago up to `ahead` days ahead (sweeper re-arm). */
+  findRunning(now: Date, days: number, ahead: number): Promise<LeadRecord[]>;
+  /** Leads submitted in the last `days` days whose CRM sync has not completed. */
+  findUnsynced(now: Date, days: number): Promise<LeadRecord[]>;
+  /** Replaces the set of owners archived or deactivated in HubSpot. */
+  setInactiveOwners(ownerIds: readonly string[]): Promise<void>;
+  /** Sets, or with undefined clears, the account owner of a company domain. */
+  setAccountOwner(domain: string, ownerId: string | undefined): Promise<void>;
+  /** A small named value (e.g. the accounts-sync cursor). */
+  getMarker(name: string): Promise<string | undefined>;
+  setMarker(name: string, value: string): Promise<void>;
 }
 
 /** A partial update of a lead; `null` removes an attribute. */
@@ -222,4 +237,6 @@ export interface Crm {
   activitySince(contactId: string, since: string): Promise<string | undefined>;
   /** All owners, with whether they are archived. */
   owners(): Promise<{ id: string; email?: string; name?: string; archived: boolean }[]>;
+  /** Company domain → owner, for companies changed since `since` (all when absent). */
+  companyOwners(since?: string): Promise<{ domain: string; ownerId?: string; modifiedAt?: string }[]>;
 }

@@ -3,6 +3,7 @@
  * the full client), paced and retried by leadclock's own policy.
  */
 import * as associationsLib from '@hubspot/api-client/lib/codegen/crm/associations/v4/index.js';
+import * as companiesLib from '@hubspot/api-client/lib/codegen/crm/companies/index.js';
 import * as contactsLib from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
 import * as objectsLib from '@hubspot/api-client/lib/codegen/crm/objects/index.js';
 import * as tasksLib from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
@@ -51,6 +52,8 @@ export class HubSpotCrm implements Crm {
   readonly #owners: ownersLib.OwnersApi;
   readonly #associations: associationsLib.BasicApi;
   readonly #objects: objectsLib.BatchApi;
+  readonly #companies: companiesLib.BasicApi;
+  readonly #companySearch: companiesLib.SearchApi;
 
   constructor(cfg: HubSpotConfig) {
     this.#pacing = cfg.pacing;
@@ -65,6 +68,9 @@ export class HubSpotCrm implements Crm {
       deepConfig(associationsLib, cfg.baseUrl, cfg.accessToken),
     );
     this.#objects = new objectsLib.BatchApi(deepConfig(objectsLib, cfg.baseUrl, cfg.accessToken));
+    const co = deepConfig(companiesLib, cfg.baseUrl, cfg.accessToken);
+    this.#companies = new companiesLib.BasicApi(co);
+    this.#companySearch = new companiesLib.SearchApi(co);
   }
 
   #call<T>(fn: () => Promise<T>): Promise<T> {
@@ -218,6 +224,56 @@ export class HubSpotCrm implements Crm {
       .map((o) => Date.parse(o.properties?.hs_timestamp ?? ''))
       .filter((ms) => ms > sinceMs);
     return times.length ? new Date(Math.max(...times)).toISOString() : undefined;
+  }
+
+  async companyOwners(since?: string): Promise<{ domain: string; ownerId?: string; modifiedAt?: string }[]> {
+    const out: { domain: string; ownerId?: string; modifiedAt?: string }[] = [];
+    const props = ['domain', 'hubspot_owner_id', 'hs_lastmodifieddate'];
+    const push = (results: { properties?: Record<string, string | null> }[]) => {
+      for (const c of results) {
+        const domain = c.properties?.domain?.trim().toLowerCase();
+        if (domain)
+          out.push({
+            domain,
+            ownerId: c.properties?.hubspot_owner_id || undefined,
+            modifiedAt: c.properties?.hs_lastmodifieddate ?? undefined,
+          });
+      }
+    };
+    let after: string | undefined;
+    if (since === undefined) {
+      do {
+        const r = await this.#call(() => this.#companies.getPage(100, after, props));
+        push(r.results);
+        after = r.paging?.next?.after;
+      } while (after);
+      return out;
+    }
+    // Incremental: companies modified since the last run, oldest first, so a crash resumes where it stopped.
+    do {
+      const r = await this.#call(() =>
+        this.#companySearch.doSearch({
+          filterGroups: [
+            {
+              filters: [
+                {
+                  propertyName: 'hs_lastmodifieddate',
+                  operator: 'GTE' as never,
+                  value: String(Date.parse(since)),
+                },
+              ],
+            },
+          ],
+          sorts: ['hs_lastmodifieddate'],
+          properties: props,
+          limit: 100,
+          after,
+        } as never),
+      );
+      push(r.results);
+      after = r.paging?.next?.after;
+    } while (after);
+    return out;
   }
 
   async owners(): Promise<{ id: string; email?: string; name?: string; archived: boolean }[]> {

@@ -1,0 +1,26 @@
+/** EventBridge Scheduler target, input `{leadId, attempt}`: verify, then escalate the breach. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { type BreachOutcome, handleBreach } from '../../shared/app/breach.ts';
+import { logger } from '../../shared/app/logging.ts';
+import { runtimeFromEnv } from '../../shared/app/runtime.ts';
+
+const rt = await runtimeFromEnv(['store', 'timers', 'queue', 'notifier', 'hubspot']);
+
+/** Unwrapped handler. A malformed input is logged and dropped: retrying it cannot help. */
+export async function breachHandler(event: unknown): Promise<BreachOutcome> {
+  const e = event as { leadId?: unknown; attempt?: unknown };
+  if (typeof e?.leadId !== 'string' || !Number.isInteger(e.attempt)) {
+    rt.log.error('breach timer with a malformed input; dropped', {
+      input: JSON.stringify(event).slice(0, 200),
+    });
+    return { kind: 'noop', reason: 'malformed input' };
+  }
+  return handleBreach(rt, { leadId: e.leadId, attempt: e.attempt as number });
+}
+
+/** The Lambda handler. */
+export const handler = middy<unknown, BreachOutcome, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(breachHandler);

@@ -1,0 +1,401 @@
+/**
+ * SLA breach: the timer fired. Verify, then escalate rung by rung: notify (SNS, filtered per team and
+ * rung), reassign to the next eligible rep, or park. Safe under duplicate, late and concurrent delivery:
+ * a stale attempt is a no-op, the breach itself is a conditional write, and a short lease keeps two
+ * deliveries from escalating the same breach.
+ */
+import { add } from '../domain/clock.ts';
+import { type Policy, tierCalendar } from '../domain/compile.ts';
+import { formatDuration } from '../domain/duration.ts';
+import { type EscalationStep, escalationStep } from '../domain/escalation.ts';
+import type { LeadFacts } from '../domain/lead.ts';
+import { breachMessage } from '../domain/messages.ts';
+import { assign } from './assign.ts';
+import { messageLead } from './crm-sync.ts';
+import { applyChange, requestSync } from './lead-events.ts';
+import type { Clock, Crm, LeadRecord, LeadStore, Log, Notifier, SyncQueue, Timers } from './ports.ts';
+
+/** What the breach handler needs. */
+export interface BreachDeps {
+  policy: Policy;
+  store: LeadStore;
+  timers: Timers;
+  queue: SyncQueue;
+  notifier: Notifier;
+  crm: Crm;
+  clock: Clock;
+  log: Log;
+  hubspotAppUrl?: string;
+}
+
+/** What happened. */
+export type BreachOutcome =
+  | { kind: 'noop'; reason: string }
+  | { kind: 'early'; dueAt: string }
+  | { kind: 'late_touch'; at: string }
+  | { kind: 'breached'; rung: number; action: EscalationStep['action']; ownerId?: string; queue?: string };
+
+/** How long one delivery holds the right to escalate a breach; a crashed delivery is resumed after it. */
+const LEASE_SECONDS = 60;
+/** Within this lateness a failed HubSpot check is retried (the Scheduler redelivers); past it the breach goes ahead unverified. */
+const VERIFY_GRACE_MS = 15 * 60_000;
+
+/** Handles one timer firing `{leadId, attempt}`. */
+export async function handleBreach(
+  deps: BreachDeps,
+  input: { leadId: string; attempt: number },
+): Promise<BreachOutcome> {
+  const { store, log } = deps;
+  const lead = await store.getLead(input.leadId);
+  if (!lead) return noop(deps, input, 'unknown lead');
+  if (lead.attempt !== input.attempt)
+    return noop(deps, input, `stale attempt (lead is on attempt ${lead.attempt})`);
+  if (!['routed', 'unroutable', 'breached'].includes(lead.status))
+    return noop(deps, input, `lead is ${lead.status}`);
+  const now = deps.clock.now();
+  if (now < Date.parse(lead.dueAt) - 1000) {
+    // Fired early (a moved deadline, or clock skew): put the timer back.
+    await deps.timers.arm(lead.leadId, lead.attempt, new Date(lead.dueAt));
+    return { kind: 'early', dueAt: lead.dueAt };
+  }
+  if (!(await store.once(`escalate:${lead.leadId}:${lead.attempt}`, LEASE_SECONDS))) {
+    return noop(deps, input, 'another delivery is escalating this breach');
+  }
+
+  let breached = lead;
+  if (lead.status !== 'breached') {
+    const lateMs = now - Date.parse(lead.dueAt);
+    const verified = await verify(deps, lead, lateMs);
+    if (verified.touchedAt) {
+      await applyChange(deps, lead.leadId, {
+        kind: 'touch',
+        at: verified.touchedAt,
+        via: 'hubspot_activity',
+      });
+      await store.putEvent({
+        leadId: lead.leadId,
+        at: new Date(now).toISOString(),
+        type: 'late_touch',
+        ref: String(lead.attempt),
+        data: { touchedAt: verified.touchedAt },
+      });
+      log.info('deadline passed but HubSpot shows activity: late touch, no page', { leadId: lead.leadId });
+      return { kind: 'late_touch', at: verified.touchedAt };
+    }
+    const next = await store.updateLead(
+      lead.leadId,
+      { version: lead.version, status: ['routed', 'unroutable'], attempt: lead.attempt },
+      {
+        status: 'breached',
+        breachCount: lead.breachCount + 1,
+        breachedAt: lead.breachedAt ?? new Date(now).toISOString(),
+      },
+    );
+    if (!next) return noop(deps, input, 'lead changed while breaching (touched or escalated elsewhere)');
+    breached = next;
+    await store.putEvent({
+      leadId: lead.leadId,
+      at: new Date(now).toISOString(),
+      type: 'breached',
+      ref: String(lead.attempt),
+      data: {
+        ownerId: lead.ownerId,
+        teamId: lead.teamId,
+        dueAt: lead.dueAt,
+        lateMs,
+        verified: verified.checked,
+        breachCount: next.breachCount,
+      },
+    });
+  }
+  return escalate(deps, breached, now);
+}
+
+async function verify(
+  deps: BreachDeps,
+  lead: LeadRecord,
+  lateMs: number,
+): Promise<{ checked: boolean; touchedAt?: string }> {
+  if (!deps.policy.doc.escalation.verifyInHubSpot || lead.mode === 'shadow' || !lead.hubspotContactId)
+    return { checked: false };
+  try {
+    const at = await deps.crm.activitySince(lead.hubspotContactId, lead.assignedAt);
+    return { checked: true, touchedAt: at };
+  } catch (e) {
+    if (lateMs < VERIFY_GRACE_MS) {
+      // Let the Scheduler retry: paging on an unverified breach risks a false page.
+      await deps.store.forget(`escalate:${lead.leadId}:${lead.attempt}`);
+      throw new Error(`could not verify lead ${lead.leadId} in HubSpot; retrying`, { cause: e });
+    }
+    deps.log.warn('HubSpot unreachable for too long; escalating unverified', {
+      leadId: lead.leadId,
+      error: String(e),
+    });
+    return { checked: false };
+  }
+}
+
+function noop(deps: BreachDeps, input: { leadId: string; attempt: number }, reason: string): BreachOutcome {
+  deps.log.info('breach timer: nothing to do', { leadId: input.leadId, attempt: input.attempt, reason });
+  return { kind: 'noop', reason };
+}
+
+function factsOf(lead: LeadRecord): LeadFacts {
+  return {
+    ...lead.input,
+    region: lead.region,
+    domain: lead.domain,
+    freeMail: lead.freeMail,
+    targetAccount: lead.targetAccount,
+  };
+}
+
+async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promise<BreachOutcome> {
+  const { policy, store } = deps;
+  const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
+  let step = escalationStep(policy, lead.breachCount, tier.windowMs);
+  const previous = [...lead.previousOwners, ...(lead.ownerId ? [lead.ownerId] : [])];
+  const nowIso = new Date(now).toISOString();
+
+  for (;;) {
+    if (step.action === 'reassign' || step.action === 'notify') {
+      const windowMs = step.windowMs ?? tier.windowMs;
+      let target:
+        | {
+            ownerId?: string;
+            ownerName?: string;
+            teamId?: string;
+            calendar: ReturnType<typeof tierCalendar>;
+            holdsSlot: boolean;
+            trail: string[];
+          }
+        | undefined;
+      if (step.action === 'notify' && lead.ownerId) {
+        const cal = policy.calendars.get(lead.calendarId) ?? policy.defaultCalendar;
+        target = {
+          ownerId: lead.ownerId,
+          ownerName: lead.ownerName,
+          teamId: lead.teamId,
+          calendar: cal,
+          holdsSlot: lead.holdsSlot,
+          trail: lead.trail,
+        };
+      } else if (step.action === 'reassign') {
+        const { decision, holdsSlot } = await assign(policy, store, {
+          lead: factsOf(lead),
+          tier,
+          now,
+          exclude: new Set(previous),
+          team: lead.teamId,
+        });
+        if (decision.kind === 'owner' && decision.ownerId) {
+          target = {
+            ownerId: decision.ownerId,
+            ownerName: decision.ownerName,
+            teamId: decision.teamId ?? lead.teamId,
+            calendar: decision.calendar,
+            holdsSlot,
+            trail: decision.trail,
+          };
+        } else {
+          await store.putEvent({
+            leadId: lead.leadId,
+            at: nowIso,
+            type: 'escalation_skipped',
+            ref: `${lead.attempt}:${step.rung}`,
+            data: { rung: step.rung, reason: 'nobody eligible to reassign to', trail: decision.trail },
+          });
+          // Falls through to the next rung; past the ladder that is a park, so this ends.
+          step = escalationStep(policy, step.rung + 1, tier.windowMs);
+          continue;
+        }
+      }
+      if (!target) {
+        step = { ...step, action: 'park', queue: parkQueue(policy) };
+        continue;
+      }
+      return reassign(deps, lead, step, target, windowMs, now, previous);
+    }
+    return park(deps, lead, step, now);
+  }
+}
+
+function parkQueue(policy: Policy): string {
+  return [...policy.ladder].reverse().find((r) => r.action === 'park')?.queue ?? policy.defaultQueue;
+}
+
+async function reassign(
+  deps: BreachDeps,
+  lead: LeadRecord,
+  step: EscalationStep,
+  target: {
+    ownerId?: string;
+    ownerName?: string;
+    teamId?: string;
+    calendar: ReturnType<typeof tierCalendar>;
+    holdsSlot: boolean;
+    trail: string[];
+  },
+  windowMs: number,
+  now: number,
+  previous: string[],
+): Promise<BreachOutcome> {
+  const { policy, store } = deps;
+  const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
+  const cal = tierCalendar(tier, target.calendar);
+  const sameOwner = target.ownerId === lead.ownerId;
+  const attempt = lead.attempt + 1;
+  const dueAt = new Date(add(now, windowMs, cal)).toISOString();
+  const oldTask = lead.tasks[String(lead.attempt)];
+  const next = await store.updateLead(
+    lead.leadId,
+    { version: lead.version, status: ['breached'] },
+    {
+      status: 'routed',
+      ownerId: target.ownerId,
+      ownerName: target.ownerName ?? null,
+      teamId: target.teamId ?? null,
+      queueId: null,
+      attempt,
+      assignedAt: new Date(now).toISOString(),
+      dueAt,
+      calendarId: cal.id,
+      previousOwners: sameOwner ? lead.previousOwners : previous,
+      holdsSlot: target.holdsSlot,
+      trail: sameOwner
+        ? lead.trail
+        : [...lead.trail, `breach rung ${step.rung}: reassigned`, ...target.trail],
+      timer: 'pending',
+      sync: 'pending',
+      closeTasks: !sameOwner && oldTask && step.oldTask === 'complete' ? [oldTask] : null,
+      // The new owner is told by crm-sync (assignment); notifiedAttempt stays behind the new attempt.
+    },
+  );
+  if (!next) return { kind: 'noop', reason: 'lead changed during escalation' };
+  if (!sameOwner && lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId);
+  await store.putEvent({
+    leadId: lead.leadId,
+    at: next.assignedAt,
+    type: sameOwner ? 'escalated' : 'reassigned',
+    ref: String(attempt),
+    data: { rung: step.rung, from: lead.ownerId, to: target.ownerId, dueAt, summary: step.summary },
+  });
+  await notifyBreach(deps, lead, step, now, target.ownerId);
+  try {
+    await deps.timers.arm(lead.leadId, attempt, new Date(dueAt));
+    await store.updateLead(lead.leadId, { attempt }, { timer: 'armed' });
+  } catch (e) {
+    deps.log.error('arming the new timer failed; the sweeper will re-arm', {
+      leadId: lead.leadId,
+      error: String(e),
+    });
+  }
+  try {
+    await deps.queue.send([{ leadId: lead.leadId, reason: 'assigned', attempt }]);
+    await store.updateLead(
+      lead.leadId,
+      { attempt },
+      { sync: 'queued', syncRequestedAt: new Date().toISOString() },
+    );
+  } catch (e) {
+    deps.log.error('queueing the reassignment sync failed; the sweeper will re-queue', {
+      leadId: lead.leadId,
+      error: String(e),
+    });
+  }
+  return { kind: 'breached', rung: step.rung, action: step.action, ownerId: target.ownerId };
+}
+
+async function park(
+  deps: BreachDeps,
+  lead: LeadRecord,
+  step: EscalationStep,
+  now: number,
+): Promise<BreachOutcome> {
+  const { policy, store } = deps;
+  const queue = step.queue ?? parkQueue(policy);
+  const next = await store.updateLead(
+    lead.leadId,
+    { version: lead.version, status: ['breached'] },
+    {
+      status: 'parked',
+      queueId: queue,
+      holdsSlot: false,
+      previousOwners: lead.ownerId ? [...lead.previousOwners, lead.ownerId] : lead.previousOwners,
+      ownerId: policy.queues.get(queue)?.ownerId ?? null,
+      ownerName: null,
+    },
+  );
+  if (!next) return { kind: 'noop', reason: 'lead changed during escalation' };
+  if (lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId);
+  await store.putEvent({
+    leadId: lead.leadId,
+    at: new Date(now).toISOString(),
+    type: 'parked',
+    ref: String(lead.attempt),
+    data: { rung: step.rung, queue, from: lead.ownerId, summary: step.summary },
+  });
+  await notifyBreach(deps, lead, step, now, undefined);
+  await requestSync(deps, next);
+  return { kind: 'breached', rung: step.rung, action: 'park', queue };
+}
+
+async function notifyBreach(
+  deps: BreachDeps,
+  lead: LeadRecord,
+  step: EscalationStep,
+  now: number,
+  newOwner: string | undefined,
+): Promise<void> {
+  const ref = `${lead.attempt}:${step.rung}`;
+  if (lead.mode === 'shadow') {
+    await deps.store.putEvent({
+      leadId: lead.leadId,
+      at: new Date(now).toISOString(),
+      type: 'shadow_notify',
+      ref,
+      data: { rung: step.rung, audience: step.notify },
+    });
+    return;
+  }
+  if (step.notify.length === 0) return;
+  const events = await deps.store.listEvents(lead.leadId);
+  if (events.some((e) => e.type === 'breach_notified' && e.ref === ref)) return;
+  const ownerName = (id: string | undefined) => (id ? (findName(deps.policy, id) ?? id) : undefined);
+  const lateMs = now - Date.parse(lead.dueAt);
+  const m = breachMessage(messageLead(deps.policy, lead, deps.hubspotAppUrl), {
+    lateMs,
+    rung: step.rung,
+    previousOwner: ownerName(lead.ownerId),
+    newOwner: ownerName(newOwner),
+    action: step.action,
+  });
+  await deps.notifier.publish({
+    type: 'breach',
+    subject: m.subject,
+    body: m.body,
+    sms: m.sms,
+    attributes: {
+      ownerId: lead.ownerId,
+      teamId: lead.teamId,
+      tier: lead.tier,
+      rung: step.rung,
+      audience: step.notify,
+    },
+  });
+  await deps.store.putEvent({
+    leadId: lead.leadId,
+    at: new Date(now).toISOString(),
+    type: 'breach_notified',
+    ref,
+    data: { rung: step.rung, audience: step.notify, late: formatDuration(lateMs) },
+  });
+}
+
+function findName(policy: Policy, ownerId: string): string | undefined {
+  for (const t of policy.teams.values()) {
+    const m = t.members.find((x) => x.ownerId === ownerId);
+    if (m) return m.name;
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * The sweeper (every 5 minutes): repairs what a lost message or a crash left behind. Fires the breach
+ * for leads past their deadline with no breach yet, re-arms timers that were never armed, and re-queues
+ * CRM syncs that are stuck. Every action is the idempotent use case itself, so it can run alongside them.
+ */
+
+import { type BreachDeps, handleBreach } from './breach.ts';
+import { armAndEnqueue } from './capture.ts';
+import type { LeadRecord } from './ports.ts';
+
+/** What one sweep did. */
+export interface SweepReport {
+  breachesFired: number;
+  timersRearmed: number;
+  syncsRequeued: number;
+  errors: number;
+}
+
+/** A deadline this long past with the lead still running means its timer was lost. */
+export const LOST_TIMER_MS = 2 * 60_000;
+/** A timer still pending this long after assignment was never armed. */
+const UNARMED_MS = 60_000;
+/** A sync not done this long after it was requested is stuck. */
+export const STUCK_SYNC_MS = 15 * 60_000;
+
+/** One sweep at `deps.clock.now()`. */
+export async function sweep(deps: BreachDeps): Promise<SweepReport> {
+  const now = deps.clock.now();
+  const report: SweepReport = { breachesFired: 0, timersRearmed: 0, syncsRequeued: 0, errors: 0 };
+  const guard = async (leadId: string, what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (e) {
+      report.errors++;
+      deps.log.error(`sweeper: ${what} failed`, { leadId, error: String(e) });
+    }
+  };
+
+  const overdue = await deps.store.findDue(new Date(now - LOST_TIMER_MS), 3);
+  for (const lead of overdue) {
+    await guard(lead.leadId, 'breach', async () => {
+      const r = await handleBreach(deps, { leadId: lead.leadId, attempt: lead.attempt });
+      if (r.kind !== 'noop') report.breachesFired++;
+    });
+  }
+
+  const running = await deps.store.findRunning(new Date(now), 1, 7);
+  for (const lead of running) {
+    if (
+      lead.timer !== 'pending' ||
+      now - Date.parse(lead.assignedAt) < UNARMED_MS ||
+      Date.parse(lead.dueAt) < now - LOST_TIMER_MS
+    )
+      continue;
+    await guard(lead.leadId, 're-arm', async () => {
+      await deps.timers.arm(lead.leadId, lead.attempt, new Date(lead.dueAt));
+      await deps.store.updateLead(lead.leadId, { attempt: lead.attempt }, { timer: 'armed' });
+      report.timersRearmed++;
+    });
+  }
+
+  const unsynced = await deps.store.findUnsynced(new Date(now), 2);
+  for (const lead of unsynced) {
+    if (!isStuck(lead, now)) continue;
+    await guard(lead.leadId, 're-queue sync', async () => {
+      await deps.queue.send([
+        {
+          leadId: lead.leadId,
+          reason: lead.tasks[String(lead.attempt)] ? 'status' : 'assigned',
+          attempt: lead.attempt,
+        },
+      ]);
+      await deps.store.updateLead(
+        lead.leadId,
+        {},
+        { sync: 'queued', syncRequestedAt: new Date(now).toISOString() },
+      );
+      report.syncsRequeued++;
+    });
+  }
+  if (report.breachesFired || report.timersRearmed || report.syncsRequeued || report.errors)
+    deps.log.info('sweep', { ...report });
+  return report;
+}
+
+function isStuck(lead: LeadRecord, now: number): boolean {
+  const since = Date.parse(lead.syncRequestedAt ?? lead.receivedAt);
+  return now - since >= STUCK_SYNC_MS;
+}
