@@ -425,6 +425,24 @@ export class DynamoLeadStore implements LeadStore {
     return out;
   }
 
+  async listSubmitted(from: Date, to: Date): Promise<LeadRecord[]> {
+    const days: string[] = [];
+    for (let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); t < to.getTime(); t += 86_400_000) {
+      days.push(new Date(t).toISOString().slice(0, 10));
+    }
+    // One query per day partition, in parallel: never a scan.
+    const parts = await Promise.all(
+      days.map((day) =>
+        this.#queryAll({
+          IndexName: 'GSI2',
+          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': { S: `DAY#${day}` }, ':from': { S: from.toISOString() }, ':to': { S: `${to.toISOString()}` } },
+        }),
+      ),
+    );
+    return parts.flat().filter((l) => l.submittedAt < to.toISOString());
+  }
+
   async findUnsynced(now: Date, days: number): Promise<LeadRecord[]> {
     const out: LeadRecord[] = [];
     for (let d = -days; d <= 0; d++) {

@@ -153,7 +153,8 @@ function factsOf(lead: LeadRecord): LeadFacts {
 async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promise<BreachOutcome> {
   const { policy, store } = deps;
   const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
-  let step = escalationStep(policy, lead.breachCount, tier.windowMs);
+  // The next rung after the last one taken: a fall-through (nobody to reassign to) skips rungs for good.
+  let step = escalationStep(policy, Math.max(lead.breachCount, (lead.escalationRung ?? 0) + 1), tier.windowMs);
   const previous = [...lead.previousOwners, ...(lead.ownerId ? [lead.ownerId] : [])];
   const nowIso = new Date(now).toISOString();
 
@@ -267,6 +268,7 @@ async function reassign(
         : [...lead.trail, `breach rung ${step.rung}: reassigned`, ...target.trail],
       timer: 'pending',
       sync: 'pending',
+      escalationRung: step.rung,
       closeTasks: !sameOwner && oldTask && step.oldTask === 'complete' ? [oldTask] : null,
       // The new owner is told by crm-sync (assignment); notifiedAttempt stays behind the new attempt.
     },
@@ -319,6 +321,7 @@ async function park(
     { version: lead.version, status: ['breached'] },
     {
       status: 'parked',
+      escalationRung: step.rung,
       queueId: queue,
       holdsSlot: false,
       previousOwners: lead.ownerId ? [...lead.previousOwners, lead.ownerId] : lead.previousOwners,

@@ -4,7 +4,7 @@
  */
 import type { Policy } from '../domain/compile.ts';
 import { assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
-import type { Crm, CrmTask, LeadRecord, LeadStore, Log, Notifier, SyncMessage } from './ports.ts';
+import type { Clock, Crm, CrmTask, LeadRecord, LeadStore, Log, Notifier, SyncMessage } from './ports.ts';
 
 /** What crm-sync needs. */
 export interface SyncDeps {
@@ -12,6 +12,7 @@ export interface SyncDeps {
   store: LeadStore;
   crm: Crm;
   notifier: Notifier;
+  clock: Clock;
   log: Log;
   /** `https://app.hubspot.com/contacts/<portalId>` when the portal id is configured. */
   hubspotAppUrl?: string;
@@ -124,23 +125,23 @@ export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Pro
   }
   if (live.length === 0) return [...failed];
 
-  // 1. Contacts: create or find the ones leadclock has no id for (non-HubSpot channels).
+  // 1. Contacts leadclock has no id for (non-HubSpot channels) are upserted by email with every
+  //    property at once, so they need no separate update.
   let withContact: LeadRecord[] = [];
+  let upserted = new Set<string>();
   try {
-    withContact = await ensureContacts(deps, live, fail);
+    ({ leads: withContact, upserted } = await ensureContacts(deps, live, fail));
   } catch (e) {
     for (const l of live) fail(l.leadId, 'contact upsert', e);
     return [...failed];
   }
 
-  // 2. Owner and SLA properties, one batch.
+  // 2. Owner and SLA properties of the other contacts, one batch.
   try {
-    const missing = await deps.crm.updateContacts(
-      withContact.map((l) => ({
-        id: l.hubspotContactId as string,
-        properties: contactProperties(deps.policy, l),
-      })),
-    );
+    const toUpdate = withContact.filter((l) => !upserted.has(l.leadId));
+    const missing = toUpdate.length
+      ? await deps.crm.updateContacts(toUpdate.map((l) => ({ id: l.hubspotContactId as string, properties: contactProperties(deps.policy, l) })))
+      : new Set<string>();
     for (const l of withContact.filter((x) => missing.has(x.hubspotContactId as string))) {
       // The contact was deleted or merged in HubSpot: forget it, the retry will upsert again.
       await deps.store.updateLead(l.leadId, {}, { hubspotContactId: null });
@@ -174,10 +175,14 @@ export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Pro
       };
     });
     try {
-      // Reconcile first: a task may exist from a try that failed after HubSpot applied it.
-      const existing = await deps.crm.findTasks(tasks.map((t) => t.key));
+      // A lead marked taskPending had a try that may have created its task before failing: look those
+      // up first. First tries go straight to the batch create (the lease rules out a concurrent one).
+      const retried = tasks.filter((t) => needTask.some((l) => l.taskPending === t.key));
+      const existing = retried.length ? await deps.crm.findTasks(retried.map((t) => t.key)) : new Map<string, string>();
       for (const [k, v] of existing) taskIds.set(k, v);
-      const created = await deps.crm.createTasks(tasks.filter((t) => !existing.has(t.key)));
+      const fresh = tasks.filter((t) => !existing.has(t.key));
+      await Promise.all(fresh.map((t) => deps.store.updateLead(t.key.split(':')[0] as string, {}, { taskPending: t.key })));
+      const created = await deps.crm.createTasks(fresh);
       for (const [k, v] of created) taskIds.set(k, v);
     } catch (e) {
       for (const l of needTask) fail(l.leadId, 'task create', e);
@@ -207,7 +212,7 @@ export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Pro
           notified = l.attempt;
         } catch (e) {
           // Notifications are retried with the message; the HubSpot writes above are idempotent.
-          await deps.store.updateLead(l.leadId, {}, { tasks });
+          await deps.store.updateLead(l.leadId, {}, { tasks, taskPending: null });
           fail(l.leadId, 'notification', e);
           return;
         }
@@ -219,13 +224,13 @@ export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Pro
           tasks,
           notifiedAttempt: notified,
           sync: 'synced',
-          syncedAt: new Date().toISOString(),
+          syncedAt: new Date(deps.clock.now()).toISOString(),
           closeTasks: null,
         },
       );
       await deps.store.putEvent({
         leadId: l.leadId,
-        at: new Date().toISOString(),
+        at: new Date(deps.clock.now()).toISOString(),
         type: 'synced',
         ref: `${l.attempt}:${l.version}`,
         data: { contactId: l.hubspotContactId, taskId: tasks[String(l.attempt)] },
@@ -258,19 +263,20 @@ async function ensureContacts(
   deps: SyncDeps,
   leads: LeadRecord[],
   fail: (id: string, why: string, e?: unknown) => void,
-): Promise<LeadRecord[]> {
+): Promise<{ leads: LeadRecord[]; upserted: Set<string> }> {
+  const upserted = new Set<string>();
   const need = leads.filter((l) => !l.hubspotContactId);
-  if (need.length === 0) return leads;
+  if (need.length === 0) return { leads, upserted };
   const byEmail = need.filter((l) => l.input.email);
   const ids = await deps.crm.upsertContacts(
-    byEmail.map((l) => ({ email: l.input.email as string, properties: baseContactProperties(l) })),
+    byEmail.map((l) => ({ email: l.input.email as string, properties: { ...baseContactProperties(l), ...contactProperties(deps.policy, l) } })),
   );
   const out = leads.filter((l) => l.hubspotContactId);
   for (const l of need) {
     let id = l.input.email ? ids.get(l.input.email.toLowerCase()) : undefined;
     if (!id && !l.input.email) {
       try {
-        id = await deps.crm.createContact(baseContactProperties(l));
+        id = await deps.crm.createContact({ ...baseContactProperties(l), ...contactProperties(deps.policy, l) });
       } catch (e) {
         fail(l.leadId, 'contact create', e);
         continue;
@@ -280,11 +286,12 @@ async function ensureContacts(
       fail(l.leadId, 'HubSpot returned no contact id');
       continue;
     }
+    upserted.add(l.leadId);
     const updated = await deps.store.updateLead(l.leadId, {}, { hubspotContactId: id });
     await deps.store.claimPointer('contact', id, l.leadId);
     out.push(updated ?? { ...l, hubspotContactId: id });
   }
-  return out;
+  return { leads: out, upserted };
 }
 
 function baseContactProperties(l: LeadRecord): Record<string, string> {
@@ -305,7 +312,7 @@ async function recordShadow(deps: SyncDeps, lead: LeadRecord): Promise<void> {
   // Shadow mode: what would have been written and who would have been told, recorded, nothing sent.
   await deps.store.putEvent({
     leadId: lead.leadId,
-    at: new Date().toISOString(),
+    at: new Date(deps.clock.now()).toISOString(),
     type: 'shadow_sync',
     ref: `${lead.attempt}:${lead.version}`,
     data: {
@@ -317,6 +324,6 @@ async function recordShadow(deps: SyncDeps, lead: LeadRecord): Promise<void> {
   await deps.store.updateLead(
     lead.leadId,
     {},
-    { sync: 'synced', syncedAt: new Date().toISOString(), notifiedAttempt: lead.attempt },
+    { sync: 'synced', syncedAt: new Date(deps.clock.now()).toISOString(), notifiedAttempt: lead.attempt },
   );
 }

@@ -45,6 +45,8 @@ export interface LeadRecord {
   /** Whether the owner holds a slot of the open-lead counter for this lead. */
   holdsSlot: boolean;
   breachCount: number;
+  /** The last escalation rung taken (a fall-through can skip rungs). */
+  escalationRung?: number;
   breachedAt?: string;
   firstTouchAt?: string;
   touchedBy?: string;
@@ -58,6 +60,8 @@ export interface LeadRecord {
   hubspotContactId?: string;
   /** HubSpot task id per timer attempt. */
   tasks: Record<string, string>;
+  /** Key of a task whose creation was attempted but not recorded; the next try looks it up before creating. */
+  taskPending?: string;
   /** Task ids the next sync completes (a breached owner's task on reassignment). */
   closeTasks?: string[];
   timer: 'pending' | 'armed' | 'none';
@@ -134,6 +138,8 @@ export interface LeadStore {
   findDue(before: Date, days?: number, limit?: number): Promise<LeadRecord[]>;
   /** Leads whose clock runs with deadlines from `days` ago up to `ahead` days ahead (sweeper re-arm). */
   findRunning(now: Date, days: number, ahead: number): Promise<LeadRecord[]>;
+  /** Leads submitted in [from, to), one GSI2 day partition at a time. */
+  listSubmitted(from: Date, to: Date): Promise<LeadRecord[]>;
   /** Leads submitted in the last `days` days whose CRM sync has not completed. */
   findUnsynced(now: Date, days: number): Promise<LeadRecord[]>;
   /** Replaces the set of owners archived or deactivated in HubSpot. */

@@ -1,15 +1,61 @@
 /**
- * `npm start`. Until the local runtime lands (issue: runs on one machine), this validates the policy
- * (LEADCLOCK_POLICY, default the example) and prints the decisions for the bundled sample leads.
+ * `npm start`: runs leadclock on this machine. Environment: LEADCLOCK_POLICY (policy file, default the
+ * example), PORT (default 3000), LEADCLOCK_DATA_DIR (keep state across restarts), HUBSPOT_ACCESS_TOKEN
+ * (use a real portal instead of the sandbox), LEADCLOCK_INGEST_KEY (fix the ingest key).
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { startLocalRuntime } from '../../infra/local/runtime.ts';
+import { PolicyError } from '../domain/policy.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const policy = process.env.LEADCLOCK_POLICY ?? 'config/policy.example.yaml';
-const r = spawnSync(
-  process.execPath,
-  ['shared/cli/policy.ts', 'check', policy, '--leads', 'config/sample-leads.jsonl'],
-  { cwd: root, stdio: 'inherit' },
-);
-process.exitCode = r.status ?? 1;
+const env = process.env;
+const policyPath = env.LEADCLOCK_POLICY ?? 'config/policy.example.yaml';
+const port = Number(env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`PORT: expected a port number, got '${env.PORT}'`);
+  process.exit(2);
+}
+const quiet = env.LEADCLOCK_QUIET === '1';
+const print = (level: string) => (message: string, data?: Record<string, unknown>) => {
+  if (quiet && level !== 'error') return;
+  console.log(`${new Date().toISOString().slice(11, 19)} ${level.padEnd(5)} ${message}${data ? ` ${JSON.stringify(data)}` : ''}`);
+};
+
+try {
+  const rt = await startLocalRuntime({
+    policyPath,
+    port,
+    host: env.HOST,
+    dataDir: env.LEADCLOCK_DATA_DIR,
+    hubspotAccessToken: env.HUBSPOT_ACCESS_TOKEN,
+    ingestKey: env.LEADCLOCK_INGEST_KEY,
+    log: { debug: () => {}, info: print('info'), warn: print('warn'), error: print('error') },
+  });
+  const key = rt.stack.ingestKey;
+  const sample = JSON.stringify({ email: 'jane.doe@example.com', firstName: 'Jane', lastName: 'Doe', company: 'Example Corp', country: 'DE', intent: 'demo', channel: 'form' });
+  console.log(`
+leadclock is running (${env.HUBSPOT_ACCESS_TOKEN ? 'real HubSpot portal' : `HubSpot sandbox at ${rt.stack.sandbox?.url}`}; policy ${policyPath}${env.LEADCLOCK_DATA_DIR ? `; data in ${env.LEADCLOCK_DATA_DIR}` : '; data in memory'})
+
+  API          ${rt.url}/leads
+  SLA board    ${rt.url}/#key=${key}
+  Ingest key   ${key}
+  Webhook secret (HubSpot signature v3) ${rt.stack.clientSecret}
+
+Submit a lead:
+  curl -s -X POST ${rt.url}/leads -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '${sample}'
+
+Then look it up:   curl -s ${rt.url}/leads/<leadId> -H 'Authorization: Bearer ${key}'
+Ctrl-C stops it.
+`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping…');
+    await rt.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (e) {
+  console.error(e instanceof PolicyError ? e.message : `leadclock failed to start: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+}

@@ -147,7 +147,8 @@ export function add(start: number, durationMs: number, cal: BusinessCalendar): n
 
 /** Open time between `start` and `end` (negative when end is before start). */
 export function elapsed(start: number, end: number, cal: BusinessCalendar): number {
-  if (end < start) return -elapsed(end, start, cal);
+  // 0 - x, not -x: an empty span is +0 either way round.
+  if (end < start) return 0 - elapsed(end, start, cal);
   if (cal.always) return end - start;
   let total = 0;
   const last = Math.floor(end / DAY_MS) + 1;

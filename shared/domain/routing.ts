@@ -196,7 +196,8 @@ function fromTeam(
     else trail.push(`nobody eligible in ${team.id}`);
     team = team.backup ? policy.teams.get(team.backup) : undefined;
   }
-  return { ...toQueue(policy, policy.defaultQueue, trail, true, ruleId), mode: start.mode };
+  // The exhausted team stays on the decision, so its managers hear about the unassigned lead.
+  return { ...toQueue(policy, policy.defaultQueue, trail, true, ruleId), mode: start.mode, teamId: start.id };
 }
 
 function pickFromPool(

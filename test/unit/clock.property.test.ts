@@ -329,7 +329,7 @@ describe.each(CASES)('business clock on $name', ({ cal, spec, transitions }) => 
         const backwards = elapsed(t3, t1, cal);
         // Assess
         expect(parts).toBe(whole);
-        expect(backwards).toBe(-whole);
+        expect(backwards).toBe(0 - whole); // 0 - 0 is +0, as elapsed returns for an empty span
         expect(whole).toBeGreaterThanOrEqual(0);
         expect(whole).toBeLessThanOrEqual(t3 - t1);
       }),

@@ -70,8 +70,8 @@ describe('example and documented policies', () => {
     expect(policy.mode).toBe('live');
     expect([...policy.calendars.keys()]).toEqual(['berlin', 'new-york', 'sydney']);
     expect(policy.tiers.map((t) => [t.id, t.windowMs, t.clock, t.priority, t.onShift, t.rank])).toEqual([
-      ['hand-raiser', 300_000, 'business', 'HIGH', 'required', 0],
-      ['high-intent', 900_000, 'business', 'MEDIUM', 'required', 1],
+      ['hand-raiser', 300_000, 'business', 'HIGH', 'preferred', 0],
+      ['high-intent', 900_000, 'business', 'MEDIUM', 'preferred', 1],
       ['nurture', 86_400_000, 'always', 'LOW', 'preferred', 2],
       ['incomplete', 14_400_000, 'business', 'MEDIUM', 'preferred', 3],
     ]);
@@ -706,9 +706,9 @@ describe('parsePolicy', () => {
     // Act
     const error = policyErrorOf(() => parsePolicy(text, EXAMPLE_PATH));
     // Assess
-    expect(line).toBe(145);
+    expect(line).toBe(147);
     expect(error.issues).toEqual([
-      { path: 'teams.na-sdr.members[2].maxOpen', message: 'expected a positive integer', line: 145 },
+      { path: 'teams.na-sdr.members[2].maxOpen', message: 'expected a positive integer', line: 147 },
     ]);
   });
 

@@ -176,6 +176,7 @@ describe('route: fallback when nobody is eligible', () => {
       queueId: 'unassigned',
       ownerId: '9001',
       ruleId: 'to-a',
+      teamId: 'a',
       calendar: chain.defaultCalendar,
       alert: true,
       mode: 'live',
