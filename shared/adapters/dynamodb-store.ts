@@ -17,6 +17,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { LeadEvent, LeadPatch, LeadRecord, LeadStore } from '../app/ports.ts';
 import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
 import type { RoutingState } from '../domain/routing.ts';
+import { loadLeadsForPeriod } from './dynamodb-report.ts';
 
 const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'expiresAt']);
 const ROSTER_TTL_MS = 60_000;
@@ -35,9 +36,12 @@ function isConditionFailure(e: unknown): boolean {
 }
 
 function toRecord(item: Record<string, AttributeValue>): LeadRecord {
-  const raw = unmarshall(item);
+  return stripKeys(unmarshall(item));
+}
+
+function stripKeys(raw: Record<string, unknown>): LeadRecord {
   for (const k of INTERNAL) delete raw[k];
-  return raw as LeadRecord;
+  return raw as unknown as LeadRecord;
 }
 
 /** DynamoDB implementation of LeadStore. */
@@ -426,21 +430,9 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   async listSubmitted(from: Date, to: Date): Promise<LeadRecord[]> {
-    const days: string[] = [];
-    for (let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); t < to.getTime(); t += 86_400_000) {
-      days.push(new Date(t).toISOString().slice(0, 10));
-    }
-    // One query per day partition, in parallel: never a scan.
-    const parts = await Promise.all(
-      days.map((day) =>
-        this.#queryAll({
-          IndexName: 'GSI2',
-          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': { S: `DAY#${day}` }, ':from': { S: from.toISOString() }, ':to': { S: `${to.toISOString()}` } },
-        }),
-      ),
-    );
-    return parts.flat().filter((l) => l.submittedAt < to.toISOString());
+    // The report's read pattern (GSI2 day partitions, sliced, never a scan), with whole items.
+    const items = await loadLeadsForPeriod(this.#db, this.#table, from, to, { wholeItems: true });
+    return items.map((i) => stripKeys(i as unknown as Record<string, unknown>));
   }
 
   async findUnsynced(now: Date, days: number): Promise<LeadRecord[]> {

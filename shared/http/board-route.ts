@@ -1,6 +1,7 @@
 /** GET / (the SLA board page) and GET /board/data (bearer): live leads and today's KPIs. */
 import type { LeadRecord } from '../app/ports.ts';
 import type { Runtime } from '../app/runtime.ts';
+import { computeKpis } from '../domain/kpi.ts';
 import { displayName } from '../domain/messages.ts';
 import { requireBearer } from './auth.ts';
 import { boardHtml } from './board-page.ts';
@@ -10,7 +11,8 @@ import { json } from './errors.ts';
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
 };
@@ -21,26 +23,17 @@ export function boardPageRoute(): Route {
   return async () => ({ statusCode: 200, headers: PAGE_HEADERS, body: html });
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-/** Today's headline KPIs for the board (the full definitions live in the SLA report). */
-export function boardKpis(leads: readonly LeadRecord[], now: number) {
-  const touched = leads.filter((l) => l.firstTouchAt && l.speedMs !== undefined);
-  const due = leads.filter((l) => Date.parse(l.slaDueAt ?? l.dueAt) <= now || l.firstTouchAt);
-  const met = due.filter((l) => l.slaOutcome === 'met').length;
-  const recovered = leads.filter((l) => l.breachedAt && l.recoveredAt).map((l) => (Date.parse(l.recoveredAt as string) - Date.parse(l.breachedAt as string)) / 1000);
+/** Today's headline KPIs, by the same definitions as the SLA report. */
+export function boardKpis(leads: readonly LeadRecord[], from: Date, now: number) {
+  const k = computeKpis(leads, { from, to: new Date(now + 1), groupBy: 'none', now: new Date(now) }).total;
+  const secs = (ms: number | null) => (ms === null ? null : ms / 1000);
   return {
-    leads: leads.length,
-    speedToLeadMedianSeconds: median(touched.map((l) => (l.speedMs as number) / 1000)),
-    attainment: due.length ? met / due.length : null,
-    breaches: leads.reduce((n, l) => n + l.breachCount, 0),
-    recoveryMedianSeconds: median(recovered),
-    parked: leads.filter((l) => l.status === 'parked').length,
+    leads: k.leads,
+    speedToLeadMedianSeconds: secs(k.speedBusinessMedianMs),
+    attainment: k.slaAttainment,
+    breaches: k.breached,
+    recoveryMedianSeconds: secs(k.breachRecoveryMedianMs),
+    parked: k.parked,
   };
 }
 
@@ -50,12 +43,24 @@ export function boardDataRoute(rt: Runtime): Route {
     requireBearer(event, rt.auth);
     const now = rt.clock.now();
     const startOfDay = new Date(new Date(now).toISOString().slice(0, 10));
-    const [today, running] = await Promise.all([rt.store.listSubmitted(startOfDay, new Date(now + 1000)), rt.store.findRunning(new Date(now), 2, 7)]);
+    const [today, running] = await Promise.all([
+      rt.store.listSubmitted(startOfDay, new Date(now + 1000)),
+      rt.store.findRunning(new Date(now), 2, 7),
+    ]);
     const byId = new Map<string, LeadRecord>();
     for (const l of [...running, ...today]) byId.set(l.leadId, l);
-    const rank = (l: LeadRecord) => (l.status === 'routed' || l.status === 'unroutable' ? 0 : l.status === 'breached' || l.status === 'parked' ? 1 : 2);
+    const rank = (l: LeadRecord) =>
+      l.status === 'routed' || l.status === 'unroutable'
+        ? 0
+        : l.status === 'breached' || l.status === 'parked'
+          ? 1
+          : 2;
     const leads = [...byId.values()]
-      .sort((a, b) => rank(a) - rank(b) || (rank(a) === 0 ? a.dueAt.localeCompare(b.dueAt) : b.submittedAt.localeCompare(a.submittedAt)))
+      .sort(
+        (a, b) =>
+          rank(a) - rank(b) ||
+          (rank(a) === 0 ? a.dueAt.localeCompare(b.dueAt) : b.submittedAt.localeCompare(a.submittedAt)),
+      )
       .slice(0, 200)
       .map((l) => ({
         leadId: l.leadId,
@@ -71,6 +76,6 @@ export function boardDataRoute(rt: Runtime): Route {
         slaOutcome: l.slaOutcome ?? null,
         mode: l.mode,
       }));
-    return json(200, { now: new Date(now).toISOString(), leads, kpis: boardKpis(today, now) });
+    return json(200, { now: new Date(now).toISOString(), leads, kpis: boardKpis(today, startOfDay, now) });
   };
 }

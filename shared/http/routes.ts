@@ -4,7 +4,7 @@ import { applyChange, type LeadChange } from '../app/lead-events.ts';
 import type { LeadRecord } from '../app/ports.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { classifyEvent, eventKey, parseHubSpotEvents } from '../domain/hubspot-events.ts';
-import { parseCaptureBody } from '../domain/hubspot-payload.ts';
+import { detectPayloadKind, parseCaptureBody } from '../domain/hubspot-payload.ts';
 import { authenticate, requireBearer } from './auth.ts';
 import type { Route } from './chain.ts';
 import { HttpError, json } from './errors.ts';
@@ -13,6 +13,8 @@ import { type HttpApiEvent, parseJsonBody } from './request.ts';
 /** Largest accepted body (ARCHITECTURE.md: 413 above 256 KB). */
 export const MAX_BODY_BYTES = 256 * 1024;
 const EVENT_DEDUPE_SECONDS = 7 * 86_400;
+/** How far ahead of our clock a caller's time may be (the signature window, and the events API's). */
+const CLOCK_SKEW_MS = 300_000;
 
 function body(event: HttpApiEvent): unknown {
   const r = parseJsonBody(event, { maxBytes: MAX_BODY_BYTES });
@@ -41,13 +43,23 @@ export function captureRoute(rt: Runtime): Route {
     tooLarge(event);
     const now = rt.clock.now();
     const method = authenticate(event, rt.auth, now, true);
-    const parsed = parseCaptureBody(body(event), new Date(now));
+    const raw = body(event);
+    const parsed = parseCaptureBody(raw, new Date(now));
     if ('errors' in parsed) throw invalid(parsed.errors);
     if (parsed.warnings?.length)
       rt.log.warn('optional fields dropped from a HubSpot payload', {
         fields: parsed.warnings.map((w) => w.field),
       });
-    const res = await captureLead({ ...rt }, parsed.lead);
+    let lead = parsed.lead;
+    // The SLA clock cannot start in the future. A caller's bad time is refused; HubSpot does not retry a
+    // 4xx, so its lead keeps receipt time instead of being lost.
+    if (Date.parse(lead.submittedAt) > now + CLOCK_SKEW_MS) {
+      if (detectPayloadKind(raw) === 'normalised')
+        throw new HttpError(400, 'invalid', 'submittedAt: is in the future', { field: 'submittedAt' });
+      rt.log.warn('HubSpot submission time is in the future; using receipt time');
+      lead = { ...lead, submittedAt: new Date(now).toISOString() };
+    }
+    const res = await captureLead({ ...rt }, lead);
     rt.log.info('lead captured', {
       leadId: res.leadId,
       tier: res.tier,
@@ -122,7 +134,7 @@ export function leadEventsRoute(rt: Runtime): Route {
     if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || !/^\d{4}-\d{2}-\d{2}T/.test(at)) {
       throw new HttpError(400, 'invalid', 'at: expected an ISO 8601 date-time', { field: 'at' });
     }
-    if (Date.parse(at) > rt.clock.now() + 300_000)
+    if (Date.parse(at) > rt.clock.now() + CLOCK_SKEW_MS)
       throw new HttpError(400, 'invalid', 'at: is in the future', { field: 'at' });
     for (const f of ['ownerId', 'reason'] as const) {
       if (b[f] !== undefined && (typeof b[f] !== 'string' || (b[f] as string).length > 256)) {

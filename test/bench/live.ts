@@ -3,15 +3,24 @@ import { readFileSync } from 'node:fs';
 import { startLocalStack } from '../../infra/local/stack.ts';
 import { loadPolicy } from '../../shared/domain/compile.ts';
 import { runRoute } from '../../shared/http/chain.ts';
-import { captureRoute } from '../../shared/http/routes.ts';
 import type { HttpApiEvent } from '../../shared/http/request.ts';
+import { captureRoute } from '../../shared/http/routes.ts';
 import { summary } from './stats.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const NOW = Date.parse('2030-01-07T09:00:00Z');
 
 function leadEvent(i: number, key: string): HttpApiEvent {
-  const body = JSON.stringify({ email: `bench${i}@company${i % 97}.example`, firstName: 'Bench', lastName: `Lead ${i}`, company: `Company ${i % 97}`, country: ['DE', 'US', 'JP', 'FR'][i % 4], intent: ['demo', 'contact', 'content', 'pricing'][i % 4], channel: 'form', sourceEventId: `bench-${i}` });
+  const body = JSON.stringify({
+    email: `bench${i}@company${i % 97}.example`,
+    firstName: 'Bench',
+    lastName: `Lead ${i}`,
+    company: `Company ${i % 97}`,
+    country: ['DE', 'US', 'JP', 'FR'][i % 4],
+    intent: ['demo', 'contact', 'content', 'pricing'][i % 4],
+    channel: 'form',
+    sourceEventId: `bench-${i}`,
+  });
   return {
     version: '2.0',
     rawPath: '/leads',
@@ -28,7 +37,15 @@ export async function benchLive(): Promise<Record<string, unknown>> {
   const policy = loadPolicy(readFileSync('config/policy.example.yaml', 'utf8'));
   // Raise caps so a burst measures throughput, not the fallback queue.
   for (const t of policy.teams.values()) for (const m of t.members) m.maxOpen = 100_000;
-  const stack = await startLocalStack({ policy, clock: { now: () => NOW }, scheduler: { autoFire: false }, consumeSync: false, log: silent, hubspotBudget: '190/10s', sandbox: { rateLimit: { max: 190, intervalMs: 10_000 } } });
+  const stack = await startLocalStack({
+    policy,
+    clock: { now: () => NOW },
+    scheduler: { autoFire: false },
+    consumeSync: false,
+    log: silent,
+    hubspotBudget: '190/10s',
+    sandbox: { rateLimit: { max: 190, intervalMs: 10_000 } },
+  });
   try {
     const route = captureRoute(stack.rt);
     // Warm up connections and code paths.
@@ -56,7 +73,14 @@ export async function benchLive(): Promise<Record<string, unknown>> {
       'leadclock-crm-sync',
       async (event) => {
         const { syncBatch } = await import('../../shared/app/crm-sync.ts');
-        const failed = await syncBatch(stack.rt, event.Records.map((r) => ({ id: r.messageId, body: r.body, receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1) })));
+        const failed = await syncBatch(
+          stack.rt,
+          event.Records.map((r) => ({
+            id: r.messageId,
+            body: r.body,
+            receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1),
+          })),
+        );
         return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
       },
       { batchSize: 100, maxBatchingWindowMs: 200, maxConcurrency: 2 },
@@ -66,8 +90,19 @@ export async function benchLive(): Promise<Record<string, unknown>> {
     const requests = stack.sandbox!.counts.total - before;
     const synced = stack.sandbox!.tasks().length;
     return {
-      capture: { requests: total, concurrency: 50, serverMillis: summary(times), throughputPerSecond: Math.round((total / wallMs) * 1000) },
-      crmSync: { leads: synced, hubspotRequests: requests, leadsPerHubspotRequest: Number((synced / requests).toFixed(1)), seconds: Number((syncMs / 1000).toFixed(1)), rateLimited: stack.sandbox!.counts.rateLimited },
+      capture: {
+        requests: total,
+        concurrency: 50,
+        serverMillis: summary(times),
+        throughputPerSecond: Math.round((total / wallMs) * 1000),
+      },
+      crmSync: {
+        leads: synced,
+        hubspotRequests: requests,
+        leadsPerHubspotRequest: Number((synced / requests).toFixed(1)),
+        seconds: Number((syncMs / 1000).toFixed(1)),
+        rateLimited: stack.sandbox!.counts.rateLimited,
+      },
     };
   } finally {
     await stack.close();

@@ -14,6 +14,8 @@ import { isAmbiguous, type PacingOptions, paced } from './pacing.ts';
 /** Association type id: task → contact (HUBSPOT_DEFINED). */
 const TASK_TO_CONTACT = 204;
 const ACTIVITY_TYPES = ['calls', 'emails', 'meetings'] as const;
+/** Tries of one task batch, each after reconciling by key (as many as a paced call gets). */
+const MAX_CREATE_ROUNDS = 6;
 
 interface DeepLib<Server, Config> {
   createConfiguration(params: {
@@ -73,8 +75,8 @@ export class HubSpotCrm implements Crm {
     this.#companySearch = new companiesLib.SearchApi(co);
   }
 
-  #call<T>(fn: () => Promise<T>): Promise<T> {
-    return paced(fn, this.#pacing);
+  #call<T>(fn: () => Promise<T>, idempotent = true): Promise<T> {
+    return paced(fn, idempotent ? this.#pacing : { ...this.#pacing, idempotent: false });
   }
 
   async upsertContacts(
@@ -155,7 +157,8 @@ export class HubSpotCrm implements Crm {
       let chunk = tasks.slice(i, i + 100);
       for (let round = 0; chunk.length; round++) {
         try {
-          const r = await this.#call(() => this.#tasks.create({ inputs: chunk.map(toTaskInput) }));
+          // Not retried blindly: after an ambiguous failure the batch may exist; the catch reconciles first.
+          const r = await this.#call(() => this.#tasks.create({ inputs: chunk.map(toTaskInput) }), false);
           for (const t of r.results) {
             const key = t.properties?.leadclock_task_key;
             if (key) out.set(key, t.id);
@@ -163,7 +166,7 @@ export class HubSpotCrm implements Crm {
           chunk = [];
         } catch (e) {
           // The batch may have been applied before the failure: look the keys up, create only what is missing.
-          if (!isAmbiguous(e) || round >= 2) throw e;
+          if (!isAmbiguous(e) || round >= MAX_CREATE_ROUNDS - 1) throw e;
           const found = await this.findTasks(chunk.map((t) => t.key));
           for (const [k, id] of found) out.set(k, id);
           chunk = chunk.filter((t) => !found.has(t.key));

@@ -82,6 +82,11 @@ export interface PacingOptions {
   timeoutMs?: number;
   stats?: PacingStats;
   random?: () => number;
+  /**
+   * Whether the call may simply be sent again (default true). A create is not: after an ambiguous
+   * failure (5xx, timeout) HubSpot may have applied it, so the caller must look before it retries.
+   */
+  idempotent?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -141,7 +146,7 @@ export async function paced<T>(call: () => Promise<T>, opts: PacingOptions): Pro
         // Rolling ten-second window: wait out a good part of it; per-second (search): wait a second.
         opts.budget.pause(policy === 'SECONDLY' ? 1000 : Math.min(opts.budget.intervalMs, 2000 * attempt));
       }
-      if (!isRetryable(e) || attempt >= max) {
+      if (!isRetryable(e) || attempt >= max || (opts.idempotent === false && isAmbiguous(e))) {
         if (opts.stats) opts.stats.failures++;
         throw e;
       }

@@ -1,0 +1,155 @@
+/**
+ * The report's read model on DynamoDB: the leads submitted in a period, read through GSI2 (leads by
+ * submission day) and never by a Scan. One Query per day partition `DAY#yyyy-mm-dd` and time slice of
+ * that day, with `GSI2SK BETWEEN <slice start ISO> AND <slice end ISO>`: the sort key is
+ * `<submittedAt ISO>#<leadId>`, so `<end ISO>#…` sorts after `<end ISO>` and the range is exactly
+ * [start, end). Slices run in parallel (bounded), each paginated; only the attributes the KPIs read are
+ * projected, which keeps contact details out of the report and the responses small (read units are
+ * charged on the items read, projection or not).
+ */
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { KpiLead } from '../domain/kpi.ts';
+import { INDEXES } from './table.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Attributes (paths) of a lead item the KPIs read, including the proposed outcome fields. */
+export const REPORT_ATTRIBUTES = [
+  'leadId',
+  'status',
+  'tier',
+  'input.channel',
+  'input.formId',
+  'input.formTitle',
+  'region',
+  'teamId',
+  'ownerId',
+  'queueId',
+  'alert',
+  'submittedAt',
+  'receivedAt',
+  'dueAt',
+  'firstTouchAt',
+  'speedMs',
+  'speedWallMs',
+  'slaOutcome',
+  'breachCount',
+  'breachedAt',
+  'recoveredAt',
+  'attemptsLogged',
+  'firstAttemptAt',
+  'closedAt',
+  'closeReason',
+  'acceptedAt',
+  'meetingAt',
+  'contactedAt',
+  'contactAttempts',
+  'misroutedAt',
+  'repeatCount',
+] as const;
+
+/** How the period is read. */
+export interface PeriodReadOptions {
+  /** Time slices per day partition, queried in parallel (a busy day reads faster); 4 unless given. */
+  slicesPerDay?: number;
+  /** Queries in flight at once; 16 unless given. */
+  concurrency?: number;
+  /** Items per Query page; DynamoDB's 1 MB page unless given. */
+  pageSize?: number;
+  /** Whole items (the board needs names) instead of the KPI attributes only. */
+  wholeItems?: boolean;
+}
+
+/** One Query of the plan: a day partition and a [start, end) slice of it. */
+export interface PeriodSlice {
+  day: string;
+  start: string;
+  end: string;
+}
+
+/** The Queries that read [from, to): per UTC day partition, `slicesPerDay` equal slices clipped to the period. */
+export function periodSlices(from: Date, to: Date, slicesPerDay = 4): PeriodSlice[] {
+  const a = from.getTime();
+  const b = to.getTime();
+  const out: PeriodSlice[] = [];
+  const step = DAY_MS / slicesPerDay;
+  for (let day = Math.floor(a / DAY_MS) * DAY_MS; day < b; day += DAY_MS) {
+    const name = new Date(day).toISOString().slice(0, 10);
+    for (let i = 0; i < slicesPerDay; i++) {
+      const s = Math.max(a, Math.round(day + i * step));
+      const e = Math.min(b, Math.round(day + (i + 1) * step));
+      if (s < e) out.push({ day: name, start: new Date(s).toISOString(), end: new Date(e).toISOString() });
+    }
+  }
+  return out;
+}
+
+const names: Record<string, string> = {};
+const projection = REPORT_ATTRIBUTES.map((path) =>
+  path
+    .split('.')
+    .map((part) => {
+      const k = `#${part}`;
+      names[k] = part;
+      return k;
+    })
+    .join('.'),
+).join(', ');
+
+async function querySlice(
+  db: DynamoDBClient,
+  table: string,
+  s: PeriodSlice,
+  pageSize: number | undefined,
+  wholeItems = false,
+): Promise<KpiLead[]> {
+  const out: KpiLead[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: INDEXES.byDay.name,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
+        ...(wholeItems ? {} : { ProjectionExpression: projection }),
+        ExpressionAttributeNames: {
+          ...(wholeItems ? {} : names),
+          '#pk': INDEXES.byDay.pk,
+          '#sk': INDEXES.byDay.sk,
+        },
+        ExpressionAttributeValues: {
+          ':pk': { S: `DAY#${s.day}` },
+          ':start': { S: s.start },
+          ':end': { S: s.end },
+        },
+        ExclusiveStartKey: start,
+        Limit: pageSize,
+      }),
+    );
+    for (const item of r.Items ?? []) out.push(unmarshall(item) as KpiLead);
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/** The leads submitted in [from, to), ordered by submittedAt, with the attributes the KPIs read. */
+export async function loadLeadsForPeriod(
+  db: DynamoDBClient,
+  table: string,
+  from: Date,
+  to: Date,
+  opts: PeriodReadOptions = {},
+): Promise<KpiLead[]> {
+  const slices = periodSlices(from, to, opts.slicesPerDay ?? 4);
+  const results: KpiLead[][] = new Array(slices.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < slices.length) {
+      const i = next++;
+      results[i] = await querySlice(db, table, slices[i] as PeriodSlice, opts.pageSize, opts.wholeItems);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, slices.length) }, worker));
+  return results.flat();
+}
