@@ -2,16 +2,22 @@
  * `npm start`: the whole system on localhost. The local stack (dynalite, emulators, HubSpot sandbox or a
  * real portal), the HTTP routes behind a payload-2.0 gateway, and the sweeper and accounts sync on timers.
  */
+
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { syncAccounts } from '../../shared/app/accounts-sync.ts';
+import type { Log } from '../../shared/app/ports.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
 import { loadPolicy } from '../../shared/domain/compile.ts';
 import { boardDataRoute, boardPageRoute } from '../../shared/http/board-route.ts';
 import { reportRoute } from '../../shared/http/report-route.ts';
-import { captureRoute, getLeadRoute, hubspotWebhookRoute, leadEventsRoute } from '../../shared/http/routes.ts';
-import type { Log } from '../../shared/app/ports.ts';
+import {
+  captureRoute,
+  getLeadRoute,
+  hubspotWebhookRoute,
+  leadEventsRoute,
+} from '../../shared/http/routes.ts';
 import { startGateway } from './server.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
 
@@ -23,6 +29,8 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   hubspotAccessToken?: string;
   ingestKey?: string;
+  /** Bearer token of the HubSpot sandbox (random when omitted), so the sandbox can be inspected from outside. */
+  sandboxToken?: string;
   sweepEveryMs?: number;
   accountsEveryMs?: number;
   log?: Log;
@@ -44,7 +52,9 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     mkdirSync(o.dataDir, { recursive: true });
     // Keys live with the data, so a restart keeps working with the same curl.
     const keyFile = join(o.dataDir, 'local-keys.json');
-    const saved = existsSync(keyFile) ? (JSON.parse(readFileSync(keyFile, 'utf8')) as { ingestKey: string; clientSecret: string }) : undefined;
+    const saved = existsSync(keyFile)
+      ? (JSON.parse(readFileSync(keyFile, 'utf8')) as { ingestKey: string; clientSecret: string })
+      : undefined;
     ingestKey ??= saved?.ingestKey ?? `lk_${randomBytes(18).toString('base64url')}`;
     clientSecret = saved?.clientSecret ?? randomBytes(18).toString('hex');
     writeFileSync(keyFile, JSON.stringify({ ingestKey, clientSecret }), { mode: 0o600 });
@@ -57,6 +67,11 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     ingestKey,
     clientSecret,
     log: o.log,
+    sandbox: {
+      ...(o.sandboxToken ? { token: o.sandboxToken } : {}),
+      // The sandbox forgets its records on restart while leadclock's data may not: never reuse a contact id.
+      ...(o.dataDir ? { firstId: 100_001 + (Math.floor(Date.now() / 1000) % 100_000_000) * 100 } : {}),
+    },
     sns: { log: (line) => o.log?.info(line) },
   });
   const rt = stack.rt;
@@ -66,7 +81,11 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
       { method: 'POST', path: '/hubspot/webhooks', route: hubspotWebhookRoute(rt) },
       { method: 'GET', path: '/leads/{leadId}', route: getLeadRoute(rt) },
       { method: 'POST', path: '/leads/{leadId}/events', route: leadEventsRoute(rt) },
-      { method: 'GET', path: '/reports/sla', route: reportRoute({ ...rt, loadLeads: (from, to) => rt.store.listSubmitted(from, to) }) },
+      {
+        method: 'GET',
+        path: '/reports/sla',
+        route: reportRoute({ ...rt, loadLeads: (from, to) => rt.store.listSubmitted(from, to) }),
+      },
       { method: 'GET', path: '/', route: boardPageRoute() },
       { method: 'GET', path: '/board/data', route: boardDataRoute(rt) },
     ],

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runRoute, type Route } from '../../shared/http/chain.ts';
+import { type Route, runRoute } from '../../shared/http/chain.ts';
 import type { HttpResult } from '../../shared/http/errors.ts';
 import type { HttpApiEvent } from '../../shared/http/request.ts';
 
@@ -47,10 +47,16 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
 }
 
 /** Turns a Node request into an HTTP API (payload 2.0) event. Binary bodies are base64-encoded, as API Gateway does. */
-export function toEvent(req: IncomingMessage, body: Buffer, routeKey: string, pathParameters: Record<string, string>): HttpApiEvent {
+export function toEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  routeKey: string,
+  pathParameters: Record<string, string>,
+): HttpApiEvent {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   const contentType = headers['content-type'] ?? '';
   const text = /json|text|x-www-form-urlencoded/.test(contentType) || contentType === '';
   return {
@@ -66,7 +72,11 @@ export function toEvent(req: IncomingMessage, body: Buffer, routeKey: string, pa
       stage: '$default',
       requestId: randomUUID(),
       timeEpoch: Date.now(),
-      http: { method: req.method ?? 'GET', path: url.pathname, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      },
     },
     body: body.length ? (text ? body.toString('utf8') : body.toString('base64')) : undefined,
     isBase64Encoded: body.length > 0 && !text,
@@ -79,7 +89,10 @@ function send(res: ServerResponse, r: HttpResult): void {
 }
 
 /** Starts the gateway on `port` (0 = random) at 127.0.0.1 unless `host` says otherwise. */
-export async function startGateway(routes: readonly RouteEntry[], opts: { port?: number; host?: string } = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function startGateway(
+  routes: readonly RouteEntry[],
+  opts: { port?: number; host?: string } = {},
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     try {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -95,19 +108,37 @@ export async function startGateway(routes: readonly RouteEntry[], opts: { port?:
         }
       }
       if (!found) {
-        send(res, { statusCode: pathKnown ? 405 : 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: pathKnown ? 'method_not_allowed' : 'not_found', message: `no route for ${req.method} ${path}` } }) });
+        send(res, {
+          statusCode: pathKnown ? 405 : 404,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            error: {
+              code: pathKnown ? 'method_not_allowed' : 'not_found',
+              message: `no route for ${req.method} ${path}`,
+            },
+          }),
+        });
         return;
       }
       const body = await readBody(req);
       if (body === 'too_large') {
-        send(res, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'body_too_large', message: 'request entity too large' } }) });
+        send(res, {
+          statusCode: 413,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ error: { code: 'body_too_large', message: 'request entity too large' } }),
+        });
         req.destroy();
         return;
       }
       const event = toEvent(req, body, `${found.entry.method} ${found.entry.path}`, found.params);
       send(res, await runRoute(found.entry.route, event));
     } catch {
-      if (!res.headersSent) send(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'internal', message: 'internal error' } }) });
+      if (!res.headersSent)
+        send(res, {
+          statusCode: 500,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ error: { code: 'internal', message: 'internal error' } }),
+        });
     }
   });
   server.keepAliveTimeout = 5000;

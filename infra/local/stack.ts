@@ -179,7 +179,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     clientSecret,
     env,
     async close() {
-      sqs.stopConsumers();
+      // Let a running batch finish first: closing HubSpot under it would only make it retry against a dead socket.
+      await sqs.stopConsumers();
       await Promise.allSettled([scheduler.close(), sns.close(), sqs.close(), sandbox?.close()]);
       for (const c of Object.values(clients)) c.destroy();
       await dynamo.close();

@@ -27,9 +27,9 @@ export function scheduleName(leadId: string, attempt: number): string {
   return name;
 }
 
-/** `at(yyyy-mm-ddThh:mm:ss)` in UTC. Scheduler fires with one-minute precision; the breach handler re-checks anyway. */
+/** `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the second so a timer never fires before its deadline. Scheduler fires with one-minute precision; the breach handler re-checks anyway. */
 export function atExpression(at: Date): string {
-  return `at(${at.toISOString().slice(0, 19)})`;
+  return `at(${new Date(Math.ceil(at.getTime() / 1000) * 1000).toISOString().slice(0, 19)})`;
 }
 
 function isNamed(e: unknown, name: string): boolean {

@@ -53,7 +53,7 @@ export async function handleBreach(
   if (!['routed', 'unroutable', 'breached'].includes(lead.status))
     return noop(deps, input, `lead is ${lead.status}`);
   const now = deps.clock.now();
-  if (now < Date.parse(lead.dueAt) - 1000) {
+  if (now < Date.parse(lead.dueAt)) {
     // Fired early (a moved deadline, or clock skew): put the timer back.
     await deps.timers.arm(lead.leadId, lead.attempt, new Date(lead.dueAt));
     return { kind: 'early', dueAt: lead.dueAt };
@@ -82,16 +82,21 @@ export async function handleBreach(
       log.info('deadline passed but HubSpot shows activity: late touch, no page', { leadId: lead.leadId });
       return { kind: 'late_touch', at: verified.touchedAt };
     }
+    // Conditional on the status and attempt, not the version: a CRM sync bumping the version must not
+    // make the breach give up (the lease already rules out a second escalator).
     const next = await store.updateLead(
       lead.leadId,
-      { version: lead.version, status: ['routed', 'unroutable'], attempt: lead.attempt },
+      { status: ['routed', 'unroutable'], attempt: lead.attempt },
       {
         status: 'breached',
         breachCount: lead.breachCount + 1,
         breachedAt: lead.breachedAt ?? new Date(now).toISOString(),
       },
     );
-    if (!next) return noop(deps, input, 'lead changed while breaching (touched or escalated elsewhere)');
+    if (!next) {
+      await store.forget(`escalate:${lead.leadId}:${lead.attempt}`);
+      return noop(deps, input, 'lead changed while breaching (touched or escalated elsewhere)');
+    }
     breached = next;
     await store.putEvent({
       leadId: lead.leadId,
@@ -154,7 +159,11 @@ async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promis
   const { policy, store } = deps;
   const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
   // The next rung after the last one taken: a fall-through (nobody to reassign to) skips rungs for good.
-  let step = escalationStep(policy, Math.max(lead.breachCount, (lead.escalationRung ?? 0) + 1), tier.windowMs);
+  let step = escalationStep(
+    policy,
+    Math.max(lead.breachCount, (lead.escalationRung ?? 0) + 1),
+    tier.windowMs,
+  );
   const previous = [...lead.previousOwners, ...(lead.ownerId ? [lead.ownerId] : [])];
   const nowIso = new Date(now).toISOString();
 
@@ -250,7 +259,7 @@ async function reassign(
   const oldTask = lead.tasks[String(lead.attempt)];
   const next = await store.updateLead(
     lead.leadId,
-    { version: lead.version, status: ['breached'] },
+    { status: ['breached'], attempt: lead.attempt },
     {
       status: 'routed',
       ownerId: target.ownerId,
@@ -318,10 +327,11 @@ async function park(
   const queue = step.queue ?? parkQueue(policy);
   const next = await store.updateLead(
     lead.leadId,
-    { version: lead.version, status: ['breached'] },
+    { status: ['breached'], attempt: lead.attempt },
     {
       status: 'parked',
       escalationRung: step.rung,
+      sync: 'pending',
       queueId: queue,
       holdsSlot: false,
       previousOwners: lead.ownerId ? [...lead.previousOwners, lead.ownerId] : lead.previousOwners,

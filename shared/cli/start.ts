@@ -1,7 +1,9 @@
 /**
  * `npm start`: runs leadclock on this machine. Environment: LEADCLOCK_POLICY (policy file, default the
  * example), PORT (default 3000), LEADCLOCK_DATA_DIR (keep state across restarts), HUBSPOT_ACCESS_TOKEN
- * (use a real portal instead of the sandbox), LEADCLOCK_INGEST_KEY (fix the ingest key).
+ * (use a real portal instead of the sandbox), LEADCLOCK_INGEST_KEY (fix the ingest key),
+ * LEADCLOCK_SANDBOX_TOKEN (fix the HubSpot sandbox's bearer token, so a script or test can inspect the
+ * sandbox), LEADCLOCK_QUIET=1 (print errors only).
  */
 import { startLocalRuntime } from '../../infra/local/runtime.ts';
 import { PolicyError } from '../domain/policy.ts';
@@ -16,7 +18,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 const quiet = env.LEADCLOCK_QUIET === '1';
 const print = (level: string) => (message: string, data?: Record<string, unknown>) => {
   if (quiet && level !== 'error') return;
-  console.log(`${new Date().toISOString().slice(11, 19)} ${level.padEnd(5)} ${message}${data ? ` ${JSON.stringify(data)}` : ''}`);
+  console.log(
+    `${new Date().toISOString().slice(11, 19)} ${level.padEnd(5)} ${message}${data ? ` ${JSON.stringify(data)}` : ''}`,
+  );
 };
 
 try {
@@ -27,10 +31,19 @@ try {
     dataDir: env.LEADCLOCK_DATA_DIR,
     hubspotAccessToken: env.HUBSPOT_ACCESS_TOKEN,
     ingestKey: env.LEADCLOCK_INGEST_KEY,
+    sandboxToken: env.LEADCLOCK_SANDBOX_TOKEN,
     log: { debug: () => {}, info: print('info'), warn: print('warn'), error: print('error') },
   });
   const key = rt.stack.ingestKey;
-  const sample = JSON.stringify({ email: 'jane.doe@example.com', firstName: 'Jane', lastName: 'Doe', company: 'Example Corp', country: 'DE', intent: 'demo', channel: 'form' });
+  const sample = JSON.stringify({
+    email: 'jane.doe@example.com',
+    firstName: 'Jane',
+    lastName: 'Doe',
+    company: 'Example Corp',
+    country: 'DE',
+    intent: 'demo',
+    channel: 'form',
+  });
   console.log(`
 leadclock is running (${env.HUBSPOT_ACCESS_TOKEN ? 'real HubSpot portal' : `HubSpot sandbox at ${rt.stack.sandbox?.url}`}; policy ${policyPath}${env.LEADCLOCK_DATA_DIR ? `; data in ${env.LEADCLOCK_DATA_DIR}` : '; data in memory'})
 
@@ -56,6 +69,8 @@ Ctrl-C stops it.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } catch (e) {
-  console.error(e instanceof PolicyError ? e.message : `leadclock failed to start: ${(e as Error).stack ?? e}`);
+  console.error(
+    e instanceof PolicyError ? e.message : `leadclock failed to start: ${(e as Error).stack ?? e}`,
+  );
   process.exit(1);
 }

@@ -36,7 +36,14 @@ export function boardHtml(dataPath = '/board/data'): string {
   .lead.open .why { display:block; }
   #login { padding:16px; display:none; }
   input, button { font:inherit; padding:8px; border-radius:8px; border:1px solid #475569; background:#0b1220; color:var(--text); }
-  @media (max-width: 480px) { .count { font-size:16px; } }
+  /* On a phone the six KPIs sit in three compact columns, so the leads start above the fold. */
+  @media (max-width: 480px) {
+    .count { font-size:16px; }
+    .kpis { grid-template-columns:repeat(3, 1fr); gap:6px; }
+    .kpi { padding:6px 8px; }
+    .kpi .muted { display:block; font-size:11px; line-height:1.25; }
+    .kpi b { font-size:18px; }
+  }
 </style>
 </head>
 <body>

@@ -71,7 +71,7 @@ describe('SLA breach and escalation (2-second SLAs)', () => {
     expect(events.filter((x) => x.type === 'breached')).toHaveLength(1);
     expect(events.filter((x) => x.type === 'reassigned')).toHaveLength(1);
     expect(stack.scheduler.get('leadclock', `lc-${lead.leadId}-2`)?.expression).toBe(
-      `at(${after.dueAt.slice(0, 19)})`,
+      `at(${new Date(Math.ceil(Date.parse(after.dueAt) / 1000) * 1000).toISOString().slice(0, 19)})`,
     );
     const contactId = after.hubspotContactId as string;
     const tasks = stack.sandbox!.tasksFor(contactId);

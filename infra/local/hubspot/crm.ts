@@ -110,10 +110,12 @@ export class CrmStore {
   /** `type:id` → `toType:toId` → association type ids. Both directions are stored. */
   #associations = new Map<string, Map<string, Set<number>>>();
   #nextId = 0;
+  readonly #firstId: number;
 
-  constructor(owners: readonly SandboxOwnerSeed[], now: () => number) {
+  constructor(owners: readonly SandboxOwnerSeed[], now: () => number, firstId = 100_001) {
     this.#now = now;
     this.#ownerSeeds = owners;
+    this.#firstId = firstId;
     this.reset();
   }
 
@@ -130,7 +132,7 @@ export class CrmStore {
     this.#groups = new Map();
     this.#associations = new Map();
     // Ids start high and are shared by all types, so a task id passed where a contact id belongs fails.
-    this.#nextId = 100_001;
+    this.#nextId = this.#firstId;
     for (const type of Object.keys(OBJECT_TYPES) as ObjectTypeName[]) {
       this.#objects.set(type, new Map());
       const groups = new Map<string, PropertyGroupDefinition>();

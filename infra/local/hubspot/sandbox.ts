@@ -46,6 +46,8 @@ export interface SandboxFaults {
 
 /** Options of `startHubSpotSandbox`. */
 export interface HubSpotSandboxOptions {
+  /** First record id (default 100001). A local runtime that keeps leadclock's data across restarts starts each sandbox elsewhere, so old contact ids never name new contacts. */
+  firstId?: number;
   /** Bearer token every request must carry; a random `pat-na1-…` token when omitted. */
   token?: string;
   /** Owners (users who can own records); `hubspot_owner_id` must name an active one. */
@@ -160,7 +162,7 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
   const rateLimit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
   const searchRateLimit =
     options.searchRateLimit === undefined ? DEFAULT_SEARCH_RATE_LIMIT : options.searchRateLimit;
-  const store = new CrmStore(options.owners ?? [], now);
+  const store = new CrmStore(options.owners ?? [], now, options.firstId);
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
   let faults: SandboxFaults = options.faults ?? {};
