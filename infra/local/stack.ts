@@ -107,7 +107,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         maxReceiveCount: '5',
       }),
     },
-    visibilityTimeoutMs: opts.syncVisibilityMs ?? 2000,
+    // Longer than a batch paused by 429s, as AWS requires (visibility ≥ the consumer's timeout).
+    visibilityTimeoutMs: opts.syncVisibilityMs ?? 30_000,
   });
   const topicArn = sns.createTopic(LOCAL.topic);
   subscribeManagers(sns, topicArn, opts.policy);

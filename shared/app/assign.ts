@@ -8,7 +8,11 @@ import type { LeadStore } from './ports.ts';
 export interface Assignment {
   decision: RouteDecision;
   holdsSlot: boolean;
+  /** Saves the pool cursor/weights the decision advanced: done already unless `deferRotation` was asked for. */
+  saveRotation(): Promise<void>;
 }
+
+const nothing = async () => {};
 
 /** Attempts before a pool member who raced to their cap is given up on and routing moves on. */
 const MAX_RACES = 5;
@@ -22,6 +26,7 @@ export async function assign(
   policy: Policy,
   store: LeadStore,
   req: { lead: LeadFacts; tier: Tier; now: number; exclude?: ReadonlySet<string>; team?: string },
+  opts: { deferRotation?: boolean } = {},
 ): Promise<Assignment> {
   const scope = routingScope(policy, req.lead, req.team);
   const loaded = await store.loadRoutingState(scope.teamIds, scope.ownerIds);
@@ -29,18 +34,22 @@ export async function assign(
   const state = { ...loaded, openCounts };
   for (let race = 0; ; race++) {
     const decision = route(policy, { ...req, state });
-    if (decision.kind === 'queue' || decision.ownerId === undefined) return { decision, holdsSlot: false };
+    if (decision.kind === 'queue' || decision.ownerId === undefined)
+      return { decision, holdsSlot: false, saveRotation: nothing };
     const member = decision.teamId
       ? policy.teams.get(decision.teamId)?.members.find((m) => m.ownerId === decision.ownerId)
       : undefined;
     // Pool picks respect the cap; direct owners (existing/account/specific) are counted but never capped.
     const cap = decision.cursor || decision.weights ? member?.maxOpen : undefined;
     if (await store.takeSlot(decision.ownerId, cap)) {
-      if (decision.cursor)
-        await store.saveRotation(decision.cursor.teamId, { cursor: decision.cursor.value });
-      if (decision.weights)
-        await store.saveRotation(decision.weights.teamId, { weights: decision.weights.value });
-      return { decision, holdsSlot: true };
+      const { cursor, weights } = decision;
+      const saveRotation = async () => {
+        if (cursor) await store.saveRotation(cursor.teamId, { cursor: cursor.value });
+        if (weights) await store.saveRotation(weights.teamId, { weights: weights.value });
+      };
+      if (opts.deferRotation) return { decision, holdsSlot: true, saveRotation };
+      await saveRotation();
+      return { decision, holdsSlot: true, saveRotation: nothing };
     }
     openCounts[decision.ownerId] = cap ?? Number.POSITIVE_INFINITY;
     if (race >= MAX_RACES) {
@@ -48,7 +57,7 @@ export async function assign(
         ...req,
         state: { ...state, openCounts: saturate(openCounts, scope.ownerIds) },
       });
-      return { decision: fallback, holdsSlot: false };
+      return { decision: fallback, holdsSlot: false, saveRotation: nothing };
     }
   }
 }

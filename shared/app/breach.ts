@@ -306,7 +306,7 @@ async function reassign(
     await store.updateLead(
       lead.leadId,
       { attempt },
-      { sync: 'queued', syncRequestedAt: new Date().toISOString() },
+      { sync: 'queued', syncRequestedAt: new Date(deps.clock.now()).toISOString() },
     );
   } catch (e) {
     deps.log.error('queueing the reassignment sync failed; the sweeper will re-queue', {

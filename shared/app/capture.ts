@@ -3,7 +3,7 @@
  * queued CRM sync, within one request and without calling HubSpot.
  */
 import { createHash } from 'node:crypto';
-import { add } from '../domain/clock.ts';
+import { add, type BusinessCalendar } from '../domain/clock.ts';
 import { type Policy, tierCalendar } from '../domain/compile.ts';
 import { enrich } from '../domain/enrich.ts';
 import type { LeadFacts, LeadInput } from '../domain/lead.ts';
@@ -83,7 +83,12 @@ async function createLead(
   const now = clock.now();
   const facts = await factsOf(policy, store, input);
   const q = qualify(policy, facts);
-  const { decision: d, holdsSlot } = await assign(policy, store, { lead: facts, tier: q.tier, now });
+  // The rotation moves only once this delivery has created the lead: a losing concurrent retry must not skip a rep.
+  const {
+    decision: d,
+    holdsSlot,
+    saveRotation,
+  } = await assign(policy, store, { lead: facts, tier: q.tier, now }, { deferRotation: true });
   const start = Date.parse(input.submittedAt);
   const cal = tierCalendar(q.tier, d.calendar);
   const dueAt = new Date(add(start, q.windowMs, cal)).toISOString();
@@ -144,6 +149,7 @@ async function createLead(
   }
   if (input.hubspotContactId) await store.claimPointer('contact', input.hubspotContactId, leadId);
   await Promise.all([
+    saveRotation(),
     store.putEvent({
       leadId,
       at: input.submittedAt,
@@ -175,7 +181,7 @@ async function createLead(
 
 /** Arms the timer and queues the CRM sync, then records both. A failure leaves the flag pending for the sweeper: the lead itself is safe. */
 export async function armAndEnqueue(
-  deps: Pick<CaptureDeps, 'store' | 'timers' | 'queue' | 'log'>,
+  deps: Pick<CaptureDeps, 'store' | 'timers' | 'queue' | 'clock' | 'log'>,
   lead: LeadRecord,
 ): Promise<void> {
   const [timer, sync] = await Promise.allSettled([
@@ -195,7 +201,7 @@ export async function armAndEnqueue(
   const patch = {
     ...(timer.status === 'fulfilled' ? { timer: 'armed' as const } : {}),
     ...(sync.status === 'fulfilled'
-      ? { sync: 'queued' as const, syncRequestedAt: new Date().toISOString() }
+      ? { sync: 'queued' as const, syncRequestedAt: new Date(deps.clock.now()).toISOString() }
       : {}),
   };
   if (Object.keys(patch).length) await deps.store.updateLead(lead.leadId, { attempt: lead.attempt }, patch);
@@ -218,6 +224,13 @@ async function factsOf(policy: Policy, store: LeadStore, input: LeadInput): Prom
   return accountOwnerId ? { ...facts, accountOwnerId, targetAccount: true } : facts;
 }
 
+/** The calendar of the lead's owner (or queue), as routing chose it. */
+function ownerCalendar(policy: Policy, lead: LeadRecord): BusinessCalendar {
+  if (lead.queueId) return policy.queues.get(lead.queueId)?.calendar ?? policy.defaultCalendar;
+  const team = lead.teamId ? policy.teams.get(lead.teamId) : undefined;
+  return team?.members.find((m) => m.ownerId === lead.ownerId)?.calendar ?? policy.defaultCalendar;
+}
+
 /**
  * A new submission from a contact with an open lead: recorded on that lead, no second owner or timer.
  * A hotter intent raises the tier and pulls the deadline in (the same timer, moved).
@@ -228,44 +241,49 @@ async function repeatInquiry(
   input: LeadInput,
   deliveryId: string,
 ): Promise<CaptureResponse> {
-  const { policy, store, clock } = deps;
-  const now = clock.now();
+  const { policy, store } = deps;
   const facts = await factsOf(policy, store, input);
   const q = qualify(policy, facts);
-  const current = policy.tierById.get(lead.tier);
   let updated = lead;
-  const running = lead.status === 'routed' || lead.status === 'unroutable';
-  if (running && current && isHotter(q.tier, current)) {
-    const calendar = lead.calendarId === 'always' ? undefined : policy.calendars.get(lead.calendarId);
-    const ownerCal = tierCalendar(q.tier, calendar ?? policy.defaultCalendar);
-    const due = Math.min(Date.parse(lead.dueAt), add(Date.parse(input.submittedAt), q.windowMs, ownerCal));
+  // The update is conditional on the version, which a concurrent sync also bumps: re-read and retry on a conflict.
+  for (let tries = 0; tries < 5; tries++) {
+    const current = policy.tierById.get(updated.tier);
+    const running = updated.status === 'routed' || updated.status === 'unroutable';
+    if (!running || !current || !isHotter(q.tier, current)) break;
+    // The owner's own calendar: the lead's may be round-the-clock (a nurture tier), which says nothing of the owner's hours.
+    const ownerCal = tierCalendar(q.tier, ownerCalendar(policy, updated));
+    const due = Math.min(Date.parse(updated.dueAt), add(Date.parse(input.submittedAt), q.windowMs, ownerCal));
     const next = await store.updateLead(
-      lead.leadId,
-      { version: lead.version },
+      updated.leadId,
+      { version: updated.version },
       {
         tier: q.tier.id,
         tierRank: q.tier.rank,
         windowMs: q.windowMs,
         dueAt: new Date(due).toISOString(),
         calendarId: ownerCal.id,
-        reasons: [...lead.reasons, ...q.reasons.map((r) => `repeat inquiry: ${r}`)],
+        reasons: [...updated.reasons, ...q.reasons.map((r) => `repeat inquiry: ${r}`)],
       },
     );
-    if (next) {
-      updated = next;
-      try {
-        await deps.timers.arm(next.leadId, next.attempt, new Date(next.dueAt));
-      } catch (e) {
-        deps.log.error('moving the SLA timer failed; the sweeper will fire it', {
-          leadId: next.leadId,
-          error: String(e),
-        });
-      }
+    if (!next) {
+      updated = (await store.getLead(lead.leadId)) ?? updated;
+      continue;
     }
+    updated = next;
+    try {
+      await deps.timers.arm(next.leadId, next.attempt, new Date(next.dueAt));
+    } catch (e) {
+      deps.log.error('moving the SLA timer failed; the sweeper will fire it', {
+        leadId: next.leadId,
+        error: String(e),
+      });
+    }
+    break;
   }
   await store.putEvent({
     leadId: lead.leadId,
-    at: new Date(now).toISOString(),
+    // The submission's own time, not receipt time: a retried delivery rewrites this event instead of adding one.
+    at: input.submittedAt,
     type: 'repeat_inquiry',
     ref: deliveryId,
     data: {

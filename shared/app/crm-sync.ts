@@ -140,7 +140,12 @@ export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Pro
   try {
     const toUpdate = withContact.filter((l) => !upserted.has(l.leadId));
     const missing = toUpdate.length
-      ? await deps.crm.updateContacts(toUpdate.map((l) => ({ id: l.hubspotContactId as string, properties: contactProperties(deps.policy, l) })))
+      ? await deps.crm.updateContacts(
+          toUpdate.map((l) => ({
+            id: l.hubspotContactId as string,
+            properties: contactProperties(deps.policy, l),
+          })),
+        )
       : new Set<string>();
     for (const l of withContact.filter((x) => missing.has(x.hubspotContactId as string))) {
       // The contact was deleted or merged in HubSpot: forget it, the retry will upsert again.
@@ -178,14 +183,21 @@ export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Pro
       // A lead marked taskPending had a try that may have created its task before failing: look those
       // up first. First tries go straight to the batch create (the lease rules out a concurrent one).
       const retried = tasks.filter((t) => needTask.some((l) => l.taskPending === t.key));
-      const existing = retried.length ? await deps.crm.findTasks(retried.map((t) => t.key)) : new Map<string, string>();
+      const existing = retried.length
+        ? await deps.crm.findTasks(retried.map((t) => t.key))
+        : new Map<string, string>();
       for (const [k, v] of existing) taskIds.set(k, v);
       const fresh = tasks.filter((t) => !existing.has(t.key));
-      await Promise.all(fresh.map((t) => deps.store.updateLead(t.key.split(':')[0] as string, {}, { taskPending: t.key })));
+      await Promise.all(
+        fresh.map((t) => deps.store.updateLead(t.key.split(':')[0] as string, {}, { taskPending: t.key })),
+      );
       const created = await deps.crm.createTasks(fresh);
       for (const [k, v] of created) taskIds.set(k, v);
     } catch (e) {
       for (const l of needTask) fail(l.leadId, 'task create', e);
+      // Give the lease back, or every redelivery would wait it out and the message would end in the DLQ;
+      // the retry reconciles by key first, so it cannot duplicate what this try created.
+      await Promise.all(needTask.map((l) => deps.store.forget(`task:${l.leadId}:${l.attempt}`)));
     }
   }
   const closing = withContact.flatMap((l) => l.closeTasks ?? []);
@@ -269,14 +281,20 @@ async function ensureContacts(
   if (need.length === 0) return { leads, upserted };
   const byEmail = need.filter((l) => l.input.email);
   const ids = await deps.crm.upsertContacts(
-    byEmail.map((l) => ({ email: l.input.email as string, properties: { ...baseContactProperties(l), ...contactProperties(deps.policy, l) } })),
+    byEmail.map((l) => ({
+      email: l.input.email as string,
+      properties: { ...baseContactProperties(l), ...contactProperties(deps.policy, l) },
+    })),
   );
   const out = leads.filter((l) => l.hubspotContactId);
   for (const l of need) {
     let id = l.input.email ? ids.get(l.input.email.toLowerCase()) : undefined;
     if (!id && !l.input.email) {
       try {
-        id = await deps.crm.createContact({ ...baseContactProperties(l), ...contactProperties(deps.policy, l) });
+        id = await deps.crm.createContact({
+          ...baseContactProperties(l),
+          ...contactProperties(deps.policy, l),
+        });
       } catch (e) {
         fail(l.leadId, 'contact create', e);
         continue;

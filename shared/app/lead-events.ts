@@ -225,6 +225,7 @@ async function ownerChanged(
   const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
   const cal = tierCalendar(tier, member?.calendar ?? policy.defaultCalendar);
   const now = deps.clock.now();
+  const openTask = lead.tasks[String(lead.attempt)];
   const patch = running
     ? {
         status: 'routed' as const,
@@ -240,6 +241,8 @@ async function ownerChanged(
         holdsSlot: true,
         timer: 'pending' as const,
         notifiedAttempt: lead.attempt + 1,
+        // The previous owner's task goes with the lead: the next sync completes it, as a breach reassignment does.
+        closeTasks: openTask ? [...(lead.closeTasks ?? []), openTask] : (lead.closeTasks ?? null),
       }
     : { ownerId: c.ownerId, ownerName: member?.name ?? null, teamId: team?.id ?? null };
   const next = await store.updateLead(lead.leadId, { version: lead.version }, patch);
@@ -277,7 +280,7 @@ async function ownerChanged(
 
 /** Queues a status sync; a failure leaves the lead pending for the sweeper. */
 export async function requestSync(
-  deps: Pick<EventDeps, 'queue' | 'store' | 'log'>,
+  deps: Pick<EventDeps, 'queue' | 'store' | 'clock' | 'log'>,
   lead: LeadRecord,
 ): Promise<void> {
   try {
@@ -285,7 +288,7 @@ export async function requestSync(
     await deps.store.updateLead(
       lead.leadId,
       {},
-      { sync: 'queued', syncRequestedAt: new Date().toISOString() },
+      { sync: 'queued', syncRequestedAt: new Date(deps.clock.now()).toISOString() },
     );
   } catch (e) {
     deps.log.error('queueing a status sync failed; the sweeper will re-queue it', {

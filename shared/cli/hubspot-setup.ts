@@ -16,10 +16,16 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: HUBSPOT_ACCESS_TOKEN=pat-… npm run hubspot:setup -- [--api-url <leadclock API URL>] [--hubspot-url <base>] [--dry-run]');
+  console.log(
+    'usage: HUBSPOT_ACCESS_TOKEN=pat-… npm run hubspot:setup -- [--api-url <leadclock API URL>] [--hubspot-url <base>] [--dry-run]',
+  );
   process.exit(0);
 }
-const api = (values['api-url'] ?? process.env.LEADCLOCK_API_URL ?? 'https://<your-api-id>.execute-api.<region>.amazonaws.com').replace(/\/+$/, '');
+const api = (
+  values['api-url'] ??
+  process.env.LEADCLOCK_API_URL ??
+  'https://<your-api-id>.execute-api.<region>.amazonaws.com'
+).replace(/\/+$/, '');
 const token = process.env.HUBSPOT_ACCESS_TOKEN;
 
 if (values['dry-run']) {
@@ -27,18 +33,28 @@ if (values['dry-run']) {
   console.log('Would create (tasks):   ', TASK_PROPERTIES.map((p) => p.name).join(', '));
 } else {
   if (!token) {
-    console.error('HUBSPOT_ACCESS_TOKEN is required: a private app token with the scopes listed in README (HubSpot setup).');
+    console.error(
+      'HUBSPOT_ACCESS_TOKEN is required: a private app token with the scopes listed in README (HubSpot setup).',
+    );
     process.exit(2);
   }
   try {
     const lines = await setupProperties(values['hubspot-url'] as string, token);
-    for (const l of lines) console.log(`${l.result === 'created' ? 'created' : 'exists '}  ${l.objectType.padEnd(8)} ${l.kind.padEnd(8)} ${l.name}`);
+    for (const l of lines)
+      console.log(
+        `${l.result === 'created' ? 'created' : 'exists '}  ${l.objectType.padEnd(8)} ${l.kind.padEnd(8)} ${l.name}`,
+      );
     const created = lines.filter((l) => l.result === 'created').length;
     console.log(`\n${created} created, ${lines.length - created} already there.`);
   } catch (e) {
     const err = e as { code?: number; body?: unknown; message?: string };
-    console.error(`HubSpot refused the setup (${err.code ?? 'network error'}): ${typeof err.body === 'string' ? err.body : JSON.stringify(err.body ?? err.message)}`);
-    if (err.code === 401 || err.code === 403) console.error('Check the token and its scopes: crm.schemas.contacts.write, crm.objects.contacts.write, crm.objects.owners.read, …');
+    console.error(
+      `HubSpot refused the setup (${err.code ?? 'network error'}): ${typeof err.body === 'string' ? err.body : JSON.stringify(err.body ?? err.message)}`,
+    );
+    if (err.code === 401 || err.code === 403)
+      console.error(
+        'Check the token and its scopes: crm.schemas.contacts.write, crm.objects.contacts.write, crm.objects.owners.read, …',
+      );
     process.exit(1);
   }
 }

@@ -21,7 +21,13 @@ describe('accounts sync', () => {
     return (await r.json()) as { id: string };
   };
   beforeAll(async () => {
-    stack = await startLocalStack({ policy, clock: { now: () => NOW }, scheduler: { autoFire: false }, consumeSync: false, log: memoryLog() });
+    stack = await startLocalStack({
+      policy,
+      clock: { now: () => NOW },
+      scheduler: { autoFire: false },
+      consumeSync: false,
+      log: memoryLog(),
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -29,15 +35,26 @@ describe('accounts sync', () => {
 
   it('caches company owners for named-account routing and picks up an owner change on the next run', async () => {
     // Prepare
-    const company = await hubspot('POST', '/crm/v3/objects/companies', { properties: { name: 'Named Co', domain: 'named-co.example', hubspot_owner_id: '1003' } });
+    const company = await hubspot('POST', '/crm/v3/objects/companies', {
+      properties: { name: 'Named Co', domain: 'named-co.example', hubspot_owner_id: '1003' },
+    });
 
     // Act
     const first = await syncAccounts(stack.rt, Date.now());
     const cachedFirst = await stack.rt.store.getAccountOwner('named-co.example');
-    await hubspot('PATCH', `/crm/v3/objects/companies/${company.id}`, { properties: { hubspot_owner_id: '1002' } });
+    await hubspot('PATCH', `/crm/v3/objects/companies/${company.id}`, {
+      properties: { hubspot_owner_id: '1002' },
+    });
     const second = await syncAccounts(stack.rt, Date.now());
     const cachedSecond = await stack.rt.store.getAccountOwner('named-co.example');
-    const lead = await captureLead(stack.rt, { email: 'buyer@named-co.example', channel: 'form', intent: 'demo', partial: false, submittedAt: new Date(NOW).toISOString(), country: 'DE' });
+    const lead = await captureLead(stack.rt, {
+      email: 'buyer@named-co.example',
+      channel: 'form',
+      intent: 'demo',
+      partial: false,
+      submittedAt: new Date(NOW).toISOString(),
+      country: 'DE',
+    });
 
     // Assess
     expect(first.full).toBe(true);
@@ -51,13 +68,26 @@ describe('accounts sync', () => {
 
   it('takes owners archived in HubSpot out of every pool', async () => {
     // Prepare: the example team rotates 1001 → 1002 → 1003; 1001 leaves the company.
-    stack.sandbox!.upsertOwner({ id: '1001', email: 'anna.schmidt@example.com', firstName: 'Anna', lastName: 'Schmidt', archived: true });
+    stack.sandbox!.upsertOwner({
+      id: '1001',
+      email: 'anna.schmidt@example.com',
+      firstName: 'Anna',
+      lastName: 'Schmidt',
+      archived: true,
+    });
 
     // Act
     const report = await syncAccounts(stack.rt, Date.now());
     const owners = [];
     for (let i = 0; i < 4; i++) {
-      const r = await captureLead(stack.rt, { email: `rotation${i}@archive-test-${i}.example`, channel: 'form', intent: 'demo', partial: false, submittedAt: new Date(NOW).toISOString(), country: 'DE' });
+      const r = await captureLead(stack.rt, {
+        email: `rotation${i}@archive-test-${i}.example`,
+        channel: 'form',
+        intent: 'demo',
+        partial: false,
+        submittedAt: new Date(NOW).toISOString(),
+        country: 'DE',
+      });
       owners.push(r.ownerId);
     }
 

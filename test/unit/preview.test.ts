@@ -73,7 +73,15 @@ describe('decideAll', () => {
       ['c***@gmail.com', 'nurture', 'Luca Rossi', 'emea-sdr', '2026-11-22T10:00:00.000Z', '1d', false],
       ['phone lead', 'incomplete', 'Chloé Martin', 'emea-sdr', '2026-11-23T13:59:00.000Z', '4h', false],
       ['k***@acme.example', 'nurture', 'Anna Schmidt', 'emea-sdr', '2026-11-25T11:00:00.000Z', '1d', false],
-      ['n***@northpole.example', 'hand-raiser', 'Luca Rossi', 'emea-sdr', '2026-12-28T08:05:00.000Z', '3d 22h', false],
+      [
+        'n***@northpole.example',
+        'hand-raiser',
+        'Luca Rossi',
+        'emea-sdr',
+        '2026-12-28T08:05:00.000Z',
+        '3d 22h',
+        false,
+      ],
     ]);
   });
 
@@ -120,7 +128,9 @@ describe('decideAll', () => {
     // Assess
     // Hand-raisers go to whoever is on duty next when nobody is on shift (onShift: preferred).
     expect(asSubmitted?.owner).toBe('Anna Schmidt');
-    expect(asSubmitted?.why.map((w) => w.trim())).toContain('nobody on shift in emea-sdr; next on duty at 2026-11-30T08:00:00.000Z');
+    expect(asSubmitted?.why.map((w) => w.trim())).toContain(
+      'nobody on shift in emea-sdr; next on duty at 2026-11-30T08:00:00.000Z',
+    );
     expect(asSubmitted?.alert).toBe(false);
     expect(onMonday?.owner).toBe('Anna Schmidt');
     expect(onMonday?.why.some((w) => w.includes('nobody on shift'))).toBe(false);
