@@ -43,18 +43,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function captureLead(deps: CaptureDeps, input: LeadInput): Promise<CaptureResponse> {
   const key = dedupeKey(input);
   const leadId = leadIdFor(key);
-  const known = await deps.store.getLead(leadId);
-  if (known) return known.response;
-
   const identity = input.email ?? input.phone;
-  if (identity) {
-    const holder = await claimIdentity(deps, pointerHash(identity), leadId);
-    if (holder !== leadId) {
-      const open = await deps.store.getLead(holder);
-      if (open) return repeatInquiry(deps, open, input, leadId);
-    }
+  // Independent reads in parallel: a known delivery, the contact's open lead, the account owner.
+  // Claiming the pointer for a delivery that turns out known is harmless: it already points here.
+  const [known, holder, facts] = await Promise.all([
+    deps.store.getLead(leadId),
+    identity ? claimIdentity(deps, pointerHash(identity), leadId) : Promise.resolve(leadId),
+    factsOf(deps.policy, deps.store, input),
+  ]);
+  if (known) return known.response;
+  if (holder !== leadId) {
+    const open = await deps.store.getLead(holder);
+    if (open) return repeatInquiry(deps, open, input, leadId);
   }
-  return createLead(deps, input, key, leadId);
+  return createLead(deps, input, key, leadId, facts);
 }
 
 /** Claims the contact's identity pointer; a pointer whose lead never appeared (a crashed first delivery) is taken over. */
@@ -78,10 +80,10 @@ async function createLead(
   input: LeadInput,
   key: string,
   leadId: string,
+  facts: LeadFacts,
 ): Promise<CaptureResponse> {
   const { policy, store, clock } = deps;
   const now = clock.now();
-  const facts = await factsOf(policy, store, input);
   const q = qualify(policy, facts);
   // The rotation moves only once this delivery has created the lead: a losing concurrent retry must not skip a rep.
   const {
@@ -147,8 +149,10 @@ async function createLead(
     if (holdsSlot && d.ownerId) await store.releaseSlot(d.ownerId);
     return (await waitForLead(deps, leadId)).response;
   }
-  if (input.hubspotContactId) await store.claimPointer('contact', input.hubspotContactId, leadId);
+  // Everything after the lead exists is independent: one round of writes, then the flags.
   await Promise.all([
+    input.hubspotContactId ? store.claimPointer('contact', input.hubspotContactId, leadId) : undefined,
+    armAndEnqueue(deps, lead),
     saveRotation(),
     store.putEvent({
       leadId,
@@ -175,7 +179,6 @@ async function createLead(
       },
     }),
   ]);
-  await armAndEnqueue(deps, lead);
   return response;
 }
 

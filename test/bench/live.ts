@@ -50,6 +50,13 @@ export async function benchLive(): Promise<Record<string, unknown>> {
     const route = captureRoute(stack.rt);
     // Warm up connections and code paths.
     for (let i = 0; i < 50; i++) await runRoute(route, leadEvent(1_000_000 + i, stack.ingestKey));
+    // One request at a time: what one Lambda instance sees per request.
+    const sequential: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t0 = performance.now();
+      await runRoute(route, leadEvent(2_000_000 + i, stack.ingestKey));
+      sequential.push(performance.now() - t0);
+    }
     const times: number[] = [];
     let next = 0;
     const total = 1000;
