@@ -10,7 +10,16 @@ import type { LeadFacts, LeadInput } from '../domain/lead.ts';
 import { isHotter, qualify } from '../domain/qualify.ts';
 import { assign } from './assign.ts';
 import { pointerHash } from './identity.ts';
-import type { CaptureResponse, Clock, LeadRecord, LeadStore, Log, SyncQueue, Timers } from './ports.ts';
+import type {
+  CaptureResponse,
+  Clock,
+  LeadRecord,
+  LeadStore,
+  Log,
+  Metrics,
+  SyncQueue,
+  Timers,
+} from './ports.ts';
 
 /** What capture needs. */
 export interface CaptureDeps {
@@ -20,6 +29,8 @@ export interface CaptureDeps {
   queue: SyncQueue;
   clock: Clock;
   log: Log;
+  /** Business metrics; none when absent. */
+  metrics?: Metrics;
 }
 
 /** How long a repeat delivery waits for a concurrent first delivery to finish before answering. */
@@ -149,6 +160,8 @@ async function createLead(
     if (holdsSlot && d.ownerId) await store.releaseSlot(d.ownerId);
     return (await waitForLead(deps, leadId)).response;
   }
+  deps.metrics?.count('LeadsCaptured');
+  if (d.alert) deps.metrics?.count('Unroutable');
   // Everything after the lead exists is independent: one round of writes, then the flags.
   await Promise.all([
     input.hubspotContactId ? store.claimPointer('contact', input.hubspotContactId, leadId) : undefined,

@@ -246,3 +246,24 @@ export interface Crm {
   /** Company domain → owner, for companies changed since `since` (all when absent). */
   companyOwners(since?: string): Promise<{ domain: string; ownerId?: string; modifiedAt?: string }[]>;
 }
+
+/** Business metrics (CloudWatch EMF in AWS; README, Alarms and metrics). */
+export type MetricName =
+  | 'LeadsCaptured'
+  | 'Breaches'
+  | 'SlaMet'
+  | 'SlaMissed'
+  | 'SpeedToLeadSeconds'
+  | 'Parked'
+  | 'Unroutable'
+  | 'SyncLagSeconds'
+  | 'HubSpot429';
+
+/** Where use cases record business metrics. */
+export interface Metrics {
+  count(name: MetricName, value?: number): void;
+  seconds(name: MetricName, value: number): void;
+}
+
+/** Metrics that go nowhere (tests, the simulator). */
+export const noMetrics: Metrics = { count() {}, seconds() {} };
