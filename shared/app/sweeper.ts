@@ -5,7 +5,6 @@
  */
 
 import { type BreachDeps, handleBreach } from './breach.ts';
-import { armAndEnqueue } from './capture.ts';
 import type { LeadRecord } from './ports.ts';
 
 /** What one sweep did. */
