@@ -9,8 +9,9 @@ import { resolve } from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { loadPolicy, type Policy } from '../shared/domain/compile.ts';
+import type { Policy } from '../shared/domain/compile.ts';
 import { describeIssues } from '../shared/domain/issues.ts';
+import { loadPolicy } from '../shared/domain/policy.ts';
 
 /** Prefix of every leadclock context key. */
 export const CONTEXT_PREFIX = 'leadclock:';

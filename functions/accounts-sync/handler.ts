@@ -4,9 +4,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type AccountsReport, syncAccounts } from '../../shared/app/accounts-sync.ts';
 import { logger } from '../../shared/app/logging.ts';
-import { runtimeFromEnv } from '../../shared/app/runtime.ts';
+import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
+import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/app/wiring/store.ts';
 
-const rt = await runtimeFromEnv(['store', 'hubspot']);
+const rt = await runtimeFromEnv({ store: dynamoStore(), hubspot: hubspotCrm() });
 
 /** The Lambda handler. */
 export const handler = middy<unknown, AccountsReport, Error, Context>()

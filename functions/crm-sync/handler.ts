@@ -4,9 +4,12 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { syncBatch } from '../../shared/app/crm-sync.ts';
 import { logger } from '../../shared/app/logging.ts';
-import { runtimeFromEnv } from '../../shared/app/runtime.ts';
+import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
+import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
+import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/app/wiring/store.ts';
 
-const rt = await runtimeFromEnv(['store', 'hubspot', 'notifier']);
+const rt = await runtimeFromEnv({ store: dynamoStore(), hubspot: hubspotCrm(), notifier: snsNotifier() });
 
 /** Unwrapped handler, for tests and the local runtime. */
 export async function syncHandler(event: SQSEvent): Promise<SQSBatchResponse> {

@@ -1,9 +1,18 @@
 /** GET /leads/{leadId} and POST /leads/{leadId}/events for systems other than HubSpot. */
-import { runtimeFromEnv } from '../../shared/app/runtime.ts';
+import { httpAuth } from '../../shared/app/wiring/auth.ts';
+import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
+import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/app/wiring/store.ts';
+import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
 import { httpHandler } from '../../shared/http/chain.ts';
 import { getLeadRoute, leadEventsRoute } from '../../shared/http/routes.ts';
 
-const rt = await runtimeFromEnv(['store', 'timers', 'queue', 'auth']);
+const rt = await runtimeFromEnv({
+  store: dynamoStore(),
+  timers: schedulerTimers(),
+  queue: sqsSyncQueue(),
+  auth: httpAuth(),
+});
 const get = getLeadRoute(rt);
 const post = leadEventsRoute(rt);
 

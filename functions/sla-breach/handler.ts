@@ -4,9 +4,20 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type BreachOutcome, handleBreach } from '../../shared/app/breach.ts';
 import { logger } from '../../shared/app/logging.ts';
-import { runtimeFromEnv } from '../../shared/app/runtime.ts';
+import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
+import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
+import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
+import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/app/wiring/store.ts';
+import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
 
-const rt = await runtimeFromEnv(['store', 'timers', 'queue', 'notifier', 'hubspot']);
+const rt = await runtimeFromEnv({
+  store: dynamoStore(),
+  timers: schedulerTimers(),
+  queue: sqsSyncQueue(),
+  notifier: snsNotifier(),
+  hubspot: hubspotCrm(),
+});
 
 /** Unwrapped handler. A malformed input is logged and dropped: retrying it cannot help. */
 export async function breachHandler(event: unknown): Promise<BreachOutcome> {

@@ -3,10 +3,21 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { logger } from '../../shared/app/logging.ts';
-import { runtimeFromEnv } from '../../shared/app/runtime.ts';
 import { type SweepReport, sweep } from '../../shared/app/sweeper.ts';
+import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
+import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
+import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
+import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/app/wiring/store.ts';
+import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
 
-const rt = await runtimeFromEnv(['store', 'timers', 'queue', 'notifier', 'hubspot']);
+const rt = await runtimeFromEnv({
+  store: dynamoStore(),
+  timers: schedulerTimers(),
+  queue: sqsSyncQueue(),
+  notifier: snsNotifier(),
+  hubspot: hubspotCrm(),
+});
 
 /** The Lambda handler. */
 export const handler = middy<unknown, SweepReport, Error, Context>()

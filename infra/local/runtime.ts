@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { syncAccounts } from '../../shared/app/accounts-sync.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
-import { loadPolicy } from '../../shared/domain/compile.ts';
+import { loadPolicy } from '../../shared/domain/policy.ts';
 import { boardDataRoute, boardPageRoute } from '../../shared/http/board-route.ts';
 import { reportRoute } from '../../shared/http/report-route.ts';
 import {

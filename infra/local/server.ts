@@ -18,6 +18,8 @@ export interface RouteEntry {
 
 /** API Gateway refuses payloads over 10 MB before the function runs; so does the local gateway. */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+/** How long the rest of a refused body is read and dropped before the connection is cut. */
+const DRAIN_MS = 10_000;
 
 function match(pattern: string, path: string): Record<string, string> | undefined {
   const p = pattern.split('/');
@@ -29,21 +31,44 @@ function match(pattern: string, path: string): Record<string, string> | undefine
     const got = a[i] as string;
     if (seg.startsWith('{') && seg.endsWith('}')) {
       if (!got) return undefined;
-      params[seg.slice(1, -1)] = decodeURIComponent(got);
+      // API Gateway hands a malformed escape (`%E0%A4%A`) over as it came; decoding it must not throw (a 500).
+      params[seg.slice(1, -1)] = safeDecode(got);
     } else if (seg !== got) return undefined;
   }
   return params;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > GATEWAY_MAX_BYTES) return 'too_large';
-    chunks.push(chunk as Buffer);
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
-  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads the body. Past the limit nothing more is kept: the rest is read and dropped, so a client still
+ * sending gets the 413 instead of a connection reset (closing a socket with unread data resets it).
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    // A declared length over the limit is refused before a byte is kept.
+    let over = Number(req.headers['content-length'] ?? 0) > GATEWAY_MAX_BYTES;
+    if (over) resolve('too_large');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > GATEWAY_MAX_BYTES) {
+        over = true;
+        chunks.length = 0;
+        resolve('too_large');
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? 'too_large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 /** Turns a Node request into an HTTP API (payload 2.0) event. Binary bodies are base64-encoded, as API Gateway does. */
@@ -124,10 +149,12 @@ export async function startGateway(
       if (body === 'too_large') {
         send(res, {
           statusCode: 413,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json; charset=utf-8' },
           body: JSON.stringify({ error: { code: 'body_too_large', message: 'request entity too large' } }),
         });
-        req.destroy();
+        // The rest is dropped as it comes, for a while; a client that never stops is cut off.
+        const cutOff = setTimeout(() => req.destroy(), DRAIN_MS).unref();
+        req.once('close', () => clearTimeout(cutOff));
         return;
       }
       const event = toEvent(req, body, `${found.entry.method} ${found.entry.path}`, found.params);

@@ -4,6 +4,7 @@
  * integration tests and `npm start`.
  */
 import { randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -11,14 +12,16 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
 import { handleBreach } from '../../shared/app/breach.ts';
 import { readSettings } from '../../shared/app/config.ts';
-import { syncBatch } from '../../shared/app/crm-sync.ts';
+import { type SyncDeps, syncBatch } from '../../shared/app/crm-sync.ts';
 import type { Clock, Log } from '../../shared/app/ports.ts';
 import { buildRuntime, type Runtime } from '../../shared/app/runtime.ts';
 import type { Policy } from '../../shared/domain/compile.ts';
 import { subscriptionsOf } from '../../shared/domain/subscriptions.ts';
 import { SchedulerEmulator, SnsEmulator, SqsEmulator } from './aws/index.ts';
+import type { SqsBatchResponse, SqsEventRecord } from './aws/sqs.ts';
 import { ensureTable, type LocalDynamo, startDynalite } from './dynamo.ts';
 import { type HubSpotSandbox, startHubSpotSandbox } from './hubspot/sandbox.ts';
+import type { SyncThreadData, SyncThreadMessage } from './sync-thread.ts';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -40,6 +43,8 @@ export interface LocalStackOptions {
   policyPath?: string;
   /** Keep dynalite's data on disk here. */
   dataDir?: string;
+  /** Run dynalite on its own thread (benchmarks: the database's CPU is not leadclock's). */
+  dynamoThread?: boolean;
   /** Use a real HubSpot portal instead of the sandbox. */
   hubspotAccessToken?: string;
   hubspotBaseUrl?: string;
@@ -49,9 +54,18 @@ export interface LocalStackOptions {
   sqs?: Parameters<typeof SqsEmulator.start>[0];
   /** Start the crm-sync consumer (default true). */
   consumeSync?: boolean;
+  /**
+   * Run crm-sync on its own thread, as its own Lambda (benchmarks: capture and sync then do not queue on
+   * one event loop). The thread reads the policy file and runs on the system clock unless `fixedNow`.
+   */
+  syncThread?: { fixedNow?: number };
   syncBatchSize?: number;
   syncVisibilityMs?: number;
+  /** crm-sync's task lease; by default just under the sync queue's visibility timeout, as in AWS. */
+  taskLeaseSeconds?: number;
   hubspotBudget?: string;
+  /** HubSpot call timeout (default 3000 ms). */
+  hubspotTimeoutMs?: number;
   clock?: Clock;
   log?: Log;
   ingestKey?: string;
@@ -71,6 +85,8 @@ export interface LocalStack {
   sqs: SqsEmulator;
   sandbox?: HubSpotSandbox;
   topicArn: string;
+  /** The task lease the stack's crm-sync consumer uses. */
+  taskLeaseSeconds: number;
   ingestKey: string;
   clientSecret: string;
   env: Record<string, string>;
@@ -79,7 +95,7 @@ export interface LocalStack {
 
 /** Starts everything; `close()` stops it all. */
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
-  const dynamo = await startDynalite({ path: opts.dataDir });
+  const dynamo = await startDynalite({ path: opts.dataDir, thread: opts.dynamoThread });
   const scheduler = await SchedulerEmulator.start(opts.scheduler);
   const sns = await SnsEmulator.start(opts.sns);
   const sqs = await SqsEmulator.start(opts.sqs);
@@ -100,6 +116,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   });
   sqs.createQueue(LOCAL.syncDlq);
   sqs.createQueue(LOCAL.scheduleDlq);
+  const syncVisibilityMs = opts.syncVisibilityMs ?? 30_000;
+  // A dead worker's lease must end before its messages come back: with the 120 s default and 30 s × 5
+  // receives, every redelivery found it held and the message went to the DLQ (AWS: 360 s visibility).
+  const taskLeaseSeconds = opts.taskLeaseSeconds ?? Math.max(1, Math.floor((syncVisibilityMs * 0.8) / 1000));
   const queueUrl = sqs.createQueue(LOCAL.syncQueue, {
     attributes: {
       RedrivePolicy: JSON.stringify({
@@ -108,7 +128,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       }),
     },
     // Longer than a batch paused by 429s, as AWS requires (visibility ≥ the consumer's timeout).
-    visibilityTimeoutMs: opts.syncVisibilityMs ?? 30_000,
+    visibilityTimeoutMs: syncVisibilityMs,
   });
   const topicArn = sns.createTopic(LOCAL.topic);
   subscribeManagers(sns, topicArn, opts.policy);
@@ -132,7 +152,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     HUBSPOT_CLIENT_SECRETS: clientSecret,
     INGEST_KEYS: ingestKeys.join(','),
     HUBSPOT_BUDGET: opts.hubspotBudget ?? '150/10s',
-    HUBSPOT_TIMEOUT_MS: '3000',
+    HUBSPOT_TIMEOUT_MS: String(opts.hubspotTimeoutMs ?? 3000),
     ALLOW_LEGACY_SIGNATURES: String(opts.allowLegacySignatures ?? false),
   };
   const settings = readSettings(env, ['store', 'timers', 'queue', 'notifier', 'hubspot', 'auth']);
@@ -150,22 +170,25 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await handleBreach(rt, { leadId, attempt });
   });
 
+  let syncThread: Worker | undefined;
   if (opts.consumeSync !== false) {
-    sqs.attachConsumer(
-      LOCAL.syncQueue,
-      async (event) => {
-        const failed = await syncBatch(
-          rt,
-          event.Records.map((r) => ({
-            id: r.messageId,
-            body: r.body,
-            receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1),
-          })),
-        );
-        return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
-      },
-      { batchSize: opts.syncBatchSize ?? 100, maxBatchingWindowMs: 200, maxConcurrency: 2 },
-    );
+    let handler = syncConsumer(rt, taskLeaseSeconds);
+    if (opts.syncThread) {
+      syncThread = new Worker(new URL('./sync-thread.ts', import.meta.url), {
+        workerData: {
+          env,
+          endpoints: { dynamo: dynamo.endpoint, scheduler: scheduler.url, sns: sns.url, sqs: sqs.url },
+          taskLeaseSeconds,
+          fixedNow: opts.syncThread.fixedNow,
+        } satisfies SyncThreadData,
+      });
+      handler = threadHandler(syncThread, rt.log);
+    }
+    sqs.attachConsumer(LOCAL.syncQueue, handler, {
+      batchSize: opts.syncBatchSize ?? 100,
+      maxBatchingWindowMs: 200,
+      maxConcurrency: 2,
+    });
   }
 
   return {
@@ -176,16 +199,64 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     sqs,
     sandbox,
     topicArn,
+    taskLeaseSeconds,
     ingestKey,
     clientSecret,
     env,
     async close() {
       // Let a running batch finish first: closing HubSpot under it would only make it retry against a dead socket.
       await sqs.stopConsumers();
+      await syncThread?.terminate();
       await Promise.allSettled([scheduler.close(), sns.close(), sqs.close(), sandbox?.close()]);
       for (const c of Object.values(clients)) c.destroy();
       await dynamo.close();
     },
+  };
+}
+
+/** An SQS trigger that hands each batch to the crm-sync thread and returns its partial batch response. */
+function threadHandler(
+  worker: Worker,
+  log: Log,
+): (event: { Records: SqsEventRecord[] }) => Promise<SqsBatchResponse> {
+  const pending = new Map<number, { resolve(r: SqsBatchResponse): void; reject(e: Error): void }>();
+  let next = 0;
+  worker.on('message', (m: SyncThreadMessage) => {
+    if (m.kind === 'log') log[m.level](m.message, m.data);
+    if (m.kind !== 'done') return;
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.error !== undefined) p?.reject(new Error(m.error));
+    else p?.resolve(m.response ?? { batchItemFailures: [] });
+  });
+  worker.on('error', (e) => {
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  });
+  return (event) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ kind: 'batch', id, event } satisfies SyncThreadMessage);
+    });
+}
+
+/** crm-sync as the SQS trigger invokes it, with partial batch responses. */
+export function syncConsumer(
+  deps: SyncDeps,
+  taskLeaseSeconds?: number,
+): (event: { Records: SqsEventRecord[] }) => Promise<SqsBatchResponse> {
+  const withLease = taskLeaseSeconds === undefined ? deps : { ...deps, taskLeaseSeconds };
+  return async (event) => {
+    const failed = await syncBatch(
+      withLease,
+      event.Records.map((r) => ({
+        id: r.messageId,
+        body: r.body,
+        receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1),
+      })),
+    );
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
 

@@ -12,7 +12,7 @@ import type { LeadFacts } from '../domain/lead.ts';
 import { breachMessage } from '../domain/messages.ts';
 import { assign } from './assign.ts';
 import { messageLead } from './crm-sync.ts';
-import { applyChange, requestSync } from './lead-events.ts';
+import { applyChange, markArmed, requestSync } from './lead-events.ts';
 import type { Clock, Crm, LeadRecord, LeadStore, Log, Notifier, SyncQueue, Timers } from './ports.ts';
 
 /** What the breach handler needs. */
@@ -113,7 +113,13 @@ export async function handleBreach(
       },
     });
   }
-  return escalate(deps, breached, now);
+  try {
+    return await escalate(deps, breached, now);
+  } catch (e) {
+    // The Scheduler retries a throw: let the retry resume now rather than find the lease held and stop.
+    await store.forget(`escalate:${lead.leadId}:${lead.attempt}`).catch(() => undefined);
+    throw e;
+  }
 }
 
 async function verify(
@@ -257,6 +263,15 @@ async function reassign(
   const attempt = lead.attempt + 1;
   const dueAt = new Date(add(now, windowMs, cal)).toISOString();
   const oldTask = lead.tasks[String(lead.attempt)];
+  // Page before the commit, while the lead is still breached on this attempt: a failed page throws and the
+  // retry finds the lead as it was and pages again. Paged after the commit, a failure made every retry a
+  // stale attempt: the page was lost, and the new owner's timer and sync waited for the sweeper.
+  try {
+    await notifyBreach(deps, lead, step, now, target.ownerId);
+  } catch (e) {
+    if (!sameOwner && target.holdsSlot && target.ownerId) await store.releaseSlot(target.ownerId);
+    throw e;
+  }
   const next = await store.updateLead(
     lead.leadId,
     { status: ['breached'], attempt: lead.attempt },
@@ -282,7 +297,11 @@ async function reassign(
       // The new owner is told by crm-sync (assignment); notifiedAttempt stays behind the new attempt.
     },
   );
-  if (!next) return { kind: 'noop', reason: 'lead changed during escalation' };
+  if (!next) {
+    // A touch or a manual reassignment won the race: the slot routing just took for the new owner goes back.
+    if (!sameOwner && target.holdsSlot && target.ownerId) await store.releaseSlot(target.ownerId);
+    return { kind: 'noop', reason: 'lead changed during escalation' };
+  }
   if (!sameOwner && lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId);
   await store.putEvent({
     leadId: lead.leadId,
@@ -291,10 +310,9 @@ async function reassign(
     ref: String(attempt),
     data: { rung: step.rung, from: lead.ownerId, to: target.ownerId, dueAt, summary: step.summary },
   });
-  await notifyBreach(deps, lead, step, now, target.ownerId);
   try {
     await deps.timers.arm(lead.leadId, attempt, new Date(dueAt));
-    await store.updateLead(lead.leadId, { attempt }, { timer: 'armed' });
+    await markArmed(deps, lead.leadId, attempt);
   } catch (e) {
     deps.log.error('arming the new timer failed; the sweeper will re-arm', {
       leadId: lead.leadId,
@@ -302,17 +320,25 @@ async function reassign(
     });
   }
   try {
-    await deps.queue.send([{ leadId: lead.leadId, reason: 'assigned', attempt }]);
+    // Marked before the send, so a sync that finishes first is not marked queued again after it.
     await store.updateLead(
       lead.leadId,
       { attempt },
       { sync: 'queued', syncRequestedAt: new Date(deps.clock.now()).toISOString() },
     );
+    await deps.queue.send([{ leadId: lead.leadId, reason: 'assigned', attempt }]);
   } catch (e) {
     deps.log.error('queueing the reassignment sync failed; the sweeper will re-queue', {
       leadId: lead.leadId,
       error: String(e),
     });
+    await store
+      .updateLead(
+        lead.leadId,
+        { attempt },
+        { sync: 'pending', syncRequestedAt: lead.syncRequestedAt ?? null },
+      )
+      .catch(() => undefined);
   }
   return { kind: 'breached', rung: step.rung, action: step.action, ownerId: target.ownerId };
 }
@@ -325,6 +351,8 @@ async function park(
 ): Promise<BreachOutcome> {
   const { policy, store } = deps;
   const queue = step.queue ?? parkQueue(policy);
+  // Paged before the commit, as in reassign: a failed page is retried, never lost behind a parked lead.
+  await notifyBreach(deps, lead, step, now, undefined);
   const next = await store.updateLead(
     lead.leadId,
     { status: ['breached'], attempt: lead.attempt },
@@ -348,7 +376,6 @@ async function park(
     ref: String(lead.attempt),
     data: { rung: step.rung, queue, from: lead.ownerId, summary: step.summary },
   });
-  await notifyBreach(deps, lead, step, now, undefined);
   await requestSync(deps, next);
   return { kind: 'breached', rung: step.rung, action: 'park', queue };
 }

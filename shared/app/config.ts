@@ -1,67 +1,141 @@
 /**
  * Configuration from the environment, validated at cold start: a missing or malformed setting fails
  * fast, naming the variable. Secrets come from Secrets Manager in AWS and from the environment locally.
+ * On every function's cold start path, so the checks are written out (no schema library) and the policy
+ * comes precompiled; the messages are those of the zod schema this replaced (test/unit/config.test.ts).
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import { loadPolicy, type Policy } from '../domain/compile.ts';
-import { describeIssues } from '../domain/issues.ts';
+import { compilePolicy, type Policy } from '../domain/compile.ts';
+import { compilePrecompiled } from '../domain/policy-json.ts';
 
 /** A configuration problem: which variable, and what is wrong. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const list = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string()).max(2, { error: 'at most two values (current, previous) for a rotation' }));
-const bool = z
-  .enum(['true', 'false', '1', '0'], { error: "expected 'true' or 'false'" })
-  .transform((v) => v === 'true' || v === '1');
-const url = z.url({ error: 'expected a URL' });
-
-const schema = z.object({
-  LEADCLOCK_POLICY: z.string({ error: 'is required: path of the policy YAML' }).min(1),
-  TABLE_NAME: z.string().min(1).optional(),
-  SCHEDULE_GROUP: z
-    .string()
-    .regex(/^[0-9a-zA-Z-_.]{1,64}$/, { error: 'expected 1–64 of [0-9a-zA-Z-_.]' })
-    .optional(),
-  BREACH_TARGET_ARN: z.string().startsWith('arn:', { error: 'expected an ARN' }).optional(),
-  SCHEDULER_ROLE_ARN: z.string().startsWith('arn:', { error: 'expected an ARN' }).optional(),
-  SCHEDULER_DLQ_ARN: z.string().startsWith('arn:', { error: 'expected an ARN' }).optional(),
-  SYNC_QUEUE_URL: url.optional(),
-  NOTIFY_TOPIC_ARN: z.string().startsWith('arn:', { error: 'expected an ARN' }).optional(),
-  SECRETS_ARN: z.string().startsWith('arn:', { error: 'expected an ARN' }).optional(),
-  HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
-  HUBSPOT_CLIENT_SECRETS: list.optional(),
-  INGEST_KEYS: list.optional(),
-  HUBSPOT_BASE_URL: url.default('https://api.hubapi.com'),
-  HUBSPOT_PORTAL_ID: z
-    .string()
-    .regex(/^\d+$/, { error: 'expected the numeric HubSpot portal (hub) id' })
-    .optional(),
-  HUBSPOT_BUDGET: z
-    .string()
-    .regex(/^\d+\s*\/\s*\d+\s*(ms|s)$/, { error: "expected e.g. '150/10s'" })
-    .default('150/10s'),
-  HUBSPOT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  ALLOW_LEGACY_SIGNATURES: bool.default(false),
-  INGEST_KEY_QUERY_PARAM: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/)
-    .default('key'),
-  PUBLIC_BASE_URL: url.optional(),
-});
-
 /** Validated settings. */
-export type Settings = z.output<typeof schema>;
+export interface Settings {
+  /** Path of the policy: the precompiled JSON in a bundle, or YAML / plain JSON from the sources. */
+  LEADCLOCK_POLICY: string;
+  TABLE_NAME?: string;
+  SCHEDULE_GROUP?: string;
+  BREACH_TARGET_ARN?: string;
+  SCHEDULER_ROLE_ARN?: string;
+  SCHEDULER_DLQ_ARN?: string;
+  SYNC_QUEUE_URL?: string;
+  NOTIFY_TOPIC_ARN?: string;
+  SECRETS_ARN?: string;
+  HUBSPOT_ACCESS_TOKEN?: string;
+  /** Current and previous, during a rotation. */
+  HUBSPOT_CLIENT_SECRETS?: string[];
+  INGEST_KEYS?: string[];
+  HUBSPOT_BASE_URL: string;
+  HUBSPOT_PORTAL_ID?: string;
+  HUBSPOT_BUDGET: string;
+  HUBSPOT_TIMEOUT_MS: number;
+  ALLOW_LEGACY_SIGNATURES: boolean;
+  INGEST_KEY_QUERY_PARAM: string;
+  PUBLIC_BASE_URL?: string;
+}
+
+/** A value's parsed form, or what is wrong with it (every problem, in order). */
+type Check = (v: unknown) => { value?: unknown; problems: string[] };
+
+const NOT_EMPTY = 'Too small: expected string to have >=1 characters';
+
+/** Text, then each rule in turn (a rule returns its message when the text fails it). */
+function text(rules: ((s: string) => string | undefined)[] = [], typeError = 'expected string'): Check {
+  return (v) => {
+    if (typeof v !== 'string') return { problems: [typeError] };
+    const problems = rules.map((r) => r(v)).filter((m): m is string => m !== undefined);
+    return { value: v, problems };
+  };
+}
+const notEmpty = (s: string) => (s.length >= 1 ? undefined : NOT_EMPTY);
+const matches = (re: RegExp, message?: string) => (s: string) =>
+  re.test(s) ? undefined : (message ?? `Invalid string: must match pattern ${re}`);
+const arn = text([(s) => (s.startsWith('arn:') ? undefined : 'expected an ARN')]);
+
+/** A URL, trimmed (and without tabs and line breaks, which URL parsing ignores). */
+const url: Check = (v) => {
+  if (typeof v !== 'string') return { problems: ['expected string'] };
+  const t = v.trim();
+  return URL.canParse(t)
+    ? { value: t.replace(/[\t\n\r]/g, ''), problems: [] }
+    : { problems: ['expected a URL'] };
+};
+
+/** Comma-separated values, at most two (current, previous) for a rotation. */
+const list: Check = (v) => {
+  if (typeof v !== 'string') return { problems: ['expected string'] };
+  const values = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  return values.length > 2
+    ? { problems: ['at most two values (current, previous) for a rotation'] }
+    : { value: values, problems: [] };
+};
+
+const bool: Check = (v) =>
+  v === 'true' || v === 'false' || v === '1' || v === '0'
+    ? { value: v === 'true' || v === '1', problems: [] }
+    : { problems: ["expected 'true' or 'false'"] };
+
+/** A positive whole number of milliseconds. */
+const positiveInt: Check = (v) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) return { problems: ['expected number'] };
+  if (!Number.isInteger(n)) return { problems: ['expected int'] };
+  const problems: string[] = [];
+  if (!Number.isSafeInteger(n))
+    problems.push(
+      n > 0
+        ? `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`
+        : `Too small: expected int to be >=${Number.MIN_SAFE_INTEGER}`,
+    );
+  if (!(n > 0)) problems.push('Too small: expected number to be >0');
+  return { value: n, problems };
+};
+
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined ? { problems: [] } : check(v);
+const withDefault =
+  (check: Check, value: unknown): Check =>
+  (v) =>
+    v === undefined ? { value, problems: [] } : check(v);
+
+/** Every variable leadclock reads, in the order problems are reported. */
+const VARIABLES: Readonly<Record<keyof Settings, Check>> = {
+  LEADCLOCK_POLICY: (v) => {
+    const message = 'is required: path of the policy YAML';
+    if (v === undefined) return { problems: ['is required'] };
+    return text([(s) => (s.length >= 1 ? undefined : message)], message)(v);
+  },
+  TABLE_NAME: optional(text([notEmpty])),
+  SCHEDULE_GROUP: optional(text([matches(/^[0-9a-zA-Z-_.]{1,64}$/, 'expected 1–64 of [0-9a-zA-Z-_.]')])),
+  BREACH_TARGET_ARN: optional(arn),
+  SCHEDULER_ROLE_ARN: optional(arn),
+  SCHEDULER_DLQ_ARN: optional(arn),
+  SYNC_QUEUE_URL: optional(url),
+  NOTIFY_TOPIC_ARN: optional(arn),
+  SECRETS_ARN: optional(arn),
+  HUBSPOT_ACCESS_TOKEN: optional(text([notEmpty])),
+  HUBSPOT_CLIENT_SECRETS: optional(list),
+  INGEST_KEYS: optional(list),
+  HUBSPOT_BASE_URL: withDefault(url, 'https://api.hubapi.com'),
+  HUBSPOT_PORTAL_ID: optional(text([matches(/^\d+$/, 'expected the numeric HubSpot portal (hub) id')])),
+  HUBSPOT_BUDGET: withDefault(
+    text([matches(/^\d+\s*\/\s*\d+\s*(ms|s)$/, "expected e.g. '150/10s'")]),
+    '150/10s',
+  ),
+  HUBSPOT_TIMEOUT_MS: withDefault(positiveInt, 10_000),
+  ALLOW_LEGACY_SIGNATURES: withDefault(bool, false),
+  INGEST_KEY_QUERY_PARAM: withDefault(text([matches(/^[A-Za-z0-9_-]{1,32}$/)]), 'key'),
+  PUBLIC_BASE_URL: optional(url),
+};
 
 /** Which parts a function needs; each adds required variables. */
 export type Need = 'store' | 'timers' | 'queue' | 'notifier' | 'hubspot' | 'auth';
@@ -77,16 +151,19 @@ const REQUIRED: Record<Need, (keyof Settings)[]> = {
 
 /** Reads and checks the environment for `needs`; throws ConfigError listing every problem. */
 export function readSettings(env: Record<string, string | undefined>, needs: readonly Need[]): Settings {
-  const r = schema.safeParse(env);
-  const problems = r.success
-    ? []
-    : describeIssues(r.error.issues, env).map((i) => `env.${i.path}: ${i.message}`);
-  if (r.success) {
+  const settings: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, check] of Object.entries(VARIABLES)) {
+    const r = check(env[key]);
+    if (r.value !== undefined) settings[key] = r.value;
+    for (const p of r.problems) problems.push(`env.${key}: ${p}`);
+  }
+  const s = settings as unknown as Settings;
+  if (problems.length === 0) {
     for (const need of needs) {
       for (const key of REQUIRED[need])
-        if (r.data[key] === undefined) problems.push(`env.${key}: is required (for ${need})`);
+        if (s[key] === undefined) problems.push(`env.${key}: is required (for ${need})`);
     }
-    const s = r.data;
     if (!s.SECRETS_ARN) {
       if (needs.includes('hubspot') && !s.HUBSPOT_ACCESS_TOKEN)
         problems.push('env.HUBSPOT_ACCESS_TOKEN: is required (or SECRETS_ARN)');
@@ -97,20 +174,51 @@ export function readSettings(env: Record<string, string | undefined>, needs: rea
       }
     }
   }
-  if (problems.length || !r.success)
+  if (problems.length)
     throw new ConfigError(`leadclock configuration is invalid:\n  ${problems.join('\n  ')}`);
-  return r.data;
+  return s;
 }
 
-/** Loads the policy named by LEADCLOCK_POLICY; a bad policy fails the cold start with every problem listed. */
-export function readPolicy(path: string): Policy {
+/**
+ * Loads the policy named by LEADCLOCK_POLICY: the precompiled JSON the CDK app ships with every function
+ * (read with `JSON.parse` and compiled, no YAML parser and no schema on the cold start), or a `.yaml` or
+ * plain `.json` policy, validated as `npm run policy` does. A bad policy fails with every problem listed.
+ */
+export async function readPolicy(path: string): Promise<Policy> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError(`env.LEADCLOCK_POLICY: cannot read '${path}': ${(e as Error).message}`);
   }
-  return loadPolicy(text, path);
+  if (!/\.json$/i.test(path)) return (await policyFront()).loadPolicy(text, path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`env.LEADCLOCK_POLICY: '${path}' is not valid JSON: ${(e as Error).message}`);
+  }
+  const precompiled = compilePrecompiled(raw);
+  if (precompiled) return precompiled;
+  const { validatePolicy, PolicyError } = await policyFront();
+  const { policy, issues } = validatePolicy(raw);
+  if (!policy) throw new PolicyError(issues, path);
+  return compilePolicy(policy);
+}
+
+// Held in a variable so bundlers leave the import alone: a function bundle carries the precompiled policy
+// and neither the YAML parser nor the schema. Running from the sources (local runs, tests), it loads.
+const POLICY_FRONT = '../domain/policy.ts';
+
+async function policyFront(): Promise<typeof import('../domain/policy.ts')> {
+  try {
+    return await import(POLICY_FRONT);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new ConfigError(
+      `env.LEADCLOCK_POLICY: only a precompiled policy (the policy.json the CDK app writes) can be read here: ${(e as Error).message}`,
+    );
+  }
 }
 
 /** Secrets leadclock uses; two values during a rotation. */
@@ -120,13 +228,33 @@ export interface Secrets {
   ingestKeys: string[];
 }
 
-const secretJson = z.object({
-  hubspotAccessToken: z.string().min(1).optional(),
-  hubspotClientSecret: z.string().min(1).optional(),
-  hubspotClientSecretPrevious: z.string().min(1).optional(),
-  ingestKey: z.string().min(16, { error: 'use at least 16 characters' }).optional(),
-  ingestKeyPrevious: z.string().min(16, { error: 'use at least 16 characters' }).optional(),
-});
+/**
+ * A secret value: text of at least `min` characters. (zod, which this replaced, also ran the length
+ * check on other values with a length, arrays say; the messages keep that.)
+ */
+function secretText(min: number, tooShort?: string): Check {
+  return optional((v) => {
+    const len = (v as { length?: unknown } | null)?.length;
+    const short = len !== undefined && !((len as number) >= min);
+    const what = typeof v === 'string' ? 'string' : Array.isArray(v) ? 'array' : 'unknown';
+    const message =
+      tooShort ??
+      (what === 'unknown'
+        ? `Too small: expected unknown to be >=${min}`
+        : `Too small: expected ${what} to have >=${min} ${what === 'array' ? 'items' : 'characters'}`);
+    if (typeof v !== 'string')
+      return { problems: short ? ['expected string', message] : ['expected string'] };
+    return { value: v, problems: short ? [message] : [] };
+  });
+}
+
+const SECRET_FIELDS: Readonly<Record<string, Check>> = {
+  hubspotAccessToken: secretText(1),
+  hubspotClientSecret: secretText(1),
+  hubspotClientSecretPrevious: secretText(1),
+  ingestKey: secretText(16, 'use at least 16 characters'),
+  ingestKeyPrevious: secretText(16, 'use at least 16 characters'),
+};
 
 /** Parses the Secrets Manager JSON; throws ConfigError naming the bad field. */
 export function parseSecretJson(text: string): Secrets {
@@ -138,14 +266,18 @@ export function parseSecretJson(text: string): Secrets {
       'secret: is not JSON; expected {"hubspotAccessToken", "hubspotClientSecret", "ingestKey", …}',
     );
   }
-  const r = secretJson.safeParse(raw);
-  if (!r.success)
-    throw new ConfigError(
-      `secret: ${describeIssues(r.error.issues, raw)
-        .map((i) => `${i.path}: ${i.message}`)
-        .join('; ')}`,
-    );
-  const s = r.data;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError('secret: : expected object');
+  const fields = raw as Record<string, unknown>;
+  const values: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, check] of Object.entries(SECRET_FIELDS)) {
+    const r = check(fields[key]);
+    if (typeof r.value === 'string') values[key] = r.value;
+    for (const p of r.problems) problems.push(`${key}: ${p}`);
+  }
+  if (problems.length) throw new ConfigError(`secret: ${problems.join('; ')}`);
+  const s = values as Partial<Record<keyof typeof SECRET_FIELDS, string>>;
   return {
     hubspotAccessToken: s.hubspotAccessToken,
     hubspotClientSecrets: [s.hubspotClientSecret, s.hubspotClientSecretPrevious].filter(

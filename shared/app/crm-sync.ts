@@ -16,6 +16,8 @@ export interface SyncDeps {
   log: Log;
   /** `https://app.hubspot.com/contacts/<portalId>` when the portal id is configured. */
   hubspotAppUrl?: string;
+  /** How long a worker holds the right to create a lead's task (default {@link TASK_LEASE_SECONDS}). */
+  taskLeaseSeconds?: number;
 }
 
 /** One queue message. */
@@ -25,8 +27,12 @@ export interface SyncItem {
   receiveCount: number;
 }
 
-/** Lease on creating one lead's task, so two workers never both create it. */
-const TASK_LEASE_SECONDS = 120;
+/**
+ * Lease on creating one lead's task, so two workers never both create it. It must outlive a live worker
+ * (crm-sync times out after 60 s) and end before the queue redelivers a dead worker's messages (360 s
+ * visibility), or every redelivery finds it held and the message ends in the dead-letter queue.
+ */
+export const TASK_LEASE_SECONDS = 120;
 
 /** HubSpot's `leadclock_sla_status` for a lead. */
 export function slaStatus(lead: LeadRecord): string {
@@ -162,7 +168,8 @@ export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Pro
   const needTask: LeadRecord[] = [];
   for (const l of withContact) {
     if (!l.ownerId || l.tasks[String(l.attempt)] || !['routed', 'unroutable'].includes(l.status)) continue;
-    if (await deps.store.once(`task:${l.leadId}:${l.attempt}`, TASK_LEASE_SECONDS)) needTask.push(l);
+    if (await deps.store.once(`task:${l.leadId}:${l.attempt}`, deps.taskLeaseSeconds ?? TASK_LEASE_SECONDS))
+      needTask.push(l);
     else fail(l.leadId, 'another worker is creating this task');
   }
   const taskIds = new Map<string, string>();

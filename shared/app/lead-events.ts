@@ -218,6 +218,9 @@ async function ownerChanged(
 ): Promise<ChangeResult | 'conflict'> {
   // leadclock's own writes and workflow changes are not misroutes.
   if (!c.byUser || !c.ownerId || c.ownerId === lead.ownerId) return 'ignored';
+  // A change made before the current assignment (a breach reassignment, or a later change delivered first)
+  // was overtaken by it: applying it would reassign twice and write an older owner over a newer one.
+  if (c.at < lead.assignedAt) return 'ignored';
   const { policy, store } = deps;
   const running = CLOCK_RUNNING.has(lead.status);
   const team = [...policy.teams.values()].find((t) => t.members.some((m) => m.ownerId === c.ownerId));
@@ -266,7 +269,7 @@ async function ownerChanged(
     await deps.timers.cancel(lead.leadId, lead.attempt).catch(() => undefined);
     try {
       await deps.timers.arm(lead.leadId, next.attempt, new Date(next.dueAt));
-      await store.updateLead(lead.leadId, { attempt: next.attempt }, { timer: 'armed' });
+      await markArmed(deps, lead.leadId, next.attempt);
     } catch (e) {
       deps.log.error('re-arming after a manual reassignment failed; the sweeper will re-arm', {
         leadId: lead.leadId,
@@ -278,23 +281,45 @@ async function ownerChanged(
   return 'applied';
 }
 
+/**
+ * Records that the timer of `attempt` is armed. A touch (or another reassignment) that landed between the
+ * reassignment and the arming has already cancelled that attempt's timer, before it existed: the timer
+ * just armed is then cancelled here, so a stopped clock never keeps a running timer.
+ */
+export async function markArmed(
+  deps: Pick<EventDeps, 'store' | 'timers'>,
+  leadId: string,
+  attempt: number,
+): Promise<void> {
+  const running = await deps.store.updateLead(
+    leadId,
+    { attempt, status: [...CLOCK_RUNNING] },
+    { timer: 'armed' },
+  );
+  if (!running) await deps.timers.cancel(leadId, attempt);
+}
+
 /** Queues a status sync; a failure leaves the lead pending for the sweeper. */
 export async function requestSync(
   deps: Pick<EventDeps, 'queue' | 'store' | 'clock' | 'log'>,
   lead: LeadRecord,
 ): Promise<void> {
   try {
-    await deps.queue.send([{ leadId: lead.leadId, reason: 'status', attempt: lead.attempt }]);
+    // Marked before the send: marked after it, a sync done first had its 'synced' overwritten, and the
+    // lead looked stuck until the sweeper synced it again.
     await deps.store.updateLead(
       lead.leadId,
       {},
       { sync: 'queued', syncRequestedAt: new Date(deps.clock.now()).toISOString() },
     );
+    await deps.queue.send([{ leadId: lead.leadId, reason: 'status', attempt: lead.attempt }]);
   } catch (e) {
     deps.log.error('queueing a status sync failed; the sweeper will re-queue it', {
       leadId: lead.leadId,
       error: String(e),
     });
-    await deps.store.updateLead(lead.leadId, {}, { sync: 'pending' }).catch(() => undefined);
+    await deps.store
+      .updateLead(lead.leadId, {}, { sync: 'pending', syncRequestedAt: lead.syncRequestedAt ?? null })
+      .catch(() => undefined);
   }
 }

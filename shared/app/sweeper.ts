@@ -62,18 +62,27 @@ export async function sweep(deps: BreachDeps): Promise<SweepReport> {
   for (const lead of unsynced) {
     if (!isStuck(lead, now)) continue;
     await guard(lead.leadId, 're-queue sync', async () => {
-      await deps.queue.send([
-        {
-          leadId: lead.leadId,
-          reason: lead.tasks[String(lead.attempt)] ? 'status' : 'assigned',
-          attempt: lead.attempt,
-        },
-      ]);
+      // Marked before the send, so a sync that finishes first is not marked queued (and stuck) after it.
       await deps.store.updateLead(
         lead.leadId,
         {},
         { sync: 'queued', syncRequestedAt: new Date(now).toISOString() },
       );
+      try {
+        await deps.queue.send([
+          {
+            leadId: lead.leadId,
+            reason: lead.tasks[String(lead.attempt)] ? 'status' : 'assigned',
+            attempt: lead.attempt,
+          },
+        ]);
+      } catch (e) {
+        // Still stuck, so the next sweep tries again.
+        await deps.store
+          .updateLead(lead.leadId, {}, { sync: lead.sync, syncRequestedAt: lead.syncRequestedAt ?? null })
+          .catch(() => undefined);
+        throw e;
+      }
       report.syncsRequeued++;
     });
   }

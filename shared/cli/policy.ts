@@ -4,9 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadPolicy } from '../domain/compile.ts';
 import { parseLeadInput } from '../domain/lead-input.ts';
-import { PolicyError } from '../domain/policy.ts';
+import { loadPolicy, PolicyError } from '../domain/policy.ts';
 import { decideAll, formatDecisions } from '../domain/preview.ts';
 
 const USAGE =

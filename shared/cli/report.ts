@@ -8,9 +8,8 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadLeadsForPeriod } from '../adapters/dynamodb-report.ts';
 import { formatReport, parseReportParams, policyOptions, REPORT_FORMATS, slaReport } from '../app/report.ts';
-import { loadPolicy } from '../domain/compile.ts';
 import { definitionsMarkdown, GROUP_BY } from '../domain/kpi.ts';
-import { PolicyError } from '../domain/policy.ts';
+import { loadPolicy, PolicyError } from '../domain/policy.ts';
 
 const USAGE = `usage: npm run report -- [--from <ISO date>] [--to <ISO date>] [--group-by ${GROUP_BY.join('|')}]
        [--format table|json|csv] [--endpoint <url>] [--table <name>] [--policy <policy.yaml>] [--definitions]

@@ -6,11 +6,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadPolicy, type Policy } from '../domain/compile.ts';
+import type { Policy } from '../domain/compile.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { INTENTS, type LeadInput } from '../domain/lead.ts';
 import { parseLeadInput } from '../domain/lead-input.ts';
-import { PolicyError } from '../domain/policy.ts';
+import { loadPolicy, PolicyError } from '../domain/policy.ts';
 import {
   DEFAULT_TOUCH,
   formatResults,

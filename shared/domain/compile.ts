@@ -1,16 +1,12 @@
-/** Turns a validated policy document into the indexed, ready-to-evaluate form the domain functions use. */
+/**
+ * Turns a validated policy document into the indexed, ready-to-evaluate form the domain functions use.
+ * On every function's cold start path: it imports no schema and no YAML parser (types only). Reading a
+ * YAML policy is `loadPolicy` in policy.ts; functions load the precompiled document (policy-json.ts).
+ */
 import { ALWAYS, type BusinessCalendar, compileCalendar, startOfLocalDay } from './clock.ts';
 import { parseDuration } from './duration.ts';
 import type { Channel, Intent, LeadFacts } from './lead.ts';
-import {
-  type Condition,
-  type Person,
-  type PolicyDoc,
-  parsePolicy,
-  type RungSpec,
-  type TargetSpec,
-  type TierSpec,
-} from './policy.ts';
+import type { Condition, Person, PolicyDoc, RungSpec, TargetSpec, TierSpec } from './policy-schema.ts';
 
 /** A compiled match: true when the lead satisfies any of the conditions (an absent match always holds). */
 export type Matcher = (lead: LeadFacts) => boolean;
@@ -128,7 +124,19 @@ export const DEFAULT_FREE_MAIL = [
   'zoho.com',
 ] as const;
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+let regionNames: Intl.DisplayNames | undefined;
+
+/** The English name of a region code (`DE` → `Germany`). ICU loads its display names on first use (about 10 ms). */
+export function countryName(code: string): string | undefined {
+  regionNames ??= new Intl.DisplayNames(['en'], { type: 'region' });
+  return regionNames.of(code);
+}
+
+/** Options of `compilePolicy`. */
+export interface CompileOptions {
+  /** English names of the policy's two-letter country codes; ICU's by default (the precompiled policy carries them). */
+  countryName?: (code: string) => string | undefined;
+}
 
 /** Common ways forms spell countries that differ from the built-in English names. */
 const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
@@ -160,7 +168,8 @@ const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** Compiles a validated policy document. */
-export function compilePolicy(doc: PolicyDoc): Policy {
+export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Policy {
+  const nameOf = options.countryName ?? countryName;
   const calendars = new Map<string, BusinessCalendar>();
   for (const [id, spec] of Object.entries(doc.calendars)) calendars.set(id, compileCalendar(id, spec));
   const cal = (id: string) => calendars.get(id) as BusinessCalendar;
@@ -223,7 +232,7 @@ export function compilePolicy(doc: PolicyDoc): Policy {
     for (const c of countries) {
       regionOfCountry.set(c.toUpperCase(), region);
       if (/^[A-Za-z]{2}$/.test(c)) {
-        const name = regionNames.of(c.toUpperCase());
+        const name = nameOf(c.toUpperCase());
         if (name) regionOfCountry.set(name.toUpperCase(), region);
       }
     }
@@ -264,11 +273,6 @@ export function compilePolicy(doc: PolicyDoc): Policy {
       minSpanMs: parseDuration(doc.recycle.minSpan) as number,
     },
   };
-}
-
-/** Parses, validates and compiles policy YAML; throws PolicyError listing every problem. */
-export function loadPolicy(yamlText: string, source?: string): Policy {
-  return compilePolicy(parsePolicy(yamlText, source));
 }
 
 /** The calendar a tier's deadline runs in for a given owner calendar. */

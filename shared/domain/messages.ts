@@ -27,7 +27,7 @@ const GSM = new Set(
 /** Text reduced to the GSM 7-bit basic alphabet (accents folded, others dropped), one line, at most `max` characters. */
 export function gsm(text: string, max = 160): string {
   let out = '';
-  for (const ch of text.replace(/[\r\n\t]+/g, ' ')) {
+  for (const ch of text.replace(/[\r\n\t\u0085\u2028\u2029]+/g, ' ')) {
     if (GSM.has(ch) && ch !== '\n' && ch !== '\r') out += ch;
     else {
       const folded = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
@@ -86,14 +86,44 @@ export function taskText(l: MessageLead): { subject: string; body: string } {
   return { subject: oneLine(`Call ${who}${company}: ${l.tier}`, 200), body: lines.join('\n') };
 }
 
+/** One line, cut to `max` characters with an ASCII "..." (which no folding to ASCII or GSM lengthens). */
+function cut(text: string, max: number): string {
+  const s = oneLine(text, Number.POSITIVE_INFINITY);
+  return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 3)).trimEnd()}...`;
+}
+
+/** Text folded to printable ASCII on one line, as an SNS subject carries it. */
+function ascii(text: string): string {
+  return oneLine(text, Number.POSITIVE_INFINITY)
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7E]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+const gsmLine = (text: string) => gsm(text, Number.POSITIVE_INFINITY);
+
+/**
+ * `fixed` with `free` (folded as the channel will fold it) at `{}`, cut so the whole fits in `max`: a long
+ * name or company loses its end, never the deadline or the phone number that follow it.
+ */
+function fitted(fixed: string, free: string, max: number, fold: (t: string) => string): string {
+  const room = Math.max(12, max - (fixed.length - 2));
+  return fixed.replace('{}', () => cut(fold(free), room));
+}
+
 /** The rep notification: who, which company, what they did, tier and deadline, the HubSpot link. */
 export function assignmentMessage(l: MessageLead): { subject: string; body: string; sms: string } {
   const who = displayName(l.input);
   const company = l.input.company ? `, ${l.input.company}` : '';
   const due = localTime(l.dueAt, l.timeZone);
   const t = taskText(l);
+  const phone = l.input.phone ? ` ${l.input.phone}` : '';
+  const doing = cut(gsmLine(what(l.input)), 40);
   return {
-    subject: oneLine(`New ${l.tier} lead: ${who}${company}, call by ${due}`),
+    subject: oneLine(
+      fitted(`New ${cut(l.tier, 30)} lead: {}, call by ${due}`, `${who}${company}`, 100, ascii),
+    ),
     body: [
       `${l.ownerName ?? 'Hi'}, a new lead is yours.`,
       '',
@@ -104,7 +134,7 @@ export function assignmentMessage(l: MessageLead): { subject: string; body: stri
       .join('\n')
       .trim(),
     sms: gsm(
-      `Call ${who}${company} by ${due} (${l.tier}): ${what(l.input)}.${l.input.phone ? ` ${l.input.phone}` : ''}`,
+      fitted(`Call {} by ${due} (${cut(l.tier, 30)}): ${doing}.${phone}`, `${who}${company}`, 160, gsmLine),
     ),
   };
 }
@@ -119,7 +149,9 @@ export function breachMessage(
   const from = b.previousOwner ?? 'nobody';
   const to = b.newOwner ?? (b.action === 'park' ? 'breach queue' : from);
   return {
-    subject: oneLine(`SLA breach (rung ${b.rung}): ${who}, ${l.tier}, ${late} late`),
+    subject: oneLine(
+      fitted(`SLA breach (rung ${b.rung}): {}, ${cut(l.tier, 30)}, ${late} late`, who, 100, ascii),
+    ),
     body: [
       `${who}${l.input.company ? ` (${l.input.company})` : ''} was not touched by ${localTime(l.dueAt, l.timeZone)}; ${late} late.`,
       `Tier: ${l.tierLabel ?? l.tier}. Team: ${l.teamId ?? 'none'}.`,
@@ -130,6 +162,13 @@ export function breachMessage(
     ]
       .join('\n')
       .trim(),
-    sms: gsm(`SLA breach: ${who} (${l.tier}) ${late} late. Had: ${from}. Now: ${to}.`),
+    sms: gsm(
+      fitted(
+        `SLA breach: {} (${cut(l.tier, 30)}) ${late} late. Had: ${from}. Now: ${to}.`,
+        who,
+        160,
+        gsmLine,
+      ),
+    ),
   };
 }

@@ -3,28 +3,39 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { log, logger } from '../app/logging.ts';
-import { errorResponse, type HttpResult } from './errors.ts';
+import { errorResponse, HttpError, type HttpResult } from './errors.ts';
 import type { HttpApiEvent } from './request.ts';
 
 /** A route: an HTTP API event in, a result out. Errors are thrown and mapped in one place. */
 export type Route = (event: HttpApiEvent) => Promise<HttpResult>;
 
-/** Maps thrown errors to responses; 5xx are logged with details, which never reach the caller. */
+/**
+ * Maps thrown errors to responses; 5xx are logged with details, which never reach the caller. A refusal is
+ * logged by its status, code and field, not its message: that may quote the request (a JSON syntax error
+ * shows a slice of the body), and personal data cut in a slice escapes the scrub.
+ */
 export async function runRoute(route: Route, event: HttpApiEvent): Promise<HttpResult> {
   try {
     return await route(event);
   } catch (e) {
     const res = errorResponse(e);
+    const where = { route: event.routeKey, path: event.rawPath };
     if (res.statusCode >= 500)
-      log.error('request failed', { error: e, stack: (e as Error)?.stack, path: event.rawPath });
-    else log.info('request refused', { status: res.statusCode, body: res.body, path: event.rawPath });
+      log.error('request failed', { error: e, stack: (e as Error)?.stack, ...where });
+    else
+      log.info('request refused', {
+        status: res.statusCode,
+        code: e instanceof HttpError ? e.code : 'invalid_transition',
+        field: e instanceof HttpError ? e.field?.slice(0, 100) : undefined,
+        ...where,
+      });
     return res;
   }
 }
 
-/** Wraps a route as a Lambda handler. */
+/** Wraps a route as a Lambda handler. The event is never logged (POWERTOOLS_LOGGER_LOG_EVENT included): its body is personal data. */
 export function httpHandler(route: Route) {
   return middy<HttpApiEvent, HttpResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .handler((event) => runRoute(route, event));
 }

@@ -3,17 +3,22 @@
  * start measured as the time a fresh `node` process takes to import the bundle (median of 10), next to a
  * bare handler that only imports `@aws-sdk/client-dynamodb`, built and measured the same way.
  *
- * The import runs the handler's whole cold start (`runtimeFromEnv`: env validation, the policy parse, the
- * SDK clients) with a complete environment whose endpoints point at nothing, and without `SECRETS_ARN`,
+ * The import runs the handler's whole cold start (`runtimeFromEnv`: env validation, the precompiled policy,
+ * the SDK clients and adapters the function wires) with a complete environment whose endpoints point at nothing, and without `SECRETS_ARN`,
  * so the secret comes from the environment: the one network call of a real cold start (Secrets Manager)
  * is not measured. `@aws-sdk/*` stays external as in Lambda and resolves from this project's node_modules.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLED_POLICY, ESBUILD_OPTIONS, PROJECT_ROOT } from '../../infra/constructs/leadclock-function.ts';
+import {
+  BUNDLED_POLICY,
+  ESBUILD_OPTIONS,
+  PROJECT_ROOT,
+  precompiledPolicy,
+} from '../../infra/constructs/leadclock-function.ts';
 import { FUNCTIONS } from '../../infra/stateless-stack.ts';
 
 /** Name of the reference handler in the results. */
@@ -58,9 +63,9 @@ export interface BuiltBundle {
   bytes: number;
 }
 
-/** Builds each function (and the bare handler) into `<outDir>/<name>/index.mjs` with the policy beside it. */
+/** Builds each function (and the bare handler) into `<outDir>/<name>/index.mjs` with the precompiled policy beside it, as the construct does. */
 export async function buildBundles(outDir: string): Promise<Record<string, BuiltBundle>> {
-  const { banner, external, ...options } = ESBUILD_OPTIONS;
+  const { banner, external, alias, ...options } = ESBUILD_OPTIONS;
   const out: Record<string, BuiltBundle> = {};
   for (const name of [...FUNCTIONS.map((f) => f.name), BARE]) {
     const dir = join(outDir, name);
@@ -70,6 +75,7 @@ export async function buildBundles(outDir: string): Promise<Record<string, Built
       mainFields: [...options.mainFields],
       banner: { js: banner },
       external: [...external],
+      alias: { ...alias },
       bundle: true,
       logLevel: 'error',
       outfile: join(dir, 'index.mjs'),
@@ -77,7 +83,10 @@ export async function buildBundles(outDir: string): Promise<Record<string, Built
         ? { stdin: { contents: BARE_SOURCE, resolveDir: PROJECT_ROOT, loader: 'ts' as const } }
         : { entryPoints: [join(PROJECT_ROOT, 'functions', name, 'handler.ts')] }),
     });
-    copyFileSync(join(PROJECT_ROOT, 'config/policy.example.yaml'), join(dir, BUNDLED_POLICY));
+    writeFileSync(
+      join(dir, BUNDLED_POLICY),
+      precompiledPolicy(join(PROJECT_ROOT, 'config/policy.example.yaml')),
+    );
     out[name] = { dir, bytes: statSync(join(dir, 'index.mjs')).size };
   }
   return out;

@@ -1,7 +1,7 @@
 /** Live-path benchmarks against the local emulators: capture latency under concurrency, and HubSpot requests per lead in a burst. */
 import { readFileSync } from 'node:fs';
 import { startLocalStack } from '../../infra/local/stack.ts';
-import { loadPolicy } from '../../shared/domain/compile.ts';
+import { loadPolicy } from '../../shared/domain/policy.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import type { HttpApiEvent } from '../../shared/http/request.ts';
 import { captureRoute } from '../../shared/http/routes.ts';

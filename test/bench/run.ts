@@ -1,13 +1,65 @@
-/** `npm run bench`: prints the project's performance figures as JSON (see README, Performance). */
-import { benchDomain } from './domain.ts';
-import { benchLive } from './live.ts';
-import { benchReport } from './report.ts';
+/**
+ * `npm run bench`: prints the project's performance figures as JSON (see README, Performance).
+ * `npm run bench -- burst [--leads 5000] [--seconds 60] [--concurrency 64]`: the webinar burst.
+ * `npm run bench -- faults [--leads 400] [--seconds 8] [--seed 20300107] [--only hubspot,sns,…]`: fault runs.
+ */
+import { parseArgs } from 'node:util';
 
-const results: Record<string, unknown> = {
-  node: process.version,
-  at: new Date().toISOString(),
-  ...benchDomain(),
-  ...(await benchLive()),
-  ...(await benchReport()),
-};
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    leads: { type: 'string' },
+    seconds: { type: 'string' },
+    concurrency: { type: 'string' },
+    seed: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+
+function num(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name}: expected a positive number, got '${text}'`);
+  return n;
+}
+
+const mode = positionals[0];
+let results: Record<string, unknown>;
+if (mode === undefined) {
+  const { benchDomain } = await import('./domain.ts');
+  const { benchLive } = await import('./live.ts');
+  const { benchReport } = await import('./report.ts');
+  results = {
+    node: process.version,
+    at: new Date().toISOString(),
+    ...benchDomain(),
+    ...(await benchLive()),
+    ...(await benchReport()),
+  };
+} else if (mode === 'burst') {
+  const { benchBurst } = await import('./burst.ts');
+  results = {
+    node: process.version,
+    at: new Date().toISOString(),
+    ...(await benchBurst({
+      leads: num('leads', values.leads, 5000),
+      seconds: num('seconds', values.seconds, 60),
+      concurrency: num('concurrency', values.concurrency, 64),
+    })),
+  };
+} else if (mode === 'faults') {
+  const { benchFaults } = await import('./faults.ts');
+  results = {
+    node: process.version,
+    at: new Date().toISOString(),
+    ...(await benchFaults({
+      leads: num('leads', values.leads, 400),
+      seconds: num('seconds', values.seconds, 8),
+      seed: num('seed', values.seed, 20300107),
+      only: values.only?.split(',').map((s) => s.trim()),
+    })),
+  };
+} else {
+  throw new Error(`unknown bench '${mode}': expected no argument, 'burst' or 'faults'`);
+}
 console.log(JSON.stringify(results, null, 2));

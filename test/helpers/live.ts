@@ -5,7 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LOCAL, type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/stack.ts';
 import { logger } from '../../shared/app/logging.ts';
 import type { Log } from '../../shared/app/ports.ts';
-import { loadPolicy } from '../../shared/domain/compile.ts';
+import { loadPolicy } from '../../shared/domain/policy.ts';
 import type { HttpResult } from '../../shared/http/errors.ts';
 import { fixture, signedEvent } from './http-event.ts';
 

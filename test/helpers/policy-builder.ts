@@ -3,9 +3,9 @@
  * and `compilePolicy` (so every test policy is also a valid policy), plus a small base document to vary.
  */
 import { readFileSync } from 'node:fs';
-import { compilePolicy, loadPolicy, type Policy, type Tier } from '../../shared/domain/compile.ts';
+import { compilePolicy, type Policy, type Tier } from '../../shared/domain/compile.ts';
 import type { LeadFacts } from '../../shared/domain/lead.ts';
-import { PolicyError, validatePolicy } from '../../shared/domain/policy.ts';
+import { loadPolicy, PolicyError, validatePolicy } from '../../shared/domain/policy.ts';
 
 /** A plain policy document as a test writes it (before schema defaults). */
 export type PolicyObject = Record<string, unknown>;

@@ -29,7 +29,7 @@ describe('LeadclockFunction environment', () => {
     // Assess
     expect(f.environment).toEqual({
       POWERTOOLS_SERVICE_NAME: 'leadclock',
-      LEADCLOCK_POLICY: 'policy.yaml',
+      LEADCLOCK_POLICY: 'policy.json',
       NODE_OPTIONS: '--enable-source-maps',
       A: '1',
       HUBSPOT_BASE_URL: 'https://api.hubapi.com',

@@ -188,7 +188,7 @@ describe('functions', () => {
         LoggingConfig: { LogGroup: { Ref: logs } },
         Environment: {
           Variables: Match.objectLike({
-            LEADCLOCK_POLICY: 'policy.yaml',
+            LEADCLOCK_POLICY: 'policy.json',
             NODE_OPTIONS: '--enable-source-maps',
             POWERTOOLS_SERVICE_NAME: 'leadclock',
             POWERTOOLS_METRICS_NAMESPACE: 'leadclock',
@@ -200,11 +200,11 @@ describe('functions', () => {
       expect(Object.keys(stateless.findResources('AWS::Logs::LogGroup'))).toContain(logs);
     });
 
-    it(`${spec.name}: the environment satisfies exactly what its handler asks runtimeFromEnv for`, () => {
+    it(`${spec.name}: the environment satisfies exactly what its handler wires with runtimeFromEnv`, () => {
       // Prepare: the needs written in the handler, and the function's env with deploy-time values stubbed
       const source = readFileSync(join(PROJECT_ROOT, `functions/${spec.name}/handler.ts`), 'utf8');
-      const list = /runtimeFromEnv\(\s*\[([^\]]*)\]/.exec(source)?.[1];
-      const needs = [...(list ?? '').matchAll(/'([a-z]+)'/g)].map((m) => m[1] as Need);
+      const wiring = /runtimeFromEnv\(\s*\{([^}]*)\}/.exec(source)?.[1];
+      const needs = [...(wiring ?? '').matchAll(/\b([a-z]+):/g)].map((m) => m[1] as Need);
       const env = s.stateless.functions[spec.name]?.environment ?? {};
       const stubbed = Object.fromEntries(
         Object.entries(env).map(([k, v]) => [

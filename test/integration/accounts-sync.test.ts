@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { syncAccounts } from '../../shared/app/accounts-sync.ts';
 import { captureLead } from '../../shared/app/capture.ts';
-import { loadPolicy } from '../../shared/domain/compile.ts';
+import { loadPolicy } from '../../shared/domain/policy.ts';
 import { memoryLog } from '../helpers/wait.ts';
 
 const NOW = Date.parse('2030-01-07T09:00:00Z'); // Monday 10:00 in Berlin: the EMEA team is on shift

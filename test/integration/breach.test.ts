@@ -5,7 +5,7 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { handleBreach } from '../../shared/app/breach.ts';
 import { applyChange } from '../../shared/app/lead-events.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
-import { loadPolicy } from '../../shared/domain/compile.ts';
+import { loadPolicy } from '../../shared/domain/policy.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import { captureRoute } from '../../shared/http/routes.ts';
 import { postEvent } from '../helpers/http-event.ts';

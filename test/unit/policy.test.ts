@@ -2,8 +2,13 @@ import { existsSync, globSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import { isOpen } from '../../shared/domain/clock.ts';
-import { loadPolicy } from '../../shared/domain/compile.ts';
-import { PolicyError, type PolicyIssue, parsePolicy, validatePolicy } from '../../shared/domain/policy.ts';
+import {
+  loadPolicy,
+  PolicyError,
+  type PolicyIssue,
+  parsePolicy,
+  validatePolicy,
+} from '../../shared/domain/policy.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');

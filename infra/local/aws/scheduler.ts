@@ -204,27 +204,37 @@ function checkRange(value: number | undefined, field: string, min: number, max: 
   }
 }
 
-function isValidTimeZone(zone: string): boolean {
+/** One formatter per zone: building an Intl.DateTimeFormat costs far more than using one. */
+const formatters = new Map<string, Intl.DateTimeFormat | undefined>();
+
+function formatter(zone: string): Intl.DateTimeFormat | undefined {
+  if (formatters.has(zone)) return formatters.get(zone);
+  let f: Intl.DateTimeFormat | undefined;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
   } catch {
-    return false;
+    f = undefined;
   }
+  formatters.set(zone, f);
+  return f;
+}
+
+function isValidTimeZone(zone: string): boolean {
+  return formatter(zone) !== undefined;
 }
 
 /** Offset of `zone` from UTC at instant `epochMs`, in ms. */
 function zoneOffsetMs(epochMs: number, zone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(epochMs));
+  const parts = (formatter(zone) as Intl.DateTimeFormat).formatToParts(new Date(epochMs));
   const part = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const asUtc = Date.UTC(
     part('year'),
