@@ -33,6 +33,9 @@ export interface CaptureDeps {
   metrics?: Metrics;
 }
 
+/** How long one delivery holds the right to route a submission. */
+const DELIVERY_LEASE_SECONDS = 30;
+
 /** How long a repeat delivery waits for a concurrent first delivery to finish before answering. */
 const CONCURRENT_WAIT_MS = 3000;
 
@@ -67,7 +70,17 @@ export async function captureLead(deps: CaptureDeps, input: LeadInput): Promise<
     const open = await deps.store.getLead(holder);
     if (open) return repeatInquiry(deps, open, input, leadId);
   }
-  return createLead(deps, input, key, leadId, facts);
+  // One delivery of a submission routes it; concurrent copies (HubSpot retries, double clicks) wait for
+  // its answer instead of routing too, which would churn open-lead slots. A failed holder gives the lease
+  // back so a retry can proceed at once; a crashed one loses it after the lease time.
+  const lease = `capture:${leadId}`;
+  if (!(await deps.store.once(lease, DELIVERY_LEASE_SECONDS))) return (await waitForLead(deps, leadId)).response;
+  try {
+    return await createLead(deps, input, key, leadId, facts);
+  } catch (e) {
+    await deps.store.forget(lease).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Claims the contact's identity pointer; a pointer whose lead never appeared (a crashed first delivery) is taken over. */
