@@ -1,15 +1,12 @@
 /** EventBridge Scheduler target, input `{leadId, attempt}`: verify, then escalate the breach. */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { type BreachOutcome, handleBreach } from '../../shared/app/breach.ts';
-import { logger } from '../../shared/app/logging.ts';
 import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
 import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
 import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
 import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
 import { dynamoStore } from '../../shared/app/wiring/store.ts';
 import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
+import { eventHandler } from '../../shared/http/chain.ts';
 
 const rt = await runtimeFromEnv({
   store: dynamoStore(),
@@ -32,6 +29,4 @@ export async function breachHandler(event: unknown): Promise<BreachOutcome> {
 }
 
 /** The Lambda handler. */
-export const handler = middy<unknown, BreachOutcome, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(breachHandler);
+export const handler = eventHandler<unknown, BreachOutcome>(breachHandler);

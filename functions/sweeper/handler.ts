@@ -1,8 +1,4 @@
 /** Every 5 minutes: fire lost breaches, re-arm unarmed timers, re-queue stuck CRM syncs. */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
-import { logger } from '../../shared/app/logging.ts';
 import { type SweepReport, sweep } from '../../shared/app/sweeper.ts';
 import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
 import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
@@ -10,6 +6,7 @@ import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
 import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
 import { dynamoStore } from '../../shared/app/wiring/store.ts';
 import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
+import { eventHandler } from '../../shared/http/chain.ts';
 
 const rt = await runtimeFromEnv({
   store: dynamoStore(),
@@ -20,6 +17,4 @@ const rt = await runtimeFromEnv({
 });
 
 /** The Lambda handler. */
-export const handler = middy<unknown, SweepReport, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(() => sweep(rt));
+export const handler = eventHandler<unknown, SweepReport>(() => sweep(rt));

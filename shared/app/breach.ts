@@ -13,7 +13,17 @@ import { breachMessage } from '../domain/messages.ts';
 import { assign } from './assign.ts';
 import { messageLead } from './crm-sync.ts';
 import { applyChange, markArmed, requestSync } from './lead-events.ts';
-import type { Clock, Crm, LeadRecord, LeadStore, Log, Notifier, SyncQueue, Timers } from './ports.ts';
+import type {
+  Clock,
+  Crm,
+  LeadRecord,
+  LeadStore,
+  Log,
+  Metrics,
+  Notifier,
+  SyncQueue,
+  Timers,
+} from './ports.ts';
 
 /** What the breach handler needs. */
 export interface BreachDeps {
@@ -26,6 +36,7 @@ export interface BreachDeps {
   clock: Clock;
   log: Log;
   hubspotAppUrl?: string;
+  metrics?: Metrics;
 }
 
 /** What happened. */
@@ -98,6 +109,7 @@ export async function handleBreach(
       return noop(deps, input, 'lead changed while breaching (touched or escalated elsewhere)');
     }
     breached = next;
+    deps.metrics?.count('Breaches');
     await store.putEvent({
       leadId: lead.leadId,
       at: new Date(now).toISOString(),
@@ -368,6 +380,7 @@ async function park(
     },
   );
   if (!next) return { kind: 'noop', reason: 'lead changed during escalation' };
+  deps.metrics?.count('Parked');
   if (lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId);
   await store.putEvent({
     leadId: lead.leadId,

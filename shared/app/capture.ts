@@ -74,7 +74,8 @@ export async function captureLead(deps: CaptureDeps, input: LeadInput): Promise<
   // its answer instead of routing too, which would churn open-lead slots. A failed holder gives the lease
   // back so a retry can proceed at once; a crashed one loses it after the lease time.
   const lease = `capture:${leadId}`;
-  if (!(await deps.store.once(lease, DELIVERY_LEASE_SECONDS))) return (await waitForLead(deps, leadId)).response;
+  if (!(await deps.store.once(lease, DELIVERY_LEASE_SECONDS)))
+    return (await waitForLead(deps, leadId)).response;
   try {
     return await createLead(deps, input, key, leadId, facts);
   } catch (e) {

@@ -4,7 +4,17 @@
  */
 import type { Policy } from '../domain/compile.ts';
 import { assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
-import type { Clock, Crm, CrmTask, LeadRecord, LeadStore, Log, Notifier, SyncMessage } from './ports.ts';
+import type {
+  Clock,
+  Crm,
+  CrmTask,
+  LeadRecord,
+  LeadStore,
+  Log,
+  Metrics,
+  Notifier,
+  SyncMessage,
+} from './ports.ts';
 
 /** What crm-sync needs. */
 export interface SyncDeps {
@@ -14,6 +24,9 @@ export interface SyncDeps {
   notifier: Notifier;
   clock: Clock;
   log: Log;
+  metrics?: Metrics;
+  /** Counters of the HubSpot client, read to report 429s. */
+  hubspotStats?: { rateLimited: number };
   /** `https://app.hubspot.com/contacts/<portalId>` when the portal id is configured. */
   hubspotAppUrl?: string;
   /** How long a worker holds the right to create a lead's task (default {@link TASK_LEASE_SECONDS}). */
@@ -96,6 +109,16 @@ export function messageLead(policy: Policy, lead: LeadRecord, appUrl?: string): 
 
 /** Syncs a batch; returns the ids of the messages to retry. */
 export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Promise<string[]> {
+  const limitedBefore = deps.hubspotStats?.rateLimited ?? 0;
+  try {
+    return await syncItems(deps, items);
+  } finally {
+    const limited = (deps.hubspotStats?.rateLimited ?? 0) - limitedBefore;
+    if (limited > 0) deps.metrics?.count('HubSpot429', limited);
+  }
+}
+
+async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<string[]> {
   const failed = new Set<string>();
   const byLead = new Map<string, { ids: string[]; messages: SyncMessage[]; redelivered: boolean }>();
   for (const item of items) {
@@ -247,6 +270,11 @@ export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Pro
           closeTasks: null,
         },
       );
+      if (l.syncRequestedAt)
+        deps.metrics?.seconds(
+          'SyncLagSeconds',
+          Math.max(0, (deps.clock.now() - Date.parse(l.syncRequestedAt)) / 1000),
+        );
       await deps.store.putEvent({
         leadId: l.leadId,
         at: new Date(deps.clock.now()).toISOString(),

@@ -7,7 +7,7 @@ import { ALWAYS, add, type BusinessCalendar, elapsed } from '../domain/clock.ts'
 import { type Policy, tierCalendar } from '../domain/compile.ts';
 import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
 import { pointerHash } from './identity.ts';
-import type { Clock, LeadRecord, LeadStore, Log, SyncQueue, Timers } from './ports.ts';
+import type { Clock, LeadRecord, LeadStore, Log, Metrics, SyncQueue, Timers } from './ports.ts';
 
 /** What the event use cases need. */
 export interface EventDeps {
@@ -17,6 +17,7 @@ export interface EventDeps {
   queue: SyncQueue;
   clock: Clock;
   log: Log;
+  metrics?: Metrics;
 }
 
 /** A change to apply to a lead. */
@@ -113,6 +114,8 @@ async function touch(
     },
   );
   if (!next) return 'conflict';
+  deps.metrics?.count(slaOutcome === 'met' ? 'SlaMet' : 'SlaMissed');
+  deps.metrics?.seconds('SpeedToLeadSeconds', speedMs / 1000);
   await Promise.all([
     lead.holdsSlot && lead.ownerId ? store.releaseSlot(lead.ownerId) : undefined,
     deps.timers.cancel(lead.leadId, lead.attempt).catch((e) =>

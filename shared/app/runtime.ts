@@ -12,7 +12,7 @@ import type { PacingStats } from '../adapters/hubspot/pacing.ts';
 import type { Policy } from '../domain/compile.ts';
 import type { AuthConfig } from '../http/auth.ts';
 import type { Secrets, Settings } from './config.ts';
-import type { Clock, Crm, LeadStore, Log, Notifier, SyncQueue, Timers } from './ports.ts';
+import type { Clock, Crm, LeadStore, Log, Metrics, Notifier, SyncQueue, Timers } from './ports.ts';
 import { httpAuth } from './wiring/auth.ts';
 import type { Wiring } from './wiring/context.ts';
 import { hubspotCrm } from './wiring/hubspot.ts';
@@ -35,6 +35,8 @@ export interface Runtime {
   auth: AuthConfig;
   hubspotAppUrl?: string;
   hubspotStats: PacingStats;
+  /** Business metrics: EMF in Lambda, nothing locally unless given. */
+  metrics: Metrics;
 }
 
 /** AWS clients, one each per process. */

@@ -1,7 +1,9 @@
-/** The one middy chain every HTTP function uses: logger context first, error mapping, then the handler. */
+/** The middy chains every function uses: logger context and metrics first, error mapping, then the handler. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { powertoolsMetrics } from '../adapters/emf-metrics.ts';
 import { log, logger } from '../app/logging.ts';
 import { errorResponse, HttpError, type HttpResult } from './errors.ts';
 import type { HttpApiEvent } from './request.ts';
@@ -37,5 +39,14 @@ export async function runRoute(route: Route, event: HttpApiEvent): Promise<HttpR
 export function httpHandler(route: Route) {
   return middy<HttpApiEvent, HttpResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+    .use(logMetrics(powertoolsMetrics))
     .handler((event) => runRoute(route, event));
+}
+
+/** Wraps a non-HTTP handler (SQS, Scheduler, schedules) in the same chain; events are never logged either. */
+export function eventHandler<E, R>(fn: (event: E) => Promise<R>) {
+  return middy<E, R, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+    .use(logMetrics(powertoolsMetrics))
+    .handler(fn);
 }

@@ -3,7 +3,9 @@
  * the secrets, and build only the adapters it asked for. Handlers import this module and the factories
  * they need, never shared/app/runtime.ts (which wires everything, for the local runtime and the tests).
  */
+
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { emfMetrics } from '../../adapters/emf-metrics.ts';
 import type { PacingStats } from '../../adapters/hubspot/pacing.ts';
 import type { Policy } from '../../domain/compile.ts';
 import {
@@ -16,7 +18,7 @@ import {
   secretsFromEnv,
 } from '../config.ts';
 import { log as defaultLog } from '../logging.ts';
-import { type Clock, type Log, systemClock } from '../ports.ts';
+import { type Clock, type Log, type Metrics, noMetrics, systemClock } from '../ports.ts';
 import type { Runtime } from '../runtime.ts';
 import type { Wiring, WiringContext } from './context.ts';
 
@@ -35,6 +37,7 @@ export interface RuntimeBase {
   policy: Policy;
   clock?: Clock;
   log?: Log;
+  metrics?: Metrics;
 }
 
 /** Builds the runtime from `wiring`; a port not wired, or not configured by the settings, throws when used. */
@@ -56,6 +59,7 @@ export function assembleRuntime(base: RuntimeBase, wiring: Wiring): Runtime {
       ? `https://app.hubspot.com/contacts/${s.HUBSPOT_PORTAL_ID}`
       : undefined,
     hubspotStats,
+    metrics: base.metrics ?? noMetrics,
   };
 }
 
@@ -72,7 +76,8 @@ export async function runtimeFromEnv(
     readPolicy(settings.LEADCLOCK_POLICY),
     settings.SECRETS_ARN ? fetchSecrets(settings.SECRETS_ARN) : secretsFromEnv(settings),
   ]);
-  return assembleRuntime({ settings, secrets, policy }, wiring);
+  // Functions publish EMF; the handlers flush it (shared/http/chain.ts, and the event handlers' chains).
+  return assembleRuntime({ settings, secrets, policy, metrics: emfMetrics }, wiring);
 }
 
 async function fetchSecrets(arn: string): Promise<Secrets> {
