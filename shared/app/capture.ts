@@ -33,6 +33,9 @@ export interface CaptureDeps {
   metrics?: Metrics;
 }
 
+/** A known lead whose timer or sync is still pending this long after receipt was left unfinished by its first delivery. */
+const STALE_FIRST_DELIVERY_MS = 10_000;
+
 /** How long one delivery holds the right to route a submission. */
 const DELIVERY_LEASE_SECONDS = 30;
 
@@ -65,7 +68,12 @@ export async function captureLead(deps: CaptureDeps, input: LeadInput): Promise<
     identity ? claimIdentity(deps, pointerHash(identity), leadId) : Promise.resolve(leadId),
     factsOf(deps.policy, deps.store, input),
   ]);
-  if (known) return known.response;
+  if (known) {
+    // A first delivery that died after storing the lead left its timer or sync undone: this retry finishes it.
+    const stale = deps.clock.now() - Date.parse(known.receivedAt) > STALE_FIRST_DELIVERY_MS;
+    if (stale && (known.timer === 'pending' || known.sync === 'pending')) await armAndEnqueue(deps, known);
+    return known.response;
+  }
   if (holder !== leadId) {
     const open = await deps.store.getLead(holder);
     if (open) return repeatInquiry(deps, open, input, leadId);
@@ -165,7 +173,8 @@ async function createLead(
     hubspotContactId: input.hubspotContactId,
     tasks: {},
     timer: 'pending',
-    sync: 'pending',
+    sync: 'queued',
+    syncRequestedAt: nowIso,
     notifiedAttempt: 0,
     response,
   };
@@ -228,9 +237,12 @@ export async function armAndEnqueue(
       leadId: lead.leadId,
       error: String(sync.reason),
     });
+  // New leads are written as queued (before the send), so a sync that finishes first is never marked
+  // queued again afterwards; only a failed send (or a lead being repaired) changes the flag here.
   const patch = {
-    ...(timer.status === 'fulfilled' ? { timer: 'armed' as const } : {}),
-    ...(sync.status === 'fulfilled'
+    ...(timer.status === 'fulfilled' && lead.timer !== 'armed' ? { timer: 'armed' as const } : {}),
+    ...(sync.status === 'rejected' ? { sync: 'pending' as const } : {}),
+    ...(sync.status === 'fulfilled' && lead.sync === 'pending'
       ? { sync: 'queued' as const, syncRequestedAt: new Date(deps.clock.now()).toISOString() }
       : {}),
   };

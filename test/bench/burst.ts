@@ -7,6 +7,11 @@
  * The clock is fixed at a Monday morning in 2030: deadlines are computed from it, so the timers are
  * real `at()` schedules that the Scheduler emulator (on the wall clock) never reaches during the run.
  * That keeps breaches out of a throughput figure without changing any SLA window.
+ *
+ * Threads: the load generator, dynalite and crm-sync run on threads of their own, as the callers,
+ * DynamoDB and the crm-sync Lambda run on other machines than capture in AWS. Capture (gateway and use
+ * case), the Scheduler/SNS/SQS emulators and the HubSpot sandbox share the main thread; at about 1 ms of
+ * CPU per AWS SDK call, that thread is the limit of a local burst.
  */
 import { readFileSync } from 'node:fs';
 import { startGateway } from '../../infra/local/server.ts';

@@ -29,12 +29,14 @@ if (mode === undefined) {
   const { benchDomain } = await import('./domain.ts');
   const { benchLive } = await import('./live.ts');
   const { benchReport } = await import('./report.ts');
+  const { benchBundles } = await import('./bundles.ts');
   results = {
     node: process.version,
     at: new Date().toISOString(),
     ...benchDomain(),
     ...(await benchLive()),
     ...(await benchReport()),
+    ...(await benchBundles()),
   };
 } else if (mode === 'burst') {
   const { benchBurst } = await import('./burst.ts');
