@@ -57,13 +57,6 @@ export async function benchLive(): Promise<Record<string, unknown>> {
       await runRoute(route, leadEvent(2_000_000 + i, stack.ingestKey));
       sequential.push(performance.now() - t0);
     }
-    // One request at a time: what one Lambda instance sees per request.
-    const sequential: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      const t0 = performance.now();
-      await runRoute(route, leadEvent(2_000_000 + i, stack.ingestKey));
-      sequential.push(performance.now() - t0);
-    }
     const times: number[] = [];
     let next = 0;
     const total = 1000;
