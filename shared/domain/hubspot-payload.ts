@@ -5,7 +5,7 @@
  */
 import { normaliseDomain } from './enrich.ts';
 import { INTENTS, type Intent, type LeadInput } from './lead.ts';
-import { type FieldError, parseLeadInput } from './lead-input.ts';
+import { type FieldError, LEAD_FIELDS, parseLeadInput } from './lead-input.ts';
 
 /** What a capture body looks like. */
 export type PayloadKind = 'hubspot-profile' | 'hubspot-object' | 'normalised' | 'unknown';
@@ -73,28 +73,6 @@ const PROFILE_MARKERS = [
   'merged-vids',
   'is-contact',
 ];
-const NORMALISED_KEYS = [
-  'email',
-  'firstName',
-  'lastName',
-  'phone',
-  'company',
-  'domain',
-  'country',
-  'employees',
-  'industry',
-  'jobTitle',
-  'channel',
-  'intent',
-  'formId',
-  'formTitle',
-  'pageUrl',
-  'submittedAt',
-  'hubspotContactId',
-  'existingOwnerId',
-  'partial',
-  'sourceEventId',
-];
 // Latest date Date#toISOString can print as a 4-digit year (9999-12-31T23:59:59.999Z).
 const MAX_MS = 253_402_300_799_999;
 // Failing these refuses the lead; anything else is left out with a warning.
@@ -116,7 +94,7 @@ export function detectPayloadKind(body: unknown): PayloadKind {
   }
   if (props !== undefined) return 'unknown';
   if (hasMarker) return 'hubspot-profile';
-  return NORMALISED_KEYS.some((k) => Object.hasOwn(body, k)) ? 'normalised' : 'unknown';
+  return LEAD_FIELDS.some((k) => Object.hasOwn(body, k)) ? 'normalised' : 'unknown';
 }
 
 /** Parses any accepted capture body: a HubSpot contact (either shape) or a normalised lead. */

@@ -137,6 +137,9 @@ const FIELDS: Readonly<Record<string, Field>> = {
   sourceEventId: optional(text(256)),
 };
 
+/** The fields of the normalised lead JSON. */
+export const LEAD_FIELDS: readonly string[] = Object.keys(FIELDS);
+
 /** Validates a normalised lead: its values (trimmed, defaults applied) or every problem, field by field. */
 function validateLeadInput(
   body: unknown,

@@ -215,24 +215,9 @@ const schema = z.strictObject({
       recycleStatuses: z.array(nonEmpty).default(['BAD_TIMING']),
       reasonProperty: nonEmpty.default('leadclock_reason'),
     })
-    .default({
-      activities: ['call', 'email'],
-      leadStatuses: [
-        'ATTEMPTED_TO_CONTACT',
-        'CONNECTED',
-        'IN_PROGRESS',
-        'OPEN_DEAL',
-        'UNQUALIFIED',
-        'BAD_TIMING',
-      ],
-      acceptStatuses: ['IN_PROGRESS', 'OPEN_DEAL'],
-      rejectStatuses: ['UNQUALIFIED'],
-      recycleStatuses: ['BAD_TIMING'],
-      reasonProperty: 'leadclock_reason',
-    }),
-  recycle: z
-    .strictObject({ minAttempts: posInt.default(6), minSpan: duration.default('P10D') })
-    .default({ minAttempts: 6, minSpan: 'P10D' }),
+    // prefault runs {} through the fields above, so the defaults are written once.
+    .prefault({}),
+  recycle: z.strictObject({ minAttempts: posInt.default(6), minSpan: duration.default('P10D') }).prefault({}),
 });
 
 /** The policy as written in YAML, after defaults are applied. */
