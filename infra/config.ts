@@ -1,17 +1,47 @@
 /**
- * Deployment settings for the CDK app: CDK context (`cdk.json`, `-c leadclock:<key>=<value>`) over an
- * optional JSON config file (`-c leadclock:config=deploy.json`, same keys without the prefix). Validated
- * before any construct is built, and the policy is compiled here, so a bad setting or a bad policy fails
- * `cdk synth` with every problem named.
+ * Deployment settings for the CDK app: one JSON file, `config/deploy.json` (cdk.json names it as
+ * `leadclock:config`; copy it from `config/deploy.example.json`), which every documented command reads:
+ * `npm run deploy`, `npm run synth`, `npm run doctor`, `npm run replay`. CDK context
+ * (`-c leadclock:<key>=<value>`) still overrides a key, for tests; the README documents none.
+ * Validated before any construct is built, and the policy is compiled here, so a bad setting or a bad
+ * policy fails `cdk synth` with every problem named, by its path in the file.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import type { Policy } from '../shared/domain/compile.ts';
+import { compilePolicy, type Policy } from '../shared/domain/compile.ts';
 import { describeIssues } from '../shared/domain/issues.ts';
-import { loadPolicy } from '../shared/domain/policy.ts';
+import { parsePolicy } from '../shared/domain/policy.ts';
+import type { PolicyDoc } from '../shared/domain/policy-schema.ts';
+
+/** The deployment config every command reads (relative to the project root). */
+export const DEPLOY_CONFIG_FILE = 'config/deploy.json';
+/** What to copy it from. */
+export const DEPLOY_CONFIG_EXAMPLE = 'config/deploy.example.json';
+/** The example policy: made-up owners and example endpoints, never deployed live. */
+export const EXAMPLE_POLICY = fileURLToPath(new URL('../config/policy.example.yaml', import.meta.url));
+
+/**
+ * HTTP requests one lead brings at peak: its capture POST and up to three HubSpot webhook deliveries
+ * (contact creation, owner change, the rep's first touch), each of which HubSpot may send on its own.
+ */
+export const REQUESTS_PER_LEAD = 4;
+/** Peaks are bursty (a list import, a webinar ending): the throttle allows three times the average peak. */
+export const THROTTLE_HEADROOM = 3;
+/** API Gateway's smallest sensible floor: the board and reports poll too. */
+export const MIN_API_RATE = 10;
+
+/** Requests/s and burst the HTTP API must allow for `peakLeadsPerMinute`. */
+export function throttleFor(peakLeadsPerMinute: number): { rateLimit: number; burstLimit: number } {
+  const rateLimit = Math.max(
+    MIN_API_RATE,
+    Math.ceil((peakLeadsPerMinute / 60) * REQUESTS_PER_LEAD * THROTTLE_HEADROOM),
+  );
+  return { rateLimit, burstLimit: Math.max(2 * rateLimit, 50) };
+}
 
 /** Prefix of every leadclock context key. */
 export const CONTEXT_PREFIX = 'leadclock:';
@@ -50,8 +80,13 @@ const schema = z.object({
     }),
     90,
   ),
-  apiRateLimit: withDefault(int(1), 50),
-  apiBurstLimit: withDefault(int(1), 100),
+  /** Expected peak of new leads per minute; the API throttle is derived from it (`throttleFor`). */
+  peakLeadsPerMinute: withDefault(int(1), 60),
+  /** Explicit throttle; when set, it must cover `throttleFor(peakLeadsPerMinute)`. */
+  apiRateLimit: optional(int(1)),
+  apiBurstLimit: optional(int(1)),
+  /** The account's SNS monthly SMS spend limit (USD; AWS's default is 1); an alarm fires at 80 %. */
+  smsMonthlySpendLimitUsd: withDefault(z.coerce.number().positive(), 1),
   hubspotBaseUrl: withDefault(z.url({ error: 'expected a URL' }), 'https://api.hubapi.com'),
   hubspotPortalId: optional(z.coerce.string().regex(/^\d+$/, { error: 'expected the numeric portal id' })),
   hubspotBudget: withDefault(
@@ -69,12 +104,19 @@ const schema = z.object({
   hubspot429AlarmCount: withDefault(int(1), 20),
 });
 
-/** Validated deployment settings (see `infra/README.md` for each key). */
-export type DeployConfig = z.output<typeof schema> & {
+/** Validated deployment settings (README, "Deploy to AWS", lists each key). */
+export type DeployConfig = Omit<z.output<typeof schema>, 'apiRateLimit' | 'apiBurstLimit'> & {
   /** Absolute path of the policy file shipped in every bundle. */
   policyPath: string;
   /** The compiled policy: subscriptions and the synth-time check come from it. */
   compiledPolicy: Policy;
+  /** The policy is the shipped example: it deploys in shadow mode with no subscriptions. */
+  examplePolicy: boolean;
+  /** The HTTP API throttle: explicit, or derived from `peakLeadsPerMinute`. */
+  apiRateLimit: number;
+  apiBurstLimit: number;
+  /** Warnings to print at synth (the example policy in shadow, a throttle below the peak). */
+  warnings: string[];
 };
 
 /** Keys the schema knows, for the unknown-key check. */
@@ -85,6 +127,10 @@ export function rawSettings(node: Node, cwd = process.cwd()): Record<string, unk
   const out: Record<string, unknown> = {};
   const file = node.tryGetContext(`${CONTEXT_PREFIX}config`);
   if (typeof file === 'string' && file) {
+    if (!existsSync(resolve(cwd, file)))
+      throw new DeployConfigError(
+        `${file}: not found. Create it once: cp ${DEPLOY_CONFIG_EXAMPLE} ${DEPLOY_CONFIG_FILE}, then set your policy, alarm email and portal id in it (README, "Deploy to AWS")`,
+      );
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(resolve(cwd, file), 'utf8'));
@@ -126,5 +172,50 @@ export function deployConfig(raw: Record<string, unknown>, cwd = process.cwd()):
       `${CONTEXT_PREFIX}policy: cannot read '${policyPath}': ${(e as Error).message}`,
     );
   }
-  return { ...r.data, policyPath, compiledPolicy: loadPolicy(text, r.data.policy) };
+  const doc = parsePolicy(text, r.data.policy);
+  const warnings: string[] = [];
+  const example = isExamplePolicy(doc);
+  if (example)
+    warnings.push(
+      `${CONTEXT_PREFIX}policy: ${r.data.policy} is the example policy (made-up owners, example addresses and phone numbers): it is deployed in SHADOW mode with NO notification subscriptions. Copy it, put your owners and people in, and point 'policy' in ${DEPLOY_CONFIG_FILE} at your copy to go live.`,
+    );
+  const derived = throttleFor(r.data.peakLeadsPerMinute);
+  const apiRateLimit = r.data.apiRateLimit ?? derived.rateLimit;
+  const apiBurstLimit = r.data.apiBurstLimit ?? derived.burstLimit;
+  if (apiRateLimit < derived.rateLimit || apiBurstLimit < derived.burstLimit)
+    warnings.push(
+      `${CONTEXT_PREFIX}apiRateLimit/apiBurstLimit: ${apiRateLimit}/s, burst ${apiBurstLimit} is below the ${derived.rateLimit}/s, burst ${derived.burstLimit} that peakLeadsPerMinute=${r.data.peakLeadsPerMinute} needs: leads at the peak would get 429s`,
+    );
+  return {
+    ...r.data,
+    apiRateLimit,
+    apiBurstLimit,
+    policyPath,
+    compiledPolicy: compilePolicy(example ? shadowed(doc) : doc),
+    examplePolicy: example,
+    warnings,
+  };
+}
+
+let exampleKey: string | undefined;
+/** The document without its modes, for comparing policies by content. */
+function contentKey(doc: PolicyDoc): string {
+  const teams = Object.fromEntries(
+    Object.entries(doc.teams).map(([id, t]) => [id, { ...t, mode: undefined }]),
+  );
+  return JSON.stringify({ ...doc, mode: undefined, teams });
+}
+
+/** True when `doc` is the shipped example (same content, whatever its modes, comments or file name). */
+export function isExamplePolicy(doc: PolicyDoc): boolean {
+  exampleKey ??= contentKey(parsePolicy(readFileSync(EXAMPLE_POLICY, 'utf8'), EXAMPLE_POLICY));
+  return contentKey(doc) === exampleKey;
+}
+
+/** The document in shadow mode, every team included. */
+export function shadowed(doc: PolicyDoc): PolicyDoc {
+  const teams = Object.fromEntries(
+    Object.entries(doc.teams).map(([id, t]) => [id, { ...t, mode: 'shadow' as const }]),
+  );
+  return { ...doc, mode: 'shadow', teams };
 }

@@ -1,5 +1,5 @@
 /** The leadclock CDK app: settings and policy from context, the two stacks, and cdk-nag over everything. */
-import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type DeployConfig, deployConfig, rawSettings } from './config.ts';
 import { StatefulStack } from './stateful-stack.ts';
@@ -31,6 +31,11 @@ export function buildLeadclock(app: App): Leadclock {
     config,
     stateful,
   });
+  // Said where the operator looks: the terminal of `cdk deploy`, and the stack's annotations.
+  for (const w of config.warnings) {
+    console.warn(`WARNING ${w}`);
+    Annotations.of(stateless).addWarningV2('leadclock:settings', w);
+  }
   Tags.of(app).add('app', 'leadclock');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { config, stateful, stateless };

@@ -10,10 +10,11 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import { AttributeType, Billing, type ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -33,6 +34,18 @@ export const SYNC_CONSUMER_TIMEOUT = Duration.minutes(1);
 /** Deliveries of one sync message before it is parked in the DLQ (the sweeper re-queues stuck syncs too). */
 export const SYNC_MAX_RECEIVES = 10;
 
+/**
+ * How CloudFormation generates the secret's first value. NEVER change it: CloudFormation treats a changed
+ * GenerateSecretString as a request for a new value and generates one, replacing the whole secret string
+ * and with it the HubSpot token and client secret put in by hand (a test pins it).
+ */
+export const SECRET_GENERATION = Object.freeze({
+  secretStringTemplate: '{}',
+  generateStringKey: 'ingestKey',
+  passwordLength: 48,
+  excludePunctuation: true,
+});
+
 /** What the stateless stack receives from this one. */
 export interface StatefulResources {
   readonly table: TableV2;
@@ -46,8 +59,12 @@ export interface StatefulResources {
   readonly notifyTopic: Topic;
   /** Alarm notifications for whoever runs leadclock. */
   readonly opsTopic: Topic;
-  /** Encrypts both topics. */
+  /** Encrypts both topics and the notification DLQ. */
   readonly topicKey: Key;
+  /** Notifications SNS could not deliver to an email address or phone, from every subscription. */
+  readonly notifyDeadLetterQueue: Queue;
+  /** The role SNS assumes to write SMS delivery-status logs (an account setting; `npm run doctor` checks it). */
+  readonly smsDeliveryStatusRole: Role;
   /** `{hubspotAccessToken, hubspotClientSecret, hubspotClientSecretPrevious?, ingestKey, ingestKeyPrevious?}`. */
   readonly secret: Secret;
 }
@@ -67,6 +84,8 @@ export class StatefulStack extends Stack implements StatefulResources {
   readonly notifyTopic: Topic;
   readonly opsTopic: Topic;
   readonly topicKey: Key;
+  readonly notifyDeadLetterQueue: Queue;
+  readonly smsDeliveryStatusRole: Role;
   readonly secret: Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -138,14 +157,65 @@ export class StatefulStack extends Stack implements StatefulResources {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch alarms publish to the encrypted ops topic; SNS asks KMS for a data key on CloudWatch's behalf.
-    this.topicKey.addToResourcePolicy(
+    // CloudWatch alarms publish to the encrypted ops topic; SNS asks KMS for a data key on CloudWatch's
+    // behalf. SNS itself writes undeliverable notifications to the KMS-encrypted DLQ (an SNS DLQ must use
+    // a customer managed key: https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html).
+    for (const service of ['cloudwatch.amazonaws.com', 'sns.amazonaws.com'])
+      this.topicKey.addToResourcePolicy(
+        new PolicyStatement({
+          principals: [new ServicePrincipal(service)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      );
+    this.notifyDeadLetterQueue = new Queue(this, 'NotifyDeadLetterQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.topicKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.notifyDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason:
+        "This queue is itself a DLQ: every SNS subscription (notifications and alarms) names it in its RedrivePolicy; cdk-nag only recognises queues referenced by another queue's redrive policy.",
+    });
+    // SMS delivery-status logs are an account setting (SetSMSAttributes DeliveryStatusIAMRole), not a topic
+    // attribute: https://docs.aws.amazon.com/sns/latest/dg/sms_preferences.html. This is the role to name.
+    this.smsDeliveryStatusRole = new Role(this, 'SmsDeliveryStatusRole', {
+      description: 'Assumed by SNS to write SMS delivery-status logs to CloudWatch Logs',
+      assumedBy: new ServicePrincipal('sns.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    const snsLogs = this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: 'sns/*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.smsDeliveryStatusRole.addToPrincipalPolicy(
       new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:PutMetricFilter',
+          'logs:PutRetentionPolicy',
+        ],
+        resources: [snsLogs, `${snsLogs}:*`],
       }),
     );
+    // cdk-nag names the finding by the resource as synthesised (pseudo parameters, or a concrete env).
+    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+    const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
+    for (const suffix of ['', ':*'])
+      Validations.of(this.smsDeliveryStatusRole).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:sns/*${suffix}]`,
+        reason:
+          'SNS names its SMS delivery-status log groups itself (sns/<region>/<account>/DirectPublishToPhoneNumber[/Failure]) and creates them on first use; the role is confined to the sns/ log groups of this account and region.',
+      });
     this.notifyTopic = new Topic(this, 'NotifyTopic', {
       displayName: 'leadclock',
       masterKey: this.topicKey,
@@ -175,24 +245,32 @@ export class StatefulStack extends Stack implements StatefulResources {
         },
       }),
     );
-    if (config.alarmEmail) this.opsTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    // SNS moves what it could not deliver from either topic's subscriptions into the notification DLQ.
+    this.notifyDeadLetterQueue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowSnsDeadLettersFromLeadclockTopics',
+        principals: [new ServicePrincipal('sns.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.notifyDeadLetterQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': [this.notifyTopic.topicArn, this.opsTopic.topicArn] } },
+      }),
+    );
+    if (config.alarmEmail)
+      this.opsTopic.addSubscription(
+        new EmailSubscription(config.alarmEmail, { deadLetterQueue: this.notifyDeadLetterQueue }),
+      );
 
     // One secret; the ingest key is generated so capture works on day one, the HubSpot values are put in by ops.
     this.secret = new Secret(this, 'Secret', {
       description:
         'leadclock: JSON {hubspotAccessToken, hubspotClientSecret, hubspotClientSecretPrevious?, ingestKey, ingestKeyPrevious?}',
-      generateSecretString: {
-        secretStringTemplate: '{}',
-        generateStringKey: 'ingestKey',
-        passwordLength: 48,
-        excludePunctuation: true,
-      },
+      generateSecretString: { ...SECRET_GENERATION },
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
       reason:
-        'The values are a HubSpot private-app token and app client secret, issued and rotated in HubSpot, and an ingest key shared with form tools: no Lambda can rotate them. Rotation is manual and gap-free: the secret holds a current and a previous value (see infra/README.md).',
+        'The values are a HubSpot private-app token and app client secret, issued and rotated in HubSpot, and an ingest key shared with form tools: no Lambda can rotate them. Rotation is manual and gap-free: the secret holds a current and a previous value (README, "Deploy to AWS", Secrets).',
     });
 
     new CfnOutput(this, 'SecretArn', {
@@ -201,5 +279,10 @@ export class StatefulStack extends Stack implements StatefulResources {
         'Put hubspotAccessToken and hubspotClientSecret into this secret (JSON) after the first deploy',
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'SmsDeliveryStatusRoleArn', {
+      value: this.smsDeliveryStatusRole.roleArn,
+      description:
+        'aws sns set-sms-attributes --attributes DeliveryStatusIAMRole=<this>,DeliveryStatusSuccessSamplingRate=100',
+    });
   }
 }

@@ -31,6 +31,8 @@ export interface FunctionSpec {
   /** What the handler asks `runtimeFromEnv` for; each need becomes env vars and grants (see `bindNeeds`). */
   needs: readonly Need[];
   table: TableAccess;
+  /** It arms timers but never cancels one (no scheduler:DeleteSchedule). */
+  armsOnly?: boolean;
   memorySize?: number;
   timeout?: Duration;
 }
@@ -47,7 +49,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'capture-lead',
     description: 'POST /leads: capture, route, arm the SLA timer, queue the CRM sync',
     needs: ['store', 'timers', 'queue', 'auth'],
-    table: 'readWrite',
+    table: 'readWriteDelete',
+    armsOnly: true,
     ...HTTP,
   },
   {
@@ -67,22 +70,22 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'crm-sync',
     description: 'SQS → HubSpot: owners, SLA properties and tasks in batches; rep notifications',
-    needs: ['store', 'hubspot', 'notifier'],
-    table: 'readWrite',
+    needs: ['store', 'hubspot', 'notifier', 'queue'],
+    table: 'readWriteDelete',
     timeout: SYNC_CONSUMER_TIMEOUT,
   },
   {
     name: 'sla-breach',
     description: 'Scheduler target at a lead deadline: verify, record the breach, escalate',
     needs: ['store', 'timers', 'queue', 'notifier', 'hubspot'],
-    table: 'readWrite',
+    table: 'readWriteDelete',
     timeout: Duration.seconds(30),
   },
   {
     name: 'sweeper',
     description: 'Every 5 minutes: fire lost breaches, re-arm timers, re-queue stuck syncs',
     needs: ['store', 'timers', 'queue', 'notifier', 'hubspot'],
-    table: 'readWrite',
+    table: 'readWriteDelete',
     timeout: Duration.minutes(2),
   },
   {
@@ -199,6 +202,7 @@ export class StatelessStack extends Stack {
         entry: `functions/${spec.name}/handler.ts`,
         description: `leadclock ${spec.description}`,
         policyPath: config.policyPath,
+        shadow: config.examplePolicy,
         logRetention: config.logRetentionDays,
         memorySize: spec.memorySize,
         timeout: spec.timeout,
@@ -247,6 +251,7 @@ export class StatelessStack extends Stack {
     const stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
+      // From the deployment config: explicit, or derived from peakLeadsPerMinute (config.ts, throttleFor).
       throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
@@ -283,7 +288,9 @@ export class StatelessStack extends Stack {
       ? `${config.publicBaseUrl.replace(/\/+$/, '')}/`
       : (stage.url as string);
 
-    for (const s of subscriptionsOf(config.compiledPolicy)) {
+    // The example policy deploys in shadow mode with nobody subscribed (config.ts says so at synth).
+    const subscriptions = config.examplePolicy ? [] : subscriptionsOf(config.compiledPolicy);
+    for (const s of subscriptions) {
       // The id hashes the endpoint: stable across policy edits, and no address in construct paths.
       const digest = createHash('sha256').update(`${s.protocol}:${s.endpoint.toLowerCase()}`).digest('hex');
       new CfnSubscription(
@@ -295,6 +302,8 @@ export class StatelessStack extends Stack {
           endpoint: s.endpoint,
           filterPolicyScope: 'MessageAttributes',
           filterPolicy: s.filterPolicy,
+          // What SNS cannot deliver (a bounced address, an opted-out or unreachable phone) is kept here.
+          redrivePolicy: { deadLetterTargetArn: stateful.notifyDeadLetterQueue.queueArn },
         },
       );
     }
@@ -306,8 +315,10 @@ export class StatelessStack extends Stack {
       deadLetterQueues: {
         SyncDeadLetterQueue: stateful.syncDeadLetterQueue,
         TimerDeadLetterQueue: stateful.timerDeadLetterQueue,
+        NotifyDeadLetterQueue: stateful.notifyDeadLetterQueue,
       },
       opsTopic: stateful.opsTopic,
+      notifyTopic: stateful.notifyTopic,
       thresholds: config,
     });
 
@@ -341,7 +352,7 @@ export class StatelessStack extends Stack {
           f.bindTable(stateful.table, spec.table);
           break;
         case 'timers':
-          f.bindTimers(timers);
+          f.bindTimers(timers, !spec.armsOnly);
           break;
         case 'queue':
           f.bindSyncQueue(stateful.syncQueue);

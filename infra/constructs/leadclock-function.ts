@@ -22,6 +22,7 @@ import { Construct } from 'constructs';
 import { INDEXES } from '../../shared/adapters/table.ts';
 import { parsePolicy } from '../../shared/domain/policy.ts';
 import { precompiledPolicyJson } from '../../shared/domain/policy-json.ts';
+import { shadowed } from '../config.ts';
 
 /** Project root: entries, the lockfile and node_modules are resolved from here. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -35,13 +36,17 @@ export const BUNDLED_POLICY = 'policy.json';
 
 const precompiled = new Map<string, string>();
 
-/** The precompiled policy file for the YAML at `policyPath`; throws PolicyError naming every problem. */
-export function precompiledPolicy(policyPath: string): string {
+/**
+ * The precompiled policy file for the YAML at `policyPath` (forced into shadow mode when `shadow`);
+ * throws PolicyError naming every problem.
+ */
+export function precompiledPolicy(policyPath: string, shadow = false): string {
   const text = readFileSync(policyPath, 'utf8');
-  const key = `${policyPath}\n${text}`;
+  const key = `${shadow}\n${policyPath}\n${text}`;
   let json = precompiled.get(key);
   if (json === undefined) {
-    json = precompiledPolicyJson(parsePolicy(text, policyPath), basename(policyPath));
+    const doc = parsePolicy(text, policyPath);
+    json = precompiledPolicyJson(shadow ? shadowed(doc) : doc, basename(policyPath));
     precompiled.set(key, json);
   }
   return json;
@@ -75,29 +80,25 @@ export const ESBUILD_OPTIONS = {
   alias: { 'form-data': FORM_DATA_STUB },
 } as const;
 
-/** Table access a function gets. */
-export type TableAccess = 'read' | 'readWrite';
+/** Table access a function gets: `readWriteDelete` only for the functions that release leases (`store.forget`). */
+export type TableAccess = 'read' | 'readWrite' | 'readWriteDelete';
+
+const READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 
 /** DynamoDB actions per access level: what the store adapters send, nothing else. */
 export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-  readWrite: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-  ],
+  read: READS,
+  readWrite: [...READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  readWriteDelete: [...READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 };
 
-/** Scheduler actions a timer-arming function needs (the SchedulerTimers adapter). */
-export const SCHEDULE_ACTIONS = [
-  'scheduler:CreateSchedule',
-  'scheduler:UpdateSchedule',
-  'scheduler:DeleteSchedule',
-  'scheduler:GetSchedule',
-] as const;
+/** Of those, the ones an index supports: a GSI is read, never written. */
+export const INDEX_ACTIONS = new Set<string>(['dynamodb:Query']);
+
+/** Scheduler actions a timer-arming function needs (the SchedulerTimers adapter's `arm`). */
+export const SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'] as const;
+/** And the one its `cancel` sends (lead events: a first touch cancels the timer). */
+export const CANCEL_SCHEDULE_ACTION = 'scheduler:DeleteSchedule';
 
 /** Where the SLA timers live and what they invoke. */
 export interface TimerBinding {
@@ -133,6 +134,8 @@ export interface LeadclockFunctionProps {
   description: string;
   /** Absolute path of the policy YAML; the bundle carries it validated and precompiled (BUNDLED_POLICY). */
   policyPath: string;
+  /** Ship the policy in shadow mode whatever it says (the example policy). */
+  shadow?: boolean;
   logRetention: RetentionDays;
   /** @default 512 */
   memorySize?: number;
@@ -163,7 +166,7 @@ export class LeadclockFunction extends Construct {
     });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): write to this group only.
     this.logGroup.grantWrite(this.role);
-    const policyJson = precompiledPolicy(props.policyPath);
+    const policyJson = precompiledPolicy(props.policyPath, props.shadow);
     this.fn = new NodejsFunction(this, 'Function', {
       entry: `${PROJECT_ROOT}/${props.entry}`,
       handler: 'handler',
@@ -230,23 +233,26 @@ export class LeadclockFunction extends Construct {
     return this;
   }
 
-  /** TABLE_NAME + the DynamoDB actions of `access` on the table and its two indexes, nothing wider. */
+  /** TABLE_NAME + the DynamoDB actions of `access` on the table, and Query on its indexes, nothing wider. */
   bindTable(table: ITableV2, access: TableAccess): this {
     this.setEnvironment({ TABLE_NAME: table.tableName });
     this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [table.tableArn] }),
+    );
+    this.role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: [...TABLE_ACTIONS[access]],
-        resources: [
-          table.tableArn,
-          ...Object.values(INDEXES).map((i) => `${table.tableArn}/index/${i.name}`),
-        ],
+        actions: TABLE_ACTIONS[access].filter((a) => INDEX_ACTIONS.has(a)),
+        resources: Object.values(INDEXES).map((i) => `${table.tableArn}/index/${i.name}`),
       }),
     );
     return this;
   }
 
-  /** SCHEDULE_GROUP, BREACH_TARGET_ARN, SCHEDULER_ROLE_ARN, SCHEDULER_DLQ_ARN + schedule CRUD in the group and PassRole of that one role. */
-  bindTimers(t: TimerBinding): this {
+  /**
+   * SCHEDULE_GROUP, BREACH_TARGET_ARN, SCHEDULER_ROLE_ARN, SCHEDULER_DLQ_ARN + creating and updating
+   * schedules in the group (deleting them too when `cancels`) and PassRole of that one role.
+   */
+  bindTimers(t: TimerBinding, cancels = true): this {
     this.setEnvironment({
       SCHEDULE_GROUP: t.groupName,
       BREACH_TARGET_ARN: t.targetArn,
@@ -259,7 +265,10 @@ export class LeadclockFunction extends Construct {
       resourceName: `${t.groupName}/*`,
     });
     this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [...SCHEDULE_ACTIONS], resources: [schedules] }),
+      new PolicyStatement({
+        actions: [...SCHEDULE_ACTIONS, ...(cancels ? [CANCEL_SCHEDULE_ACTION] : [])],
+        resources: [schedules],
+      }),
     );
     this.role.addToPrincipalPolicy(
       new PolicyStatement({

@@ -1,7 +1,7 @@
 /**
  * Alarms and the CloudWatch dashboard. Business metrics are published by the functions with Powertools
  * Metrics (EMF) under the `leadclock` namespace with the one dimension `service=leadclock`; the names
- * below are the contract (documented in infra/README.md, "Alarms and metrics").
+ * below are the contract (documented in README.md, "Deploy to AWS", "Alarms and metrics").
  */
 import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -49,11 +49,15 @@ export const METRIC_NAMES = {
   Parked: 'Parked',
   /** Count: a lead nobody was eligible for, sent to the default queue. */
   Unroutable: 'Unroutable',
+  /** Count: a crm-sync batch held because the secret has no HubSpot token yet. */
+  HubSpotTokenMissing: 'HubSpotTokenMissing',
 } as const;
 
 /** Alarm thresholds. */
 export interface AlarmThresholds {
   breachRateAlarmPercent: number;
+  /** The account's SMS monthly spend limit (USD); the alarm fires at 80 % of it. */
+  smsMonthlySpendLimitUsd: number;
   syncLagAlarmSeconds: number;
   hubspot429AlarmCount: number;
 }
@@ -65,8 +69,16 @@ export interface ObservabilityProps {
   syncQueue: IQueue;
   deadLetterQueues: Record<string, IQueue>;
   opsTopic: ITopic;
+  /** The rep and manager notification topic, whose failed deliveries are alarmed on. */
+  notifyTopic: ITopic;
   thresholds: AlarmThresholds;
 }
+
+/** Share of the SMS spend limit at which the alarm fires: pages stop silently when the limit is reached. */
+export const SMS_SPEND_ALARM_SHARE = 0.8;
+
+/** Least number of SLA outcomes (met + breached) in the window before the breach rate means anything. */
+export const BREACH_RATE_MIN_OUTCOMES = 5;
 
 /** A business metric. */
 export function leadclockMetric(
@@ -134,19 +146,46 @@ export class Observability extends Construct {
       );
     }
 
-    const captured = leadclockMetric('LeadsCaptured', 'Sum', hour);
-    const breaches = leadclockMetric('Breaches', 'Sum', hour);
+    // Breaches against the SLA outcomes decided in the same window (met + breached), not against this
+    // hour's captures: at opening time the night's leads breach while few are captured, and an hour with
+    // breaches but no captures read 0. Three hours, and no value below BREACH_RATE_MIN_OUTCOMES outcomes.
+    const threeHours = Duration.hours(3);
+    const met = leadclockMetric('SlaMet', 'Sum', threeHours);
+    const breaches = leadclockMetric('Breaches', 'Sum', threeHours);
     const breachRate = new MathExpression({
-      expression: 'IF(FILL(captured, 0) > 0, 100 * FILL(breaches, 0) / FILL(captured, 1), 0)',
-      usingMetrics: { captured, breaches },
-      period: hour,
-      label: 'Breaches per 100 leads captured (1 h)',
+      expression: `IF(FILL(met, 0) + FILL(breaches, 0) >= ${BREACH_RATE_MIN_OUTCOMES}, 100 * FILL(breaches, 0) / (FILL(met, 0) + FILL(breaches, 0)))`,
+      usingMetrics: { met, breaches },
+      period: threeHours,
+      label: 'Breaches per 100 SLA outcomes (3 h)',
     });
     alarm(
       'BreachRate',
       breachRate,
       t.breachRateAlarmPercent,
-      `More than ${t.breachRateAlarmPercent}% of the last hour's leads breached their SLA: reps unavailable, routing or calendars wrong, or touches not detected.`,
+      `${t.breachRateAlarmPercent}% or more of the SLA outcomes of the last 3 hours were breaches: reps unavailable, routing or calendars wrong, or touches not detected.`,
+    );
+    alarm(
+      'HubSpotTokenMissing',
+      leadclockMetric('HubSpotTokenMissing', 'Sum', five),
+      1,
+      'HubSpot token not set: crm-sync is holding every sync request (nothing is lost; they come back every 15 minutes). Put hubspotAccessToken into the leadclock secret (README, Deploy to AWS).',
+    );
+    alarm(
+      'NotificationsFailed',
+      props.notifyTopic.metricNumberOfNotificationsFailed({ period: five, statistic: 'Sum' }),
+      1,
+      'SNS could not deliver a rep or manager notification (bounced address, unreachable or opted-out phone, SMS spend limit or sandbox). The message is in NotifyDeadLetterQueue; SMS delivery-status logs are in CloudWatch Logs under sns/<region>/<account>/DirectPublishToPhoneNumber/Failure.',
+    );
+    alarm(
+      'SmsSpendNearLimit',
+      new Metric({
+        namespace: 'AWS/SNS',
+        metricName: 'SMSMonthToDateSpentUSD',
+        statistic: 'Maximum',
+        period: five,
+      }),
+      Math.round(t.smsMonthlySpendLimitUsd * SMS_SPEND_ALARM_SHARE * 100) / 100,
+      `SMS spend this month reached ${SMS_SPEND_ALARM_SHARE * 100}% of the ${t.smsMonthlySpendLimitUsd} USD limit (smsMonthlySpendLimitUsd): at the limit SNS stops sending SMS pages without an error. Raise the limit (SNS → Text messaging → Edit) and smsMonthlySpendLimitUsd.`,
     );
     alarm(
       'SyncLag',
@@ -198,7 +237,7 @@ export class Observability extends Construct {
         [
           new TextWidget({
             markdown:
-              '# leadclock\nSpeed to lead and SLA attainment over the selected range; sync backlog and failures below. Metrics: infra/README.md.',
+              '# leadclock\nSpeed to lead and SLA attainment over the selected range; sync backlog and failures below. Alarms and metrics: README.md, Deploy to AWS.',
             width: 24,
             height: 2,
           }),
@@ -262,7 +301,10 @@ export class Observability extends Construct {
           }),
           new GraphWidget({
             title: 'HubSpot 429s and dead letters',
-            left: [count('HubSpot429', 'HubSpot 429', five)],
+            left: [
+              count('HubSpot429', 'HubSpot 429', five),
+              count('HubSpotTokenMissing', 'Sync held: no HubSpot token', five),
+            ],
             right: Object.entries(props.deadLetterQueues).map(([name, q]) =>
               q
                 .metricApproximateNumberOfMessagesVisible({ period: five, statistic: 'Maximum' })

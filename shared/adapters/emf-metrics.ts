@@ -13,3 +13,18 @@ export const emfMetrics: Metrics = {
   count: (name, value = 1) => powertoolsMetrics.addMetric(name, MetricUnit.Count, value),
   seconds: (name, value) => powertoolsMetrics.addMetric(name, MetricUnit.Seconds, value),
 };
+
+/**
+ * Publishes what the invocation recorded, and nothing when it recorded nothing: Powertools' own
+ * `logMetrics` middleware warns "No application metrics to publish" on every such run (the sweeper and
+ * accounts-sync, most of the time).
+ */
+export function publishRecordedMetrics(): void {
+  if (powertoolsMetrics.hasStoredMetrics()) powertoolsMetrics.publishStoredMetrics();
+}
+
+/** The middy middleware that calls {@link publishRecordedMetrics} after the handler, and after its error. */
+export const flushMetrics = () => ({
+  after: async () => publishRecordedMetrics(),
+  onError: async () => publishRecordedMetrics(),
+});

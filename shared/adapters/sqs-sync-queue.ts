@@ -12,11 +12,13 @@ export class SqsSyncQueue implements SyncQueue {
     this.#url = queueUrl;
   }
 
-  async send(messages: readonly SyncMessage[]): Promise<void> {
+  async send(messages: readonly SyncMessage[], opts: { delaySeconds?: number } = {}): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
-      let entries = messages
-        .slice(i, i + 10)
-        .map((m, k) => ({ Id: String(k), MessageBody: JSON.stringify(m) }));
+      let entries = messages.slice(i, i + 10).map((m, k) => ({
+        Id: String(k),
+        MessageBody: JSON.stringify(m),
+        ...(opts.delaySeconds ? { DelaySeconds: opts.delaySeconds } : {}),
+      }));
       for (let tries = 0; entries.length; tries++) {
         const r = await this.#client.send(
           new SendMessageBatchCommand({ QueueUrl: this.#url, Entries: entries }),

@@ -172,7 +172,8 @@ export interface SyncMessage {
 
 /** The queue in front of crm-sync. */
 export interface SyncQueue {
-  send(messages: readonly SyncMessage[]): Promise<void>;
+  /** `delaySeconds` (0–900) holds the messages back before any consumer may receive them. */
+  send(messages: readonly SyncMessage[], opts?: { delaySeconds?: number }): Promise<void>;
 }
 
 /** A notification to reps or managers; attributes drive SNS subscription filter policies. */
@@ -257,7 +258,8 @@ export type MetricName =
   | 'Parked'
   | 'Unroutable'
   | 'SyncLagSeconds'
-  | 'HubSpot429';
+  | 'HubSpot429'
+  | 'HubSpotTokenMissing';
 
 /** Where use cases record business metrics. */
 export interface Metrics {

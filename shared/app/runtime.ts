@@ -30,6 +30,8 @@ export interface Runtime {
   queue: SyncQueue;
   notifier: Notifier;
   crm: Crm;
+  /** False when the secret holds no HubSpot token yet: `crm` then throws on use (crm-sync holds its messages). */
+  hubspotConfigured?: boolean;
   clock: Clock;
   log: Log;
   auth: AuthConfig;

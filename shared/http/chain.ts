@@ -1,9 +1,8 @@
 /** The middy chains every function uses: logger context and metrics first, error mapping, then the handler. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { powertoolsMetrics } from '../adapters/emf-metrics.ts';
+import { flushMetrics } from '../adapters/emf-metrics.ts';
 import { log, logger } from '../app/logging.ts';
 import { errorResponse, HttpError, type HttpResult } from './errors.ts';
 import type { HttpApiEvent } from './request.ts';
@@ -39,7 +38,7 @@ export async function runRoute(route: Route, event: HttpApiEvent): Promise<HttpR
 export function httpHandler(route: Route) {
   return middy<HttpApiEvent, HttpResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-    .use(logMetrics(powertoolsMetrics))
+    .use(flushMetrics())
     .handler((event) => runRoute(route, event));
 }
 
@@ -47,6 +46,6 @@ export function httpHandler(route: Route) {
 export function eventHandler<E, R>(fn: (event: E) => Promise<R>) {
   return middy<E, R, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-    .use(logMetrics(powertoolsMetrics))
+    .use(flushMetrics())
     .handler(fn);
 }

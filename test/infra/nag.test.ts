@@ -71,8 +71,15 @@ describe('cdk-nag', () => {
     expect(
       Object.fromEntries([...acknowledged].map(([rule, paths]) => [rule, [...new Set(paths)].sort()])),
     ).toEqual({
-      'AwsSolutions-SQS3': ['Leadclock-Stateful/TimerDeadLetterQueue'],
+      'AwsSolutions-SQS3': [
+        'Leadclock-Stateful/NotifyDeadLetterQueue',
+        'Leadclock-Stateful/TimerDeadLetterQueue',
+      ],
       'AwsSolutions-SMG4': ['Leadclock-Stateful/Secret'],
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:sns/*]':
+        ['Leadclock-Stateful/SmsDeliveryStatusRole'],
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:sns/*:*]':
+        ['Leadclock-Stateful/SmsDeliveryStatusRole'],
       'AwsSolutions-IAM5[Resource::*]': [
         'Leadclock-Stateless/AccountsSync',
         'Leadclock-Stateless/Board',
@@ -139,7 +146,7 @@ describe('settings and policy at synth', () => {
     expect(build).toThrow(DeployConfigError);
     expect(build).toThrow(
       'leadclock deployment settings are invalid:\n' +
-        `  leadclock:alarmEmial: unknown setting (known: ${'policy, account, region, stackPrefix, scheduleGroup, alarmEmail, logRetentionDays, apiRateLimit, apiBurstLimit, hubspotBaseUrl, hubspotPortalId, hubspotBudget, allowLegacySignatures, ingestKeyQueryParam, publicBaseUrl, secretsRevision, breachRateAlarmPercent, syncLagAlarmSeconds, hubspot429AlarmCount'})\n` +
+        `  leadclock:alarmEmial: unknown setting (known: ${'policy, account, region, stackPrefix, scheduleGroup, alarmEmail, logRetentionDays, peakLeadsPerMinute, apiRateLimit, apiBurstLimit, smsMonthlySpendLimitUsd, hubspotBaseUrl, hubspotPortalId, hubspotBudget, allowLegacySignatures, ingestKeyQueryParam, publicBaseUrl, secretsRevision, breachRateAlarmPercent, syncLagAlarmSeconds, hubspot429AlarmCount'})\n` +
         '  leadclock:logRetentionDays: expected a CloudWatch Logs retention (e.g. 30, 90, 365)',
     );
   });

@@ -80,6 +80,7 @@ describe('stateful stack', () => {
   it('encrypts every queue and refuses non-TLS access to each', () => {
     const queues = Object.keys(stateful.findResources('AWS::SQS::Queue'));
     expect(queues.sort()).toEqual([
+      expect.stringMatching(/^NotifyDeadLetterQueue/),
       expect.stringMatching(/^SyncDeadLetterQueue/),
       expect.stringMatching(/^SyncQueue/),
       expect.stringMatching(/^TimerDeadLetterQueue/),
@@ -88,7 +89,7 @@ describe('stateful stack', () => {
       stateful.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: q }],
         PolicyDocument: {
-          Statement: [
+          Statement: Match.arrayWith([
             {
               Action: 'sqs:*',
               Effect: 'Deny',
@@ -96,13 +97,21 @@ describe('stateful stack', () => {
               Condition: { Bool: { 'aws:SecureTransport': 'false' } },
               Resource: { 'Fn::GetAtt': [q, 'Arn'] },
             },
-          ],
+          ]),
         },
       });
     }
-    expect(
-      Object.values(stateful.findResources('AWS::SQS::Queue')).map((r) => r.Properties.SqsManagedSseEnabled),
-    ).toEqual([true, true, true]);
+    const [key] = Object.keys(stateful.findResources('AWS::KMS::Key'));
+    const encryption = Object.entries(stateful.findResources('AWS::SQS::Queue')).map(([id, r]) => [
+      id,
+      r.Properties.KmsMasterKeyId ?? r.Properties.SqsManagedSseEnabled,
+    ]);
+    // SNS can only dead-letter into a queue encrypted with a customer managed key it may use.
+    expect(Object.fromEntries(encryption)).toEqual(
+      Object.fromEntries(
+        queues.map((q) => [q, q.startsWith('NotifyDeadLetterQueue') ? { 'Fn::GetAtt': [key, 'Arn'] } : true]),
+      ),
+    );
   });
 
   it('encrypts both topics with one rotating key and enforces TLS on publish', () => {
@@ -313,10 +322,15 @@ describe('least privilege', () => {
       },
       { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
       {
-        Action: [...TABLE_ACTIONS.readWrite],
+        Action: [...TABLE_ACTIONS.readWriteDelete],
+        Effect: 'Allow',
+        Resource: expect.objectContaining({ 'Fn::ImportValue': expect.stringMatching(/TableCD117FA1Arn/) }),
+      },
+      {
+        // Indexes are only queried: no write action on a GSI ARN.
+        Action: 'dynamodb:Query',
         Effect: 'Allow',
         Resource: [
-          expect.objectContaining({ 'Fn::ImportValue': expect.stringMatching(/TableCD117FA1Arn/) }),
           {
             'Fn::Join': [
               '',
@@ -332,6 +346,7 @@ describe('least privilege', () => {
         ],
       },
       {
+        // Arms timers, never cancels one: no scheduler:DeleteSchedule (nor GetSchedule, which nothing calls).
         Action: [...SCHEDULE_ACTIONS],
         Effect: 'Allow',
         Resource: {
@@ -373,6 +388,7 @@ describe('least privilege', () => {
       const dynamo = statementsOf(name).filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
       expect(dynamo.map(actionsOf)).toEqual([
         ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+        ['dynamodb:Query'],
       ]);
     }
   });
@@ -523,7 +539,8 @@ describe('HTTP API', () => {
     stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      // Derived from the example deployment config's peakLeadsPerMinute (60): 1 lead/s × 4 requests × 3.
+      DefaultRouteSettings: { ThrottlingRateLimit: 12, ThrottlingBurstLimit: 50 },
       AccessLogSettings: {
         DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] },
         Format: Match.serializedJson(
@@ -604,8 +621,8 @@ describe('notifications', () => {
 describe('alarms and dashboard', () => {
   const ops = { 'Fn::ImportValue': Match.stringLikeRegexp('OpsTopic') };
 
-  it('alarms on any message in either dead-letter queue', () => {
-    for (const q of ['SyncDeadLetterQueue', 'TimerDeadLetterQueue']) {
+  it('alarms on any message in any dead-letter queue', () => {
+    for (const q of ['SyncDeadLetterQueue', 'TimerDeadLetterQueue', 'NotifyDeadLetterQueue']) {
       stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -640,17 +657,19 @@ describe('alarms and dashboard', () => {
     stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 25,
       EvaluationPeriods: 1,
+      // Breaches over the SLA outcomes of 3 hours (met + breached), not over this hour's captures.
       Metrics: [
         Match.objectLike({
-          Expression: 'IF(FILL(captured, 0) > 0, 100 * FILL(breaches, 0) / FILL(captured, 1), 0)',
+          Expression:
+            'IF(FILL(met, 0) + FILL(breaches, 0) >= 5, 100 * FILL(breaches, 0) / (FILL(met, 0) + FILL(breaches, 0)))',
           ReturnData: true,
         }),
         Match.objectLike({
-          Id: 'captured',
+          Id: 'met',
           MetricStat: Match.objectLike({
-            Metric: { ...metric, MetricName: 'LeadsCaptured' },
+            Metric: { ...metric, MetricName: 'SlaMet' },
             Stat: 'Sum',
-            Period: 3600,
+            Period: 10_800,
           }),
         }),
         Match.objectLike({
@@ -658,7 +677,7 @@ describe('alarms and dashboard', () => {
           MetricStat: Match.objectLike({
             Metric: { ...metric, MetricName: 'Breaches' },
             Stat: 'Sum',
-            Period: 3600,
+            Period: 10_800,
           }),
         }),
       ],

@@ -1,5 +1,5 @@
 /** Synthesises the leadclock CDK app the way `cdk synth` does (cdk.json context), once per test file. */
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -8,15 +8,40 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { PROJECT_ROOT } from '../../infra/constructs/leadclock-function.ts';
 import { buildLeadclock, type Leadclock } from '../../infra/leadclock.ts';
 
-/** The `context` of cdk.json, as the CLI passes it to the app. */
-export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
-  readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8'),
-).context;
+/**
+ * The `context` of cdk.json, as the CLI passes it to the app, with the committed example deployment
+ * config in place of config/deploy.json (which each installation creates and git ignores).
+ */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = {
+  ...JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context,
+  'leadclock:config': 'config/deploy.example.json',
+};
+
+let liveCopy: string | undefined;
+/**
+ * The example policy made into "your own" (one target account added), so it deploys live with its
+ * subscriptions, as a real installation's policy does. The file lives as long as the test process.
+ */
+export function livePolicyFile(): string {
+  if (liveCopy) return liveCopy;
+  const text = readFileSync(join(PROJECT_ROOT, 'config/policy.example.yaml'), 'utf8');
+  const changed = text.replace(
+    'targetAccounts: [bigbank.example, globex.example]',
+    'targetAccounts: [bigbank.example, globex.example, initech.example]',
+  );
+  if (changed === text) throw new Error('livePolicyFile: the example policy changed; update this helper');
+  const dir = mkdtempSync(join(tmpdir(), 'leadclock-live-policy-'));
+  liveCopy = join(dir, 'policy.yaml');
+  writeFileSync(liveCopy, changed);
+  return liveCopy;
+}
 
 /** Options of a test synth. */
 export interface SynthOptions {
   /** Extra or overriding context (`leadclock:*` settings). */
   context?: Record<string, unknown>;
+  /** Deploy the example policy as it is (shadow, no subscriptions) instead of a live copy of it. */
+  examplePolicy?: boolean;
   /** Run esbuild for every function (slow); otherwise bundling is skipped as with `cdk synth --exclusively`. */
   bundle?: boolean;
 }
@@ -47,6 +72,7 @@ export function leadclockApp(opts: SynthOptions = {}): Leadclock & { app: App; o
     context: {
       ...CDK_JSON_CONTEXT,
       ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...(opts.examplePolicy ? {} : { 'leadclock:policy': livePolicyFile() }),
       ...opts.context,
     },
   });

@@ -45,13 +45,15 @@ export function assembleRuntime(base: RuntimeBase, wiring: Wiring): Runtime {
   const { settings: s, secrets } = base;
   const hubspotStats: PacingStats = { requests: 0, rateLimited: 0, retries: 0, failures: 0 };
   const ctx: WiringContext = { settings: s, secrets, hubspotStats };
+  const crm = wiring.hubspot?.(ctx);
   return {
     policy: base.policy,
     store: wiring.store?.(ctx) ?? missing('TABLE_NAME'),
     timers: wiring.timers?.(ctx) ?? missing('the Scheduler'),
     queue: wiring.queue?.(ctx) ?? missing('SYNC_QUEUE_URL'),
     notifier: wiring.notifier?.(ctx) ?? missing('NOTIFY_TOPIC_ARN'),
-    crm: wiring.hubspot?.(ctx) ?? missing('HubSpot (HUBSPOT_ACCESS_TOKEN)'),
+    crm: crm ?? missing('HubSpot (HUBSPOT_ACCESS_TOKEN)'),
+    hubspotConfigured: crm !== undefined,
     clock: base.clock ?? systemClock,
     log: base.log ?? defaultLog,
     auth: wiring.auth?.(ctx) ?? missing('HTTP authentication'),
