@@ -151,6 +151,18 @@ export function rawSettings(node: Node, cwd = process.cwd()): Record<string, unk
   return out;
 }
 
+/**
+ * The deployment config outside the CDK app (`npm run deploy`, `doctor`, `replay`): the file cdk.json
+ * names, validated exactly as `cdk synth` validates it.
+ */
+export function readDeployConfig(file: string = DEPLOY_CONFIG_FILE, cwd = process.cwd()): DeployConfig {
+  const fake = {
+    tryGetContext: (k: string) => (k === `${CONTEXT_PREFIX}config` ? file : undefined),
+    getAllContext: () => ({}),
+  } as unknown as Node;
+  return deployConfig(rawSettings(fake, cwd), cwd);
+}
+
 /** Validates settings and compiles the policy; throws DeployConfigError or PolicyError naming every problem. */
 export function deployConfig(raw: Record<string, unknown>, cwd = process.cwd()): DeployConfig {
   const problems: string[] = Object.keys(raw)

@@ -279,6 +279,10 @@ export class StatefulStack extends Stack implements StatefulResources {
         'Put hubspotAccessToken and hubspotClientSecret into this secret (JSON) after the first deploy',
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'NotifyTopicArn', { value: this.notifyTopic.topicArn });
+    new CfnOutput(this, 'SyncDeadLetterQueueUrl', { value: this.syncDeadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SyncQueueUrl', { value: this.syncQueue.queueUrl });
+    new CfnOutput(this, 'TimerDeadLetterQueueUrl', { value: this.timerDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'SmsDeliveryStatusRoleArn', {
       value: this.smsDeliveryStatusRole.roleArn,
       description:

@@ -35,6 +35,7 @@ export const LOCAL = {
   syncDlq: 'leadclock-crm-sync-dlq',
   scheduleDlq: 'leadclock-schedule-dlq',
   topic: 'leadclock-notifications',
+  smsDeliveryStatusRole: 'arn:aws:iam::000000000000:role/leadclock-sms-delivery-status',
 } as const;
 
 /** Options of the local stack. */
@@ -98,6 +99,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const dynamo = await startDynalite({ path: opts.dataDir, thread: opts.dynamoThread });
   const scheduler = await SchedulerEmulator.start(opts.scheduler);
   const sns = await SnsEmulator.start(opts.sns);
+  // The local account is one set up as README's deploy steps leave a real one: SMS production access
+  // (out of the sandbox) and delivery-status logging on. The spend limit stays at AWS's default (1 USD).
+  sns.setSms({
+    inSandbox: false,
+    attributes: {
+      DeliveryStatusIAMRole: LOCAL.smsDeliveryStatusRole,
+      DeliveryStatusSuccessSamplingRate: '100',
+    },
+  });
   const sqs = await SqsEmulator.start(opts.sqs);
   const owners = ownersOf(opts.policy);
   const sandbox = opts.hubspotAccessToken

@@ -5,8 +5,12 @@
  * LEADCLOCK_SANDBOX_TOKEN (fix the HubSpot sandbox's bearer token, so a script or test can inspect the
  * sandbox), LEADCLOCK_QUIET=1 (print errors only).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { startLocalRuntime } from '../../infra/local/runtime.ts';
+import { LOCAL } from '../../infra/local/stack.ts';
 import { PolicyError } from '../domain/policy.ts';
+import { LOCAL_TARGET_FILE, type LocalTargetFile } from './doctor-target.ts';
 
 const env = process.env;
 const policyPath = env.LEADCLOCK_POLICY ?? 'config/policy.example.yaml';
@@ -35,6 +39,20 @@ try {
     log: { debug: () => {}, info: print('info'), warn: print('warn'), error: print('error') },
   });
   const key = rt.stack.ingestKey;
+  // For `npm run doctor -- --local`: endpoints and this run's throwaway credentials (never a real token).
+  const target: LocalTargetFile = {
+    apiUrl: rt.url,
+    snsEndpoint: rt.stack.sns.url,
+    notifyTopicArn: rt.stack.topicArn,
+    hubspotBaseUrl: rt.stack.env.HUBSPOT_BASE_URL ?? '',
+    hubspotToken: rt.stack.sandbox?.token,
+    hubspotClientSecret: rt.stack.clientSecret,
+    ingestKey: key,
+    policyPath,
+    smsDeliveryStatusRoleArn: LOCAL.smsDeliveryStatusRole,
+  };
+  mkdirSync(dirname(LOCAL_TARGET_FILE), { recursive: true });
+  writeFileSync(LOCAL_TARGET_FILE, JSON.stringify(target, null, 2), { mode: 0o600 });
   const sample = JSON.stringify({
     email: 'jane.doe@example.com',
     firstName: 'Jane',

@@ -84,7 +84,32 @@ interface Subscription {
   policy: ReturnType<typeof parseFilterPolicy> | undefined;
   scope: FilterPolicyScope;
   onMessage: ((delivery: SnsDelivery) => void) | undefined;
+  /** Email subscriptions wait for the address to click the confirmation link; SNS delivers nothing before. */
+  pending?: boolean;
 }
+
+/**
+ * The account's SMS state. Defaults are a new account's: in the SMS sandbox with no verified destination
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html), a 1 USD monthly spend limit and no
+ * delivery-status logging (https://docs.aws.amazon.com/sns/latest/dg/sms_preferences.html).
+ */
+export interface SmsAccountState {
+  inSandbox: boolean;
+  /** Sandbox destination numbers and whether each was verified with its one-time password. */
+  sandboxNumbers: Record<string, 'Pending' | 'Verified'>;
+  /** GetSMSAttributes' map: MonthlySpendLimit, DeliveryStatusIAMRole, DeliveryStatusSuccessSamplingRate, … */
+  attributes: Record<string, string>;
+}
+
+/** SMS attributes SetSMSAttributes accepts (SNS API reference, SetSMSAttributes). */
+const SMS_ATTRIBUTES = new Set([
+  'MonthlySpendLimit',
+  'DeliveryStatusIAMRole',
+  'DeliveryStatusSuccessSamplingRate',
+  'DefaultSenderID',
+  'DefaultSMSType',
+  'UsageReportS3Bucket',
+]);
 
 class SnsError extends Error {
   readonly status: number;
@@ -256,6 +281,11 @@ export class SnsEmulator {
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #outbox: SnsOutboxEntry[] = [];
   readonly #deliveries: SnsDelivery[] = [];
+  #sms: SmsAccountState = {
+    inSandbox: true,
+    sandboxNumbers: {},
+    attributes: { MonthlySpendLimit: '1', DefaultSMSType: 'Promotional' },
+  };
 
   private constructor(server: RunningServer, options: SnsEmulatorOptions) {
     this.#server = server;
@@ -300,6 +330,37 @@ export class SnsEmulator {
     }
     if (options.filterPolicyScope !== undefined) attributes.FilterPolicyScope = options.filterPolicyScope;
     return this.#subscribe(topicArn, options.protocol, options.endpoint, attributes, options.onMessage);
+  }
+
+  /**
+   * Marks a subscription as waiting for (or done with) its confirmation. The emulator confirms at once;
+   * this reproduces an email address that has not clicked AWS's link yet (it then receives nothing).
+   */
+  setPending(subscriptionArn: string, pending: boolean): void {
+    const sub = this.#subscriptions.get(subscriptionArn);
+    if (!sub) throw new Error(`no subscription ${subscriptionArn}`);
+    sub.pending = pending;
+  }
+
+  /** ARN of the subscription of `endpoint` to `topicArn`, if any. */
+  subscriptionArnOf(topicArn: string, endpoint: string): string | undefined {
+    for (const sub of this.#subscriptions.values())
+      if (sub.topicArn === topicArn && sub.endpoint.toLowerCase() === endpoint.toLowerCase()) return sub.arn;
+    return undefined;
+  }
+
+  /** The account's SMS state (sandbox, verified numbers, spend limit, delivery-status role). */
+  get sms(): SmsAccountState {
+    return structuredClone(this.#sms);
+  }
+
+  /** Changes the account's SMS state, as the console or a support case would. */
+  setSms(change: Partial<SmsAccountState>): void {
+    this.#sms = {
+      inSandbox: change.inSandbox ?? this.#sms.inSandbox,
+      sandboxNumbers: { ...this.#sms.sandboxNumbers, ...change.sandboxNumbers },
+      attributes: { ...this.#sms.attributes, ...change.attributes },
+    };
   }
 
   /** Removes a subscription; unknown ARNs are ignored, as SNS does. */
@@ -397,6 +458,34 @@ export class SnsEmulator {
         this.unsubscribe(arn);
         return '';
       }
+      case 'ListSubscriptionsByTopic':
+        return this.#listSubscriptions(params);
+      case 'GetSMSAttributes': {
+        const wanted = [...params.entries()]
+          .filter(([k]) => /^attributes\.member\.\d+$/.test(k))
+          .map(([, v]) => v);
+        const entries = Object.entries(this.#sms.attributes).filter(
+          ([k]) => wanted.length === 0 || wanted.includes(k),
+        );
+        return `<attributes>${entries
+          .map(([k, v]) => `<entry><key>${escapeXml(k)}</key><value>${escapeXml(v)}</value></entry>`)
+          .join('')}</attributes>`;
+      }
+      case 'SetSMSAttributes': {
+        const attributes = keyValueMap(params, 'attributes');
+        for (const k of Object.keys(attributes))
+          if (!SMS_ATTRIBUTES.has(k)) throw invalid(`attributes Reason: Unknown attribute ${k}`);
+        this.setSms({ attributes });
+        return '';
+      }
+      case 'GetSMSSandboxAccountStatus':
+        return `<IsInSandbox>${this.#sms.inSandbox}</IsInSandbox>`;
+      case 'ListSMSSandboxPhoneNumbers':
+        return `<PhoneNumbers>${Object.entries(this.#sms.sandboxNumbers)
+          .map(
+            ([n, st]) => `<member><PhoneNumber>${escapeXml(n)}</PhoneNumber><Status>${st}</Status></member>`,
+          )
+          .join('')}</PhoneNumbers>`;
       case 'Publish':
         this.#maybeFail();
         return `<MessageId>${this.#publish(params, '')}</MessageId>`;
@@ -406,6 +495,27 @@ export class SnsEmulator {
       default:
         throw new SnsError(400, 'InvalidAction', `The action ${action} is not valid for this endpoint.`);
     }
+  }
+
+  /**
+   * ListSubscriptionsByTopic: 100 a page with NextToken; a subscription still waiting for its
+   * confirmation is listed with SubscriptionArn `PendingConfirmation`, as SNS lists it.
+   */
+  #listSubscriptions(params: URLSearchParams): string {
+    const topicArn = this.#topicArnParam(params.get('TopicArn'));
+    const all = [...this.#subscriptions.values()].filter((s) => s.topicArn === topicArn);
+    const start = Number(params.get('NextToken') ?? '0');
+    if (!Number.isInteger(start) || start < 0) throw invalid('NextToken');
+    const page = all.slice(start, start + 100);
+    const next = start + 100 < all.length ? `<NextToken>${start + 100}</NextToken>` : '';
+    return `<Subscriptions>${page
+      .map(
+        (s) =>
+          `<member><TopicArn>${escapeXml(s.topicArn)}</TopicArn><Protocol>${escapeXml(s.protocol)}</Protocol>` +
+          `<SubscriptionArn>${escapeXml(s.pending ? 'PendingConfirmation' : s.arn)}</SubscriptionArn>` +
+          `<Owner>${this.#accountId}</Owner><Endpoint>${escapeXml(s.endpoint)}</Endpoint></member>`,
+      )
+      .join('')}</Subscriptions>${next}`;
   }
 
   #maybeFail(): void {
@@ -539,6 +649,7 @@ export class SnsEmulator {
           ]
         : [...this.#subscriptions.values()].filter((s) => s.topicArn === topicArn);
     for (const sub of targets) {
+      if (sub.pending) continue;
       if (!matchesFilterPolicy(sub.policy, sub.scope, { body: message, attributes })) continue;
       const text =
         perProtocol === undefined ? message : String(perProtocol[sub.protocol] ?? perProtocol.default);

@@ -208,6 +208,11 @@ export class CrmStore {
   }
 
   /** Creates a custom property; 409 when the name is taken, 400 for a bad definition or unknown group. */
+  /** Archives (removes) a custom property; false when there is none of that name. */
+  archiveProperty(type: ObjectTypeName, name: string): boolean {
+    return this.#map(this.#properties, type).delete(name);
+  }
+
   createProperty(type: ObjectTypeName, body: Record<string, unknown>): PropertyDefinition {
     const missing = ['name', 'label', 'type', 'fieldType', 'groupName'].filter(
       (k) => typeof body[k] !== 'string' || body[k] === '',

@@ -421,6 +421,11 @@ function properties(store: CrmStore, request: ApiRequest, type: ObjectTypeName, 
     if (!definition) throw notFound(`Property ${rest[0]} does not exist`);
     return { status: 200, body: renderProperty(definition) };
   }
+  // DELETE /crm/v3/properties/{objectType}/{propertyName} archives a property: 204, gone from reads.
+  if (rest.length === 1 && method === 'DELETE') {
+    if (!store.archiveProperty(type, rest[0] ?? '')) throw notFound(`Property ${rest[0]} does not exist`);
+    return { status: 204 };
+  }
   throw notFound(`No route for ${method} /${request.segments.join('/')}`);
 }
 

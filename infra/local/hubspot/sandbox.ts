@@ -68,7 +68,27 @@ export interface HubSpotSandboxOptions {
   log?: (line: string) => void;
   /** Port to listen on (default 0: any free port). Always bound to 127.0.0.1. */
   port?: number;
+  /** Scopes of the token, as the private-app token-info endpoint reports them (default SANDBOX_SCOPES). */
+  scopes?: readonly string[];
+  /** The portal (hub) id the token belongs to (default 1234567). */
+  hubId?: number;
 }
+
+/**
+ * What the sandbox's token is granted by default: what leadclock needs (README, "HubSpot setup"; the
+ * doctor checks the same list) and the task and engagement reads its first-touch detection makes.
+ */
+export const SANDBOX_SCOPES: readonly string[] = [
+  'crm.objects.contacts.read',
+  'crm.objects.contacts.write',
+  'crm.schemas.contacts.read',
+  'crm.schemas.contacts.write',
+  'crm.objects.companies.read',
+  'crm.objects.owners.read',
+];
+
+/** HubSpot's private-app token introspection (developers.hubspot.com/docs/api/private-apps, end of page). */
+export const TOKEN_INFO_PATH = '/oauth/v2/private-apps/get/access-token-info';
 
 /** One handled request, as kept in `requests`. */
 export interface SandboxRequest {
@@ -142,6 +162,8 @@ export interface HubSpotSandbox {
   ): SandboxRecord;
   /** Adds or replaces an owner (e.g. to archive one mid-test). */
   upsertOwner(owner: SandboxOwnerSeed): void;
+  /** The token's scopes (what the token-info endpoint reports); replace them to take one away. */
+  scopes: string[];
   /** Every request handled since start or the last `reset`, oldest first. */
   readonly requests: readonly SandboxRequest[];
   /** Totals over `requests`. */
@@ -241,6 +263,26 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
     if (options.latencyMs) await sleep(options.latencyMs);
     if (closed) return;
 
+    // Token introspection authenticates by the token in the body, not a bearer header.
+    if (method === 'POST' && url.pathname === TOKEN_INFO_PATH) {
+      let tokenKey: unknown;
+      try {
+        tokenKey = (JSON.parse(raw || '{}') as { tokenKey?: unknown }).tokenKey;
+      } catch {
+        tokenKey = undefined;
+      }
+      if (tokenKey !== token) {
+        send(401, unauthorized().body);
+        return;
+      }
+      send(200, {
+        userId: 1_000_001,
+        hubId: options.hubId ?? 1_234_567,
+        appId: 4_242_424,
+        scopes: [...sandbox.scopes],
+      });
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${token}`) {
       send(401, unauthorized().body);
       return;
@@ -347,7 +389,8 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
     return contact;
   };
 
-  return {
+  const sandbox: HubSpotSandbox = {
+    scopes: [...(options.scopes ?? SANDBOX_SCOPES)],
     url: `http://127.0.0.1:${port}`,
     token,
     close: async () => {
@@ -428,6 +471,7 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
       faults = {};
     },
   };
+  return sandbox;
 }
 
 function decodeSegment(segment: string): string {
