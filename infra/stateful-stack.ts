@@ -283,6 +283,7 @@ export class StatefulStack extends Stack implements StatefulResources {
     new CfnOutput(this, 'SyncDeadLetterQueueUrl', { value: this.syncDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'SyncQueueUrl', { value: this.syncQueue.queueUrl });
     new CfnOutput(this, 'TimerDeadLetterQueueUrl', { value: this.timerDeadLetterQueue.queueUrl });
+    new CfnOutput(this, 'TimerDeadLetterQueueArn', { value: this.timerDeadLetterQueue.queueArn });
     new CfnOutput(this, 'SmsDeliveryStatusRoleArn', {
       value: this.smsDeliveryStatusRole.roleArn,
       description:

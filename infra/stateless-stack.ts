@@ -335,6 +335,14 @@ export class StatelessStack extends Stack {
         'CloudWatch dashboard',
       ],
     ];
+    outputs.push(
+      ['BreachFunctionArn', breachArn, 'sla-breach, the SLA timers’ target (npm run replay -- timers)'],
+      [
+        'SchedulerRoleArn',
+        this.schedulerRole.roleArn,
+        'The role SLA timers run as (npm run replay -- timers)',
+      ],
+    );
     for (const [key, value, description] of outputs) new CfnOutput(this, key, { value, description });
   }
 
