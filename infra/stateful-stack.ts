@@ -182,7 +182,7 @@ export class StatefulStack extends Stack implements StatefulResources {
         "This queue is itself a DLQ: every SNS subscription (notifications and alarms) names it in its RedrivePolicy; cdk-nag only recognises queues referenced by another queue's redrive policy.",
     });
     // SMS delivery-status logs are an account setting (SetSMSAttributes DeliveryStatusIAMRole), not a topic
-    // attribute: https://docs.aws.amazon.com/sns/latest/dg/sms_preferences.html. This is the role to name.
+    // attribute: https://docs.aws.amazon.com/sdkfornet/v4/apidocs/items/SNS/TSetSMSAttributesRequest.html. This is the role to name.
     this.smsDeliveryStatusRole = new Role(this, 'SmsDeliveryStatusRole', {
       description: 'Assumed by SNS to write SMS delivery-status logs to CloudWatch Logs',
       assumedBy: new ServicePrincipal('sns.amazonaws.com', {

@@ -91,7 +91,7 @@ interface Subscription {
 /**
  * The account's SMS state. Defaults are a new account's: in the SMS sandbox with no verified destination
  * (https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html), a 1 USD monthly spend limit and no
- * delivery-status logging (https://docs.aws.amazon.com/sns/latest/dg/sms_preferences.html).
+ * delivery-status logging (https://docs.aws.amazon.com/sdkfornet/v4/apidocs/items/SNS/TSetSMSAttributesRequest.html).
  */
 export interface SmsAccountState {
   inSandbox: boolean;
