@@ -42,6 +42,16 @@ describe('one deployment config', () => {
     );
   });
 
+  it('is the only settings source README\'s "Deploy to AWS" commands use', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('## Deploy to AWS'), readme.indexOf('## Guarantees'));
+    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => (m[1] ?? '').split('\n'));
+    expect(commands.length).toBeGreaterThan(5);
+    // No context override, and no deploy that bypasses npm run deploy's order
+    expect(commands.filter((c) => /-c\s+leadclock:|cdk deploy/.test(c))).toEqual([]);
+    expect(commands.some((c) => c.startsWith('npm run deploy'))).toBe(true);
+  });
+
   it('names the path of every bad field in the file', () => {
     const dir = scratchDir('leadclock-badconfig-');
     const file = join(dir, 'deploy.json');
