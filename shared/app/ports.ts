@@ -58,6 +58,8 @@ export interface LeadRecord extends OutcomeFields {
   recoveredAt?: string;
   attemptsLogged: number;
   firstAttemptAt?: string;
+  /** Repeat inquiries joined to this lead while its clock ran (0 at capture). */
+  repeatCount?: number;
   hubspotContactId?: string;
   /** HubSpot task id per timer attempt. */
   tasks: Record<string, string>;
