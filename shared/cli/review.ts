@@ -76,8 +76,9 @@ export async function runReview(argv: string[], io: CliIo = processIo): Promise<
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   try {
+    // Whole items: the staffing what-if replays each lead's input through the policy.
     const review = await monthlyReview(parsed.value, policy, io.now(), (f, t) =>
-      loadLeadsForPeriod(db, table, f, t),
+      loadLeadsForPeriod(db, table, f, t, { wholeItems: true }),
     );
     const dir = resolve(str('out') ?? '.');
     mkdirSync(dir, { recursive: true });
