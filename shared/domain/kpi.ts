@@ -707,51 +707,82 @@ export function computeKpis(
   q: KpiQuery,
   events?: ReadonlyMap<string, readonly KpiEvent[]>,
 ): KpiReport {
+  return computeKpisBy(
+    leads,
+    q,
+    [{ groupBy: q.groupBy, ...(q.keys ? { keys: q.keys } : {}) }],
+    events,
+  )[0] as KpiReport;
+}
+
+/** One grouping of a multi-grouping computation, with the keys that must appear even when empty. */
+export interface Grouping {
+  groupBy: GroupBy;
+  keys?: readonly string[];
+}
+
+/**
+ * computeKpis for several groupings in one pass: each lead's contribution is derived once and added to
+ * every grouping (the monthly review reads one month by team, tier, channel and speed at once).
+ */
+export function computeKpisBy(
+  leads: Iterable<KpiLead>,
+  q: Omit<KpiQuery, 'groupBy' | 'keys'>,
+  groupings: readonly Grouping[],
+  events?: ReadonlyMap<string, readonly KpiEvent[]>,
+): KpiReport[] {
   const from = q.from.getTime();
   const to = q.to.getTime();
   const now = q.now.getTime();
   const recycle = q.recycle ?? DEFAULT_RECYCLE;
   const topN = q.topN ?? 5;
   const total = emptyAcc();
-  const groups = new Map<string, Acc>();
-  const labels = new Map<string, string>();
-  for (const k of q.keys ?? []) groups.set(k, emptyAcc());
-  const grouped = q.groupBy !== 'none';
+  const sets = groupings.map((g) => {
+    const groups = new Map<string, Acc>();
+    for (const k of g.keys ?? []) groups.set(k, emptyAcc());
+    return { ...g, groups, labels: new Map<string, string>() };
+  });
   for (const lead of leads) {
     const submitted = Date.parse(lead.submittedAt);
     if (!(submitted >= from && submitted < to)) continue;
     const row = rowOf(lead, submitted, now, recycle, events?.get(lead.leadId));
     const routed = !lead.alert;
     add(total, row, routed);
-    if (!grouped) continue;
-    const key = groupKey(lead, q.groupBy);
-    let acc = groups.get(key);
-    if (!acc) {
-      acc = emptyAcc();
-      groups.set(key, acc);
+    for (const set of sets) {
+      if (set.groupBy === 'none') continue;
+      const key = groupKey(lead, set.groupBy);
+      let acc = set.groups.get(key);
+      if (!acc) {
+        acc = emptyAcc();
+        set.groups.set(key, acc);
+      }
+      add(acc, row, routed);
+      if (set.groupBy === 'form' && lead.input.formTitle && key !== lead.input.formTitle)
+        set.labels.set(key, lead.input.formTitle);
     }
-    add(acc, row, routed);
-    if (q.groupBy === 'form' && lead.input.formTitle && key !== lead.input.formTitle)
-      labels.set(key, lead.input.formTitle);
   }
   const weeks = weeksOf(from, to);
   const totalKpis = finish(total, topN, weeks);
-  const out: KpiGroup[] = grouped
-    ? [...groups.keys()]
-        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-        .map((key) => {
-          const label = labels.get(key);
-          return { key, ...(label ? { label } : {}), kpis: finish(groups.get(key) as Acc, topN, weeks) };
-        })
-    : [{ key: 'all', kpis: totalKpis }];
-  return {
+  return sets.map((set) => ({
     from: q.from.toISOString(),
     to: q.to.toISOString(),
     now: q.now.toISOString(),
-    groupBy: q.groupBy,
+    groupBy: set.groupBy,
     total: totalKpis,
-    groups: out,
-  };
+    groups:
+      set.groupBy === 'none'
+        ? [{ key: 'all', kpis: totalKpis }]
+        : [...set.groups.keys()]
+            .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+            .map((key) => {
+              const label = set.labels.get(key);
+              return {
+                key,
+                ...(label ? { label } : {}),
+                kpis: finish(set.groups.get(key) as Acc, topN, weeks),
+              };
+            }),
+  }));
 }
 
 /** The definitions as a Markdown table, for the README. */

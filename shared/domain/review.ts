@@ -10,10 +10,12 @@ import { DateTime, IANAZone } from 'luxon';
 import type { Policy } from './compile.ts';
 import {
   computeKpis,
+  computeKpisBy,
   type GroupBy,
   groupKey,
   type KpiGroup,
   type KpiLead,
+  type KpiReport,
   type Kpis,
   quantile,
   type ReasonCount,
@@ -103,6 +105,8 @@ export interface StaffingRun {
 export interface StaffingAdvice {
   team: string;
   reps: number;
+  /** The week replayed: the month's busiest 7 days. */
+  window: { from: string; to: string; leads: number };
   runs: StaffingRun[];
   suggestion: string;
 }
@@ -163,11 +167,15 @@ export function buildReview(leads: readonly ReviewLead[], q: ReviewQuery): Revie
     return s >= f && s < t;
   });
   const base = { from, to, now: q.now, ...(q.recycle ? { recycle: q.recycle } : {}) };
-  const by = (groupBy: GroupBy, keys?: readonly string[]) =>
-    computeKpis(inMonth, { ...base, groupBy, ...(keys ? { keys } : {}) });
-  const total = by('none').total;
+  const [byTeam, byTier, byChannel, bySpeed] = computeKpisBy(inMonth, base, [
+    { groupBy: 'team' },
+    { groupBy: 'tier' },
+    { groupBy: 'channel' },
+    { groupBy: 'speed', keys: SPEED_BUCKETS },
+  ]) as [KpiReport, KpiReport, KpiReport, KpiReport];
+  const total = byTeam.total;
   const target = q.target ?? 0.9;
-  const speed = by('speed', SPEED_BUCKETS).groups.map((g) => ({
+  const speed = bySpeed.groups.map((g) => ({
     bucket: g.key,
     leads: g.kpis.leads,
     contactRate: g.kpis.contactRate,
@@ -183,12 +191,12 @@ export function buildReview(leads: readonly ReviewLead[], q: ReviewQuery): Revie
     now: q.now.toISOString(),
     target,
     total,
-    byTeam: by('team').groups,
-    byTier: by('tier').groups,
+    byTeam: byTeam.groups,
+    byTier: byTier.groups,
     byHour: clockBuckets(inMonth, q, 24, (d) => d.hour),
     byWeekday: clockBuckets(inMonth, q, 7, (d) => d.weekday - 1),
-    reasonsBySource: by('channel')
-      .groups.filter((g) => g.kpis.rejected + g.kpis.recycled > 0)
+    reasonsBySource: byChannel.groups
+      .filter((g) => g.kpis.rejected + g.kpis.recycled > 0)
       .map((g) => ({ source: g.key, rejected: g.kpis.rejectReasons, recycled: g.kpis.recycleReasons })),
     speed,
     staffing: q.policy ? staffingWhatIf(inMonth, q.policy, target, q.seed ?? 1) : [],
@@ -213,8 +221,18 @@ function clockBuckets(
     breached: 0,
     attainment: null,
   }));
+  // Zone offsets are whole quarter hours, so the local hour and weekday are constant within a UTC quarter
+  // hour: one zone conversion per quarter hour of the month instead of one per lead.
+  const slots = new Map<number, number>();
   for (const l of leads) {
-    const b = out[keyOf(DateTime.fromMillis(Date.parse(l.submittedAt), { zone: q.zone }))] as ClockBucket;
+    const t = Date.parse(l.submittedAt);
+    const slot = Math.floor(t / QUARTER_HOUR);
+    let key = slots.get(slot);
+    if (key === undefined) {
+      key = keyOf(DateTime.fromMillis(slot * QUARTER_HOUR, { zone: q.zone }));
+      slots.set(slot, key);
+    }
+    const b = out[key] as ClockBucket;
     b.leads++;
     const touched = l.firstTouchAt !== undefined;
     const breached = l.breachCount > 0;
@@ -230,11 +248,14 @@ function clockBuckets(
 }
 
 const MIN = 60_000;
+const DAY = 86_400_000;
+const QUARTER_HOUR = 900_000;
 
 /**
- * Replays the month's leads through the policy at each team's current size, one fewer and one more rep,
- * with handling times calibrated on the month (each rep's median business speed to lead, else the
- * month's), and says for each team what one change would do.
+ * Replays the month's busiest week (staffing has to cover the peak, and a week keeps the what-if quick)
+ * through the policy at each team's current size, one fewer and one more rep, with handling times
+ * calibrated on the month (each rep's median business speed to lead, else the month's), and says for each
+ * team what one change would do.
  */
 function staffingWhatIf(
   leads: readonly ReviewLead[],
@@ -242,7 +263,7 @@ function staffingWhatIf(
   target: number,
   seed: number,
 ): StaffingAdvice[] {
-  const inputs = leads.filter(replayable).map((l) => l.input as LeadInput);
+  const inputs = busiestWeek(leads.filter(replayable).map((l) => l.input as LeadInput));
   if (inputs.length === 0) return [];
   const teams = [...policy.teams.values()].filter((t) => t.members.length > 0);
   if (teams.length === 0) return [];
@@ -253,6 +274,11 @@ function staffingWhatIf(
   const runs = new Map<number, SimulationResult>();
   for (const delta of [-1, 0, 1])
     runs.set(delta, simulate(staffScenario(base, sizes(delta)), inputs, { seed }));
+  const window = {
+    from: inputs[0]?.submittedAt as string,
+    to: inputs[inputs.length - 1]?.submittedAt as string,
+    leads: inputs.length,
+  };
   return teams.map((team) => {
     const row = (delta: number): StaffingRun => {
       const stats = runs.get(delta)?.teams.find((s) => s.team === team.id);
@@ -269,10 +295,27 @@ function staffingWhatIf(
     return {
       team: team.id,
       reps: team.members.length,
+      window,
       runs: list,
       suggestion: advise(team.id, team.members.length, list, target),
     };
   });
+}
+
+/** The leads of the 7 consecutive days (from a day boundary, UTC) with the most arrivals, in time order. */
+function busiestWeek(inputs: LeadInput[]): LeadInput[] {
+  if (inputs.length === 0) return inputs;
+  const sorted = inputs.map((i) => [Date.parse(i.submittedAt), i] as const).sort((a, b) => a[0] - b[0]);
+  const first = Math.floor((sorted[0]?.[0] as number) / DAY) * DAY;
+  let best = [0, 0];
+  let lo = 0;
+  for (let start = first, hi = 0; start <= (sorted[sorted.length - 1]?.[0] as number); start += DAY) {
+    while (lo < sorted.length && (sorted[lo]?.[0] as number) < start) lo++;
+    if (hi < lo) hi = lo;
+    while (hi < sorted.length && (sorted[hi]?.[0] as number) < start + 7 * DAY) hi++;
+    if (hi - lo > (best[1] as number) - (best[0] as number)) best = [lo, hi];
+  }
+  return sorted.slice(best[0], best[1]).map(([, i]) => i);
 }
 
 function replayable(l: ReviewLead): boolean {
