@@ -35,7 +35,7 @@ th:first-child,td:first-child{text-align:left}
 .note{background:#f6f8fa;border-left:4px solid #2563eb;padding:.5rem .8rem;margin:.5rem 0}
 .bad{border-left-color:#dc2626}.good{border-left-color:#16a34a}
 svg{max-width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#333}
-.scroll{overflow-x:auto}
+.scroll{overflow-x:auto}td.text,th.text{text-align:left}
 </style>
 </head>
 <body>
@@ -71,11 +71,11 @@ ${r.speed.map((s) => `<tr><td>${esc(s.bucket)}</td><td>${s.leads}</td><td>${pct(
 ${
   r.reasonsBySource.length === 0
     ? '<p>No rejections or recycles this month.</p>'
-    : `<div class="scroll"><table><tr><th>source</th><th>rejected</th><th>recycled</th></tr>
+    : `<div class="scroll"><table><tr><th>source</th><th class="text">rejected</th><th class="text">recycled</th></tr>
 ${r.reasonsBySource
   .map(
     (s) =>
-      `<tr><td>${esc(s.source)}</td><td>${esc(s.rejected.map((x) => `${x.reason} (${x.count})`).join('; ') || '–')}</td><td>${esc(s.recycled.map((x) => `${x.reason} (${x.count})`).join('; ') || '–')}</td></tr>`,
+      `<tr><td>${esc(s.source)}</td><td class="text">${esc(s.rejected.map((x) => `${x.reason} (${x.count})`).join('; ') || '–')}</td><td class="text">${esc(s.recycled.map((x) => `${x.reason} (${x.count})`).join('; ') || '–')}</td></tr>`,
   )
   .join('\n')}
 </table></div>`

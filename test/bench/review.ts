@@ -16,7 +16,7 @@ const BASE_FROM = new Date('2026-10-01T00:00:00.000Z');
 const BASE_TO = new Date('2026-11-01T00:00:00.000Z');
 
 /** The report bench's leads with qualification and deals on some, and inputs the policy can route. */
-function withOutcomes(leads: LeadRecord[]): ReviewLead[] {
+export function withOutcomes(leads: LeadRecord[]): ReviewLead[] {
   const countries = ['DE', 'FR', 'GB', 'US', 'CA', 'AU', 'JP', 'BR'];
   return leads.map((l, i) => {
     const out = { ...l, input: { ...l.input, country: countries[i % countries.length] } } as ReviewLead;
