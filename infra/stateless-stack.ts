@@ -97,7 +97,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'reports',
-    description: 'GET /reports/sla: SLA KPIs over a period',
+    description: 'GET /reports/sla (SLA KPIs over a period) and GET /reports/review (the monthly review)',
     needs: ['store', 'auth'],
     table: 'read',
     memorySize: 1024,
@@ -119,6 +119,7 @@ export const ROUTES: readonly { method: HttpMethod; path: string; fn: string }[]
   { method: HttpMethod.GET, path: '/leads/{leadId}', fn: 'lead-api' },
   { method: HttpMethod.POST, path: '/leads/{leadId}/events', fn: 'lead-api' },
   { method: HttpMethod.GET, path: '/reports/sla', fn: 'reports' },
+  { method: HttpMethod.GET, path: '/reports/review', fn: 'reports' },
   { method: HttpMethod.GET, path: '/', fn: 'board' },
   { method: HttpMethod.GET, path: '/board/data', fn: 'board' },
 ];

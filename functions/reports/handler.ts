@@ -1,18 +1,24 @@
-/** GET /reports/sla: KPIs over a period, read from GSI2 (leads by submission day), never a Scan. */
+/** GET /reports/sla (KPIs over a period) and GET /reports/review (the monthly review), read from GSI2 (leads by submission day), never a Scan. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadLeadsForPeriod } from '../../shared/adapters/dynamodb-report.ts';
 import { httpAuth } from '../../shared/app/wiring/auth.ts';
 import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
 import { dynamoStore } from '../../shared/app/wiring/store.ts';
 import { httpHandler } from '../../shared/http/chain.ts';
-import { reportRoute } from '../../shared/http/report-route.ts';
+import { reportRoute, reviewRoute } from '../../shared/http/report-route.ts';
 
 const db = new DynamoDBClient({});
 const rt = await runtimeFromEnv({ store: dynamoStore(db), auth: httpAuth() });
 // Wiring the store has already failed the cold start when TABLE_NAME is missing.
 const table = process.env.TABLE_NAME as string;
+const sla = reportRoute({ ...rt, loadLeads: (from, to) => loadLeadsForPeriod(db, table, from, to) });
+// Whole items: the review's staffing what-if replays each lead's input through the policy.
+const review = reviewRoute({
+  ...rt,
+  loadLeads: (from, to) => loadLeadsForPeriod(db, table, from, to, { wholeItems: true }),
+});
 
-/** The Lambda handler. */
-export const handler = httpHandler(
-  reportRoute({ ...rt, loadLeads: (from, to) => loadLeadsForPeriod(db, table, from, to) }),
+/** The Lambda handler: one function, two routes. */
+export const handler = httpHandler((event) =>
+  (event.rawPath ?? '').endsWith('/reports/review') ? review(event) : sla(event),
 );

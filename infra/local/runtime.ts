@@ -11,7 +11,7 @@ import type { Log } from '../../shared/app/ports.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
 import { boardDataRoute, boardPageRoute } from '../../shared/http/board-route.ts';
-import { reportRoute } from '../../shared/http/report-route.ts';
+import { reportRoute, reviewRoute } from '../../shared/http/report-route.ts';
 import {
   captureRoute,
   getLeadRoute,
@@ -85,6 +85,11 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
         method: 'GET',
         path: '/reports/sla',
         route: reportRoute({ ...rt, loadLeads: (from, to) => rt.store.listSubmitted(from, to) }),
+      },
+      {
+        method: 'GET',
+        path: '/reports/review',
+        route: reviewRoute({ ...rt, loadLeads: (from, to) => rt.store.listSubmitted(from, to) }),
       },
       { method: 'GET', path: '/', route: boardPageRoute() },
       { method: 'GET', path: '/board/data', route: boardDataRoute(rt) },

@@ -47,6 +47,8 @@ export const REPORT_ATTRIBUTES = [
   'contactAttempts',
   'misroutedAt',
   'repeatCount',
+  'qualifiedAt',
+  'deals',
 ] as const;
 
 /** How the period is read. */

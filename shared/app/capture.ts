@@ -170,6 +170,8 @@ async function createLead(
     holdsSlot,
     breachCount: 0,
     attemptsLogged: 0,
+    // Present from capture on, so every lead counts in the outcome KPIs' denominators (contact rate …).
+    repeatCount: 0,
     hubspotContactId: input.hubspotContactId,
     tasks: {},
     timer: 'pending',

@@ -3,10 +3,11 @@
  * Records here are what leadclock persists; nothing in this file knows AWS or HubSpot.
  */
 import type { LeadInput, LeadState } from '../domain/lead.ts';
+import type { OutcomeFields } from '../domain/outcomes.ts';
 import type { RoutingState } from '../domain/routing.ts';
 
-/** A lead as stored: the input, the decisions taken and the SLA clock. */
-export interface LeadRecord {
+/** A lead as stored: the input, the decisions taken, the SLA clock and what came of it (outcomes). */
+export interface LeadRecord extends OutcomeFields {
   leadId: string;
   /** The delivery identity the lead id was derived from (source event id, or email+form+minute). */
   dedupeKey: string;
@@ -57,6 +58,8 @@ export interface LeadRecord {
   recoveredAt?: string;
   attemptsLogged: number;
   firstAttemptAt?: string;
+  /** Repeat inquiries joined to this lead while its clock ran (0 at capture). */
+  repeatCount?: number;
   hubspotContactId?: string;
   /** HubSpot task id per timer attempt. */
   tasks: Record<string, string>;
@@ -259,7 +262,11 @@ export type MetricName =
   | 'Unroutable'
   | 'SyncLagSeconds'
   | 'HubSpot429'
-  | 'HubSpotTokenMissing';
+  | 'HubSpotTokenMissing'
+  | 'LeadsContacted'
+  | 'MeetingsBooked'
+  | 'LeadsQualified'
+  | 'DealsRecorded';
 
 /** Where use cases record business metrics. */
 export interface Metrics {

@@ -12,6 +12,7 @@ import {
   type KpiQuery,
   type KpiReport,
   type Kpis,
+  SPEED_BUCKETS,
 } from '../domain/kpi.ts';
 import { CHANNELS } from '../domain/lead.ts';
 
@@ -91,6 +92,7 @@ export function policyOptions(policy: Policy, groupBy: GroupBy): Pick<KpiQuery, 
     team: teams.map((t) => t.id),
     owner: [...new Set(teams.flatMap((t) => t.members.map((m) => m.ownerId)))],
     segment: Object.keys(policy.doc.regions),
+    speed: SPEED_BUCKETS,
     none: [],
   };
   return { recycle: policy.recycle, keys: keys[groupBy] };
@@ -114,6 +116,16 @@ export const CSV_COLUMNS: readonly Scalar[] = [
   'meetings',
   'timeToMeetingMedianMs',
   'timeToMeetingP90Ms',
+  'meetingsPer100',
+  'qualified',
+  'timeToQualificationMedianMs',
+  'timeToQualificationP90Ms',
+  'deals',
+  'wonDeals',
+  'pipeline',
+  'wonRevenue',
+  'pipelinePerLead',
+  'wonRevenuePerLead',
   'outcomeTracked',
   'contacted',
   'contactRate',

@@ -6,9 +6,25 @@
  * the lead's events can stand in for it. Time is a parameter (`now`).
  */
 import type { LeadState } from './lead.ts';
+import { type DealFact, dealTotals } from './outcomes.ts';
 
 /** Dimensions a report can be grouped by; `segment` is the lead's region. */
-export const GROUP_BY = ['tier', 'channel', 'form', 'team', 'owner', 'segment', 'none'] as const;
+export const GROUP_BY = ['tier', 'channel', 'form', 'team', 'owner', 'segment', 'speed', 'none'] as const;
+
+/**
+ * Speed-to-lead buckets (wall clock, submission to first touch): the team's own five-minute rule, read
+ * against its contact and meeting rates. Leads never touched fall in `untouched`.
+ */
+export const SPEED_BUCKETS = ['<5m', '5-30m', '30m-4h', '>4h', 'untouched'] as const;
+
+/** The speed bucket of a wall-clock speed to lead (undefined: never touched). */
+export function speedBucket(wallMs: number | undefined): (typeof SPEED_BUCKETS)[number] {
+  if (wallMs === undefined) return 'untouched';
+  if (wallMs < 5 * 60_000) return '<5m';
+  if (wallMs < 30 * 60_000) return '5-30m';
+  if (wallMs < 4 * 3_600_000) return '30m-4h';
+  return '>4h';
+}
 
 /** A report grouping. */
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -24,7 +40,15 @@ export const KPI_DEFINITIONS = {
   timeToMeeting:
     'Time to meeting: meetingAt (first meeting booked: a HubSpot meeting created for the contact, or a meeting_booked event) − submittedAt, wall-clock, median and p90.',
   contactRate:
-    'Contact rate: leads with contactedAt (first real conversation: lead status CONNECTED or a connected call) ÷ outcome-tracked leads.',
+    'Contact rate: leads with contactedAt (first real conversation: a call whose disposition is Connected, a reply from the lead, lead status set to connected by a user, or a connected event) ÷ outcome-tracked leads.',
+  meetingsPer100:
+    'Meetings per 100 leads: leads with meetingAt (a meeting booked for the contact, by a rep or through a meetings link) × 100 ÷ leads.',
+  timeToQualification:
+    'Time to qualification: qualifiedAt (the lifecycle stage first reaching SQL or opportunity, or a qualified event) − submittedAt, wall-clock, median and p90.',
+  pipelinePerLead:
+    'Pipeline per lead: the summed amounts of every deal associated with the lead (its contact or company), whatever became of them ÷ leads.',
+  wonRevenuePerLead:
+    'Won revenue per lead: the summed amounts of those deals that reached closed won ÷ leads.',
   attemptsBeforeContact:
     'Attempts before contact: mean of contactAttempts (attempts logged up to and including the one that reached the lead) over contacted leads.',
   timeToAssignment:
@@ -97,6 +121,10 @@ export interface KpiLead {
   misroutedAt?: string;
   /** Proposed: repeat inquiries recorded on this lead; 0 at capture, so its presence marks a tracked record. */
   repeatCount?: number;
+  /** First time the lifecycle stage reached SQL or opportunity. */
+  qualifiedAt?: string;
+  /** Deals associated with the lead, by id. */
+  deals?: Record<string, DealFact>;
 }
 
 /** A lead event as the KPIs read it (LeadEvent without the key parts). */
@@ -147,6 +175,16 @@ export interface Kpis {
   meetings: number;
   timeToMeetingMedianMs: number | null;
   timeToMeetingP90Ms: number | null;
+  meetingsPer100: number | null;
+  qualified: number;
+  timeToQualificationMedianMs: number | null;
+  timeToQualificationP90Ms: number | null;
+  deals: number;
+  wonDeals: number;
+  pipeline: number;
+  wonRevenue: number;
+  pipelinePerLead: number | null;
+  wonRevenuePerLead: number | null;
   outcomeTracked: number;
   contacted: number;
   contactRate: number | null;
@@ -220,7 +258,14 @@ export function outcomeFacts(
   events: readonly KpiEvent[],
 ): Pick<
   KpiLead,
-  'acceptedAt' | 'meetingAt' | 'contactedAt' | 'contactAttempts' | 'misroutedAt' | 'repeatCount'
+  | 'acceptedAt'
+  | 'meetingAt'
+  | 'contactedAt'
+  | 'contactAttempts'
+  | 'misroutedAt'
+  | 'repeatCount'
+  | 'qualifiedAt'
+  | 'deals'
 > {
   const sorted = [...events].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   let acceptedAt: string | undefined;
@@ -230,6 +275,8 @@ export function outcomeFacts(
   let misroutedAt: string | undefined;
   let repeatCount = 0;
   let attempts = 0;
+  let qualifiedAt: string | undefined;
+  const deals: Record<string, DealFact> = {};
   for (const e of sorted) {
     const touch = e.type === 'touched' || e.type === 'attempt';
     if (touch) attempts++;
@@ -237,6 +284,16 @@ export function outcomeFacts(
     else if (e.type === 'repeat_inquiry') repeatCount++;
     else if (e.type === 'misroute' && e.data.withinFirstHour === true) misroutedAt ??= e.at;
     if (e.type === 'meeting_booked' || (touch && e.data.via === 'meeting')) meetingAt ??= e.at;
+    if (e.type === 'qualified') qualifiedAt ??= e.at;
+    if ((e.type === 'deal' || e.type === 'deal_won') && typeof e.data.dealId === 'string') {
+      const old = deals[e.data.dealId];
+      const amount = typeof e.data.amount === 'number' ? e.data.amount : old?.amount;
+      deals[e.data.dealId] = {
+        createdAt: old?.createdAt ?? e.at,
+        ...(amount !== undefined ? { amount } : {}),
+        ...(e.type === 'deal_won' || old?.wonAt ? { wonAt: old?.wonAt ?? e.at } : {}),
+      };
+    }
     const connected =
       e.type === 'contacted' || (touch && (e.data.connected === true || e.data.status === 'CONNECTED'));
     if (connected && contactedAt === undefined) {
@@ -244,7 +301,16 @@ export function outcomeFacts(
       contactAttempts = Math.max(attempts, 1);
     }
   }
-  return { acceptedAt, meetingAt, contactedAt, contactAttempts, misroutedAt, repeatCount };
+  return {
+    acceptedAt,
+    meetingAt,
+    contactedAt,
+    contactAttempts,
+    misroutedAt,
+    repeatCount,
+    qualifiedAt,
+    ...(Object.keys(deals).length ? { deals } : {}),
+  };
 }
 
 /** The group a lead falls in. */
@@ -262,6 +328,12 @@ export function groupKey(lead: KpiLead, groupBy: GroupBy): string {
       return lead.ownerId ?? '(no owner)';
     case 'segment':
       return lead.region ?? '(no region)';
+    case 'speed':
+      return speedBucket(
+        lead.firstTouchAt === undefined
+          ? undefined
+          : (lead.speedWallMs ?? Date.parse(lead.firstTouchAt) - Date.parse(lead.submittedAt)),
+      );
     case 'none':
       return 'all';
   }
@@ -304,6 +376,11 @@ interface Row {
   speedB: number | undefined;
   speedW: number | undefined;
   meeting: number | undefined;
+  qualification: number | undefined;
+  deals: number;
+  wonDeals: number;
+  pipeline: number;
+  won: number;
   tracked: boolean;
   contacted: boolean;
   contactAttempts: number | undefined;
@@ -330,6 +407,11 @@ interface Acc {
   speedB: number[];
   speedW: number[];
   meeting: number[];
+  qualification: number[];
+  deals: number;
+  wonDeals: number;
+  pipeline: number;
+  won: number;
   tracked: number;
   trackedRouted: number;
   contacted: number;
@@ -358,6 +440,11 @@ function emptyAcc(): Acc {
     speedB: [],
     speedW: [],
     meeting: [],
+    qualification: [],
+    deals: 0,
+    wonDeals: 0,
+    pipeline: 0,
+    won: 0,
     tracked: 0,
     trackedRouted: 0,
     contacted: 0,
@@ -401,6 +488,8 @@ function rowOf(
   const breachedAt = ms(lead.breachedAt);
   const recoveredAt = ms(lead.recoveredAt) ?? touchedAt;
   const meetingAt = ms(facts.meetingAt);
+  const qualifiedAt = ms(facts.qualifiedAt);
+  const money = dealTotals(facts.deals);
   const contactedAt = tracked ? facts.contactedAt : undefined;
   const acceptedAt = ms(facts.acceptedAt);
   const closedAt = ms(lead.closedAt) ?? now;
@@ -410,6 +499,11 @@ function rowOf(
     speedB: touchedAt === undefined ? undefined : lead.speedMs,
     speedW: touchedAt === undefined ? undefined : (lead.speedWallMs ?? Math.max(0, touchedAt - submitted)),
     meeting: meetingAt === undefined ? undefined : Math.max(0, meetingAt - submitted),
+    qualification: qualifiedAt === undefined ? undefined : Math.max(0, qualifiedAt - submitted),
+    deals: money.deals,
+    wonDeals: money.wonDeals,
+    pipeline: money.pipeline,
+    won: money.won,
     tracked,
     contacted: contactedAt !== undefined,
     contactAttempts: contactedAt !== undefined ? facts.contactAttempts : undefined,
@@ -447,6 +541,8 @@ function definedOutcomes(lead: KpiLead): Partial<KpiLead> {
   if (lead.contactAttempts !== undefined) out.contactAttempts = lead.contactAttempts;
   if (lead.misroutedAt !== undefined) out.misroutedAt = lead.misroutedAt;
   if (lead.repeatCount !== undefined) out.repeatCount = lead.repeatCount;
+  if (lead.qualifiedAt !== undefined) out.qualifiedAt = lead.qualifiedAt;
+  if (lead.deals !== undefined) out.deals = lead.deals;
   return out;
 }
 
@@ -455,6 +551,11 @@ function add(acc: Acc, r: Row, routed: boolean): void {
   if (r.speedB !== undefined) acc.speedB.push(r.speedB);
   if (r.speedW !== undefined) acc.speedW.push(r.speedW);
   if (r.meeting !== undefined) acc.meeting.push(r.meeting);
+  if (r.qualification !== undefined) acc.qualification.push(r.qualification);
+  acc.deals += r.deals;
+  acc.wonDeals += r.wonDeals;
+  acc.pipeline += r.pipeline;
+  acc.won += r.won;
   if (r.tracked) {
     acc.tracked++;
     if (routed) acc.trackedRouted++;
@@ -527,6 +628,7 @@ function finish(acc: Acc, topN: number, weeks: readonly string[]): Kpis {
   const speedB = sorted(acc.speedB);
   const speedW = sorted(acc.speedW);
   const meeting = sorted(acc.meeting);
+  const qualification = sorted(acc.qualification);
   const assign = sorted(acc.assign);
   const rejected = reasons(acc.rejected, topN, weeks);
   const recycled = reasons(acc.recycled, topN, weeks);
@@ -542,6 +644,16 @@ function finish(acc: Acc, topN: number, weeks: readonly string[]): Kpis {
     meetings: meeting.length,
     timeToMeetingMedianMs: quantile(meeting, 0.5),
     timeToMeetingP90Ms: quantile(meeting, 0.9),
+    meetingsPer100: acc.leads === 0 ? null : Math.round((meeting.length * 10_000) / acc.leads) / 100,
+    qualified: qualification.length,
+    timeToQualificationMedianMs: quantile(qualification, 0.5),
+    timeToQualificationP90Ms: quantile(qualification, 0.9),
+    deals: acc.deals,
+    wonDeals: acc.wonDeals,
+    pipeline: acc.pipeline,
+    wonRevenue: acc.won,
+    pipelinePerLead: acc.leads === 0 ? null : Math.round((acc.pipeline / acc.leads) * 100) / 100,
+    wonRevenuePerLead: acc.leads === 0 ? null : Math.round((acc.won / acc.leads) * 100) / 100,
     outcomeTracked: acc.tracked,
     contacted: acc.contacted,
     contactRate: ratio(acc.contacted, acc.tracked),
@@ -595,51 +707,82 @@ export function computeKpis(
   q: KpiQuery,
   events?: ReadonlyMap<string, readonly KpiEvent[]>,
 ): KpiReport {
+  return computeKpisBy(
+    leads,
+    q,
+    [{ groupBy: q.groupBy, ...(q.keys ? { keys: q.keys } : {}) }],
+    events,
+  )[0] as KpiReport;
+}
+
+/** One grouping of a multi-grouping computation, with the keys that must appear even when empty. */
+export interface Grouping {
+  groupBy: GroupBy;
+  keys?: readonly string[];
+}
+
+/**
+ * computeKpis for several groupings in one pass: each lead's contribution is derived once and added to
+ * every grouping (the monthly review reads one month by team, tier, channel and speed at once).
+ */
+export function computeKpisBy(
+  leads: Iterable<KpiLead>,
+  q: Omit<KpiQuery, 'groupBy' | 'keys'>,
+  groupings: readonly Grouping[],
+  events?: ReadonlyMap<string, readonly KpiEvent[]>,
+): KpiReport[] {
   const from = q.from.getTime();
   const to = q.to.getTime();
   const now = q.now.getTime();
   const recycle = q.recycle ?? DEFAULT_RECYCLE;
   const topN = q.topN ?? 5;
   const total = emptyAcc();
-  const groups = new Map<string, Acc>();
-  const labels = new Map<string, string>();
-  for (const k of q.keys ?? []) groups.set(k, emptyAcc());
-  const grouped = q.groupBy !== 'none';
+  const sets = groupings.map((g) => {
+    const groups = new Map<string, Acc>();
+    for (const k of g.keys ?? []) groups.set(k, emptyAcc());
+    return { ...g, groups, labels: new Map<string, string>() };
+  });
   for (const lead of leads) {
     const submitted = Date.parse(lead.submittedAt);
     if (!(submitted >= from && submitted < to)) continue;
     const row = rowOf(lead, submitted, now, recycle, events?.get(lead.leadId));
     const routed = !lead.alert;
     add(total, row, routed);
-    if (!grouped) continue;
-    const key = groupKey(lead, q.groupBy);
-    let acc = groups.get(key);
-    if (!acc) {
-      acc = emptyAcc();
-      groups.set(key, acc);
+    for (const set of sets) {
+      if (set.groupBy === 'none') continue;
+      const key = groupKey(lead, set.groupBy);
+      let acc = set.groups.get(key);
+      if (!acc) {
+        acc = emptyAcc();
+        set.groups.set(key, acc);
+      }
+      add(acc, row, routed);
+      if (set.groupBy === 'form' && lead.input.formTitle && key !== lead.input.formTitle)
+        set.labels.set(key, lead.input.formTitle);
     }
-    add(acc, row, routed);
-    if (q.groupBy === 'form' && lead.input.formTitle && key !== lead.input.formTitle)
-      labels.set(key, lead.input.formTitle);
   }
   const weeks = weeksOf(from, to);
   const totalKpis = finish(total, topN, weeks);
-  const out: KpiGroup[] = grouped
-    ? [...groups.keys()]
-        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-        .map((key) => {
-          const label = labels.get(key);
-          return { key, ...(label ? { label } : {}), kpis: finish(groups.get(key) as Acc, topN, weeks) };
-        })
-    : [{ key: 'all', kpis: totalKpis }];
-  return {
+  return sets.map((set) => ({
     from: q.from.toISOString(),
     to: q.to.toISOString(),
     now: q.now.toISOString(),
-    groupBy: q.groupBy,
+    groupBy: set.groupBy,
     total: totalKpis,
-    groups: out,
-  };
+    groups:
+      set.groupBy === 'none'
+        ? [{ key: 'all', kpis: totalKpis }]
+        : [...set.groups.keys()]
+            .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+            .map((key) => {
+              const label = set.labels.get(key);
+              return {
+                key,
+                ...(label ? { label } : {}),
+                kpis: finish(set.groups.get(key) as Acc, topN, weeks),
+              };
+            }),
+  }));
 }
 
 /** The definitions as a Markdown table, for the README. */

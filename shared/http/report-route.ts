@@ -6,6 +6,7 @@ import {
   policyOptions,
   slaReport,
 } from '../app/report.ts';
+import { formatReview, monthlyReview, parseReviewParams } from '../app/review.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { requireBearer } from './auth.ts';
 import type { Route } from './chain.ts';
@@ -49,6 +50,39 @@ export function reportRoute(rt: ReportRouteDeps): Route {
         'cache-control': 'no-store',
         ...(format === 'csv'
           ? { 'content-disposition': `attachment; filename="sla-${from.toISOString().slice(0, 10)}.csv"` }
+          : {}),
+      },
+      body: out.body,
+    };
+  };
+}
+
+/** GET /reports/review?month=YYYY-MM&format=json|csv|html[&pilot=team=x&baseline=YYYY-MM&metric=…][&target=0.9] */
+export function reviewRoute(rt: ReportRouteDeps): Route {
+  return async (event) => {
+    requireBearer(event, rt.auth);
+    const load = rt.loadLeads;
+    if (!load) throw new Error('reviewRoute: no loadLeads given (see functions/reports/handler.ts)');
+    const now = new Date(rt.clock.now());
+    const parsed = parseReviewParams((name) => queryParam(event, name), now);
+    if (!parsed.ok)
+      throw new HttpError(400, 'invalid', `${parsed.field}: ${parsed.message}`, { field: parsed.field });
+    const started = Date.now();
+    const review = await monthlyReview(parsed.value, rt.policy, now, load);
+    rt.log.info('monthly review', {
+      month: review.month,
+      leads: review.total.leads,
+      format: parsed.value.format,
+      millis: Date.now() - started,
+    });
+    const out = formatReview(review, parsed.value.format);
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': out.contentType,
+        'cache-control': 'no-store',
+        ...(parsed.value.format === 'csv'
+          ? { 'content-disposition': `attachment; filename="review-${review.month}.csv"` }
           : {}),
       },
       body: out.body,

@@ -1,10 +1,12 @@
 /** The HTTP routes (ARCHITECTURE.md, HTTP contract): parse and authenticate, call one use case, answer. */
 import { captureLead } from '../app/capture.ts';
 import { applyChange, type LeadChange } from '../app/lead-events.ts';
+import { recordOutcome } from '../app/outcomes.ts';
 import type { LeadRecord } from '../app/ports.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { classifyEvent, eventKey, parseHubSpotEvents } from '../domain/hubspot-events.ts';
 import { detectPayloadKind, parseCaptureBody } from '../domain/hubspot-payload.ts';
+import { OUTCOME_KINDS, type OutcomeFact } from '../domain/outcomes.ts';
 import { authenticate, requireBearer } from './auth.ts';
 import type { Route } from './chain.ts';
 import { HttpError, json } from './errors.ts';
@@ -113,7 +115,8 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
   };
 }
 
-const EVENT_TYPES = ['first_touch', 'accepted', 'rejected', 'recycled'] as const;
+const CHANGE_TYPES = ['first_touch', 'accepted', 'rejected', 'recycled'] as const;
+const EVENT_TYPES = [...CHANGE_TYPES, ...OUTCOME_KINDS] as const;
 
 /** POST /leads/{leadId}/events */
 export function leadEventsRoute(rt: Runtime): Route {
@@ -130,20 +133,14 @@ export function leadEventsRoute(rt: Runtime): Route {
         field: 'type',
       });
     }
-    const at = b.at === undefined ? new Date(rt.clock.now()).toISOString() : b.at;
-    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || !/^\d{4}-\d{2}-\d{2}T/.test(at)) {
-      throw new HttpError(400, 'invalid', 'at: expected an ISO 8601 date-time', { field: 'at' });
+    const iso = eventTime(b.at, 'at', rt.clock.now(), false) as string;
+    for (const f of ['ownerId', 'reason'] as const) optionalString(b, f);
+    if ((OUTCOME_KINDS as readonly string[]).includes(type)) {
+      const fact = outcomeFact(type as OutcomeFact['kind'], b, iso, rt.clock.now());
+      if (!(await rt.store.getLead(leadId))) throw new HttpError(404, 'not_found', `no lead ${leadId}`);
+      await recordOutcome(rt, leadId, fact);
+      return json(200, view((await rt.store.getLead(leadId)) as LeadRecord));
     }
-    if (Date.parse(at) > rt.clock.now() + CLOCK_SKEW_MS)
-      throw new HttpError(400, 'invalid', 'at: is in the future', { field: 'at' });
-    for (const f of ['ownerId', 'reason'] as const) {
-      if (b[f] !== undefined && (typeof b[f] !== 'string' || (b[f] as string).length > 256)) {
-        throw new HttpError(400, 'invalid', `${f}: expected a string of at most 256 characters`, {
-          field: f,
-        });
-      }
-    }
-    const iso = new Date(at).toISOString();
     const change: LeadChange =
       type === 'first_touch'
         ? { kind: 'touch', at: iso, by: b.ownerId as string | undefined, via: 'api' }
@@ -164,6 +161,98 @@ export function leadEventsRoute(rt: Runtime): Route {
     }
     return json(200, view(lead));
   };
+}
+
+/** An ISO 8601 date-time field (now when absent); `future` allows times ahead of our clock (a meeting's start). */
+function eventTime(raw: unknown, field: string, now: number, future: boolean): string | undefined {
+  const at = raw === undefined ? new Date(now).toISOString() : raw;
+  if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || !/^\d{4}-\d{2}-\d{2}T/.test(at)) {
+    throw new HttpError(400, 'invalid', `${field}: expected an ISO 8601 date-time`, { field });
+  }
+  if (!future && Date.parse(at) > now + CLOCK_SKEW_MS)
+    throw new HttpError(400, 'invalid', `${field}: is in the future`, { field });
+  return new Date(at).toISOString();
+}
+
+function optionalString(b: Record<string, unknown>, field: string, max = 256): string | undefined {
+  const v = b[field];
+  if (v !== undefined && (typeof v !== 'string' || v.length > max)) {
+    throw new HttpError(400, 'invalid', `${field}: expected a string of at most ${max} characters`, {
+      field,
+    });
+  }
+  return v as string | undefined;
+}
+
+function oneOf<T extends string>(
+  b: Record<string, unknown>,
+  field: string,
+  allowed: readonly T[],
+  dflt: T,
+): T {
+  const v = b[field] ?? dflt;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    throw new HttpError(400, 'invalid', `${field}: expected one of ${allowed.join(', ')}`, { field });
+  return v as T;
+}
+
+function optionalBoolean(b: Record<string, unknown>, field: string): boolean | undefined {
+  const v = b[field];
+  if (v !== undefined && typeof v !== 'boolean')
+    throw new HttpError(400, 'invalid', `${field}: expected true or false`, { field });
+  return v as boolean | undefined;
+}
+
+/** The outcome an events-API body describes, every field checked and named when wrong. */
+function outcomeFact(
+  kind: OutcomeFact['kind'],
+  b: Record<string, unknown>,
+  at: string,
+  now: number,
+): OutcomeFact {
+  switch (kind) {
+    case 'connected':
+      return {
+        kind,
+        at,
+        via: oneOf(b, 'via', ['call', 'lead_status', 'reply', 'api'] as const, 'api'),
+        ...(b.ownerId !== undefined ? { by: b.ownerId as string } : {}),
+      };
+    case 'meeting_booked': {
+      const startAt = b.startAt === undefined ? undefined : eventTime(b.startAt, 'startAt', now, true);
+      const meetingId = optionalString(b, 'meetingId', 128);
+      return {
+        kind,
+        at,
+        via: oneOf(b, 'via', ['meetings_link', 'rep', 'api'] as const, 'api'),
+        ...(startAt ? { startAt } : {}),
+        ...(meetingId ? { meetingId } : {}),
+      };
+    }
+    case 'qualified':
+      return { kind, at, stage: optionalString(b, 'stage', 64) ?? 'salesqualifiedlead' };
+    case 'deal': {
+      const dealId = optionalString(b, 'dealId', 128);
+      if (!dealId) throw new HttpError(400, 'invalid', 'dealId: required for a deal', { field: 'dealId' });
+      const amount = b.amount;
+      if (amount !== undefined && (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0))
+        throw new HttpError(400, 'invalid', 'amount: expected a number ≥ 0', { field: 'amount' });
+      const stage = optionalString(b, 'stage', 64);
+      const won = optionalBoolean(b, 'won');
+      const lost = optionalBoolean(b, 'lost');
+      if (won && lost)
+        throw new HttpError(400, 'invalid', 'lost: a deal cannot be won and lost at once', { field: 'lost' });
+      return {
+        kind,
+        at,
+        dealId,
+        ...(amount !== undefined ? { amount: amount as number } : {}),
+        ...(stage ? { stage } : {}),
+        ...(won !== undefined ? { won } : {}),
+        ...(lost !== undefined ? { lost } : {}),
+      };
+    }
+  }
 }
 
 /** GET /leads/{leadId} */

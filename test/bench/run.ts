@@ -2,6 +2,7 @@
  * `npm run bench`: prints the project's performance figures as JSON (see README, Performance).
  * `npm run bench -- burst [--leads 5000] [--seconds 60] [--concurrency 64]`: the webinar burst.
  * `npm run bench -- faults [--leads 400] [--seconds 8] [--seed 20300107] [--only hubspot,sns,…]`: fault runs.
+ * `npm run bench -- review [--leads 100000]`: the monthly review over a month of leads and outcomes.
  */
 import { parseArgs } from 'node:util';
 
@@ -36,6 +37,7 @@ if (mode === undefined) {
     ...benchDomain(),
     ...(await benchLive()),
     ...(await benchReport()),
+    ...(await import('./review.ts')).benchReview(),
     ...(await benchBundles()),
   };
 } else if (mode === 'burst') {
@@ -61,7 +63,14 @@ if (mode === undefined) {
       only: values.only?.split(',').map((s) => s.trim()),
     })),
   };
+} else if (mode === 'review') {
+  const { benchReview } = await import('./review.ts');
+  results = {
+    node: process.version,
+    at: new Date().toISOString(),
+    ...benchReview(num('leads', values.leads, 100_000)),
+  };
 } else {
-  throw new Error(`unknown bench '${mode}': expected no argument, 'burst' or 'faults'`);
+  throw new Error(`unknown bench '${mode}': expected no argument, 'burst', 'faults' or 'review'`);
 }
 console.log(JSON.stringify(results, null, 2));

@@ -523,6 +523,7 @@ describe('HTTP API', () => {
         'GET /board/data',
         'GET /leads/{leadId}',
         'GET /reports/sla',
+        'GET /reports/review',
         'POST /hubspot/webhooks',
         'POST /leads',
         'POST /leads/{leadId}/events',

@@ -1,0 +1,208 @@
+/**
+ * What happened after the first touch (issue 18): contact made, meeting booked, qualified, deal. Each is
+ * recorded once on the lead, from HubSpot's own records or from `POST /leads/{id}/events`, and feeds the
+ * outcome KPIs (contact rate, time to meeting, time to qualification, pipeline per lead). Pure: given the
+ * lead's current outcome fields and a new fact, say what to write, or nothing when the fact adds nothing.
+ *
+ * Deliveries come late, twice and out of order, so every field keeps the EARLIEST time it was reached:
+ * a later duplicate changes nothing, an earlier one moves the time back.
+ */
+
+/** How a contact was made. */
+export type ContactVia = 'call' | 'lead_status' | 'reply' | 'api';
+
+/** Who booked a meeting: the lead through a meetings link, a rep who logged it, or another system. */
+export type MeetingVia = 'meetings_link' | 'rep' | 'api';
+
+/** A deal as leadclock keeps it: enough for pipeline and won revenue per lead. */
+export interface DealFact {
+  /** Deal amount in the portal's currency; absent when HubSpot has none. */
+  amount?: number;
+  stage?: string;
+  /** When leadclock first saw the deal (its create date where known). */
+  createdAt: string;
+  /** When the deal was first seen closed won. */
+  wonAt?: string;
+  /** When the deal was first seen closed lost. */
+  lostAt?: string;
+}
+
+/** The outcome fields a lead record carries (all optional: a lead starts with none). */
+export interface OutcomeFields {
+  /** First real conversation (not an attempt). */
+  contactedAt?: string;
+  contactVia?: ContactVia;
+  /** Attempts logged up to and including the one that reached the lead. */
+  contactAttempts?: number;
+  /** When the first meeting was booked (the booking, not the meeting's start). */
+  meetingAt?: string;
+  /** When that meeting starts (may lie in the future). */
+  meetingStartAt?: string;
+  meetingVia?: MeetingVia;
+  /** When the lead first reached a qualified lifecycle stage (SQL or opportunity). */
+  qualifiedAt?: string;
+  qualifiedStage?: string;
+  /** Deals of the contact or its company, by HubSpot deal id (or the caller's id). */
+  deals?: Record<string, DealFact>;
+}
+
+/** A fact about a lead's outcome; times are ISO 8601. */
+export type OutcomeFact =
+  | { kind: 'connected'; at: string; via: ContactVia; by?: string }
+  | { kind: 'meeting_booked'; at: string; startAt?: string; via: MeetingVia; meetingId?: string }
+  | { kind: 'qualified'; at: string; stage: string }
+  | {
+      kind: 'deal';
+      at: string;
+      dealId: string;
+      amount?: number;
+      stage?: string;
+      won?: boolean;
+      lost?: boolean;
+    };
+
+/** The kinds, as the events API names them. */
+export const OUTCOME_KINDS = ['connected', 'meeting_booked', 'qualified', 'deal'] as const;
+
+/** HubSpot lifecycle stages that count as qualified (SQL and beyond, internal values). */
+export const QUALIFIED_STAGES: ReadonlySet<string> = new Set([
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+]);
+
+/** What to write: the patch of outcome fields, and the timeline event that records the fact. */
+export interface OutcomeWrite {
+  patch: OutcomeFields;
+  event: { type: string; at: string; ref: string; data: Record<string, unknown> };
+}
+
+const earlier = (a: string, b: string | undefined): boolean =>
+  b === undefined || Date.parse(a) < Date.parse(b);
+
+/**
+ * What `fact` changes on a lead with `current` outcome fields and `attemptsLogged` attempts so far, or
+ * undefined when it changes nothing (a duplicate, or a later sighting of something already recorded).
+ */
+export function applyOutcome(
+  current: OutcomeFields,
+  attemptsLogged: number,
+  fact: OutcomeFact,
+): OutcomeWrite | undefined {
+  switch (fact.kind) {
+    case 'connected': {
+      if (!earlier(fact.at, current.contactedAt)) return undefined;
+      // The conversation that reached the lead is itself an attempt, whether or not it was logged first.
+      const attempts = Math.max(attemptsLogged, 1);
+      return {
+        patch: { contactedAt: fact.at, contactVia: fact.via, contactAttempts: attempts },
+        event: {
+          type: 'contacted',
+          at: fact.at,
+          ref: '0',
+          data: { via: fact.via, by: fact.by, attempts },
+        },
+      };
+    }
+    case 'meeting_booked': {
+      if (!earlier(fact.at, current.meetingAt)) return undefined;
+      return {
+        patch: {
+          meetingAt: fact.at,
+          meetingVia: fact.via,
+          ...(fact.startAt ? { meetingStartAt: fact.startAt } : {}),
+        },
+        event: {
+          type: 'meeting_booked',
+          at: fact.at,
+          ref: fact.meetingId ?? '0',
+          data: { via: fact.via, startAt: fact.startAt, meetingId: fact.meetingId },
+        },
+      };
+    }
+    case 'qualified': {
+      if (!earlier(fact.at, current.qualifiedAt)) return undefined;
+      return {
+        patch: { qualifiedAt: fact.at, qualifiedStage: fact.stage },
+        event: { type: 'qualified', at: fact.at, ref: '0', data: { stage: fact.stage } },
+      };
+    }
+    case 'deal':
+      return applyDeal(current, fact);
+  }
+}
+
+function applyDeal(
+  current: OutcomeFields,
+  fact: Extract<OutcomeFact, { kind: 'deal' }>,
+): OutcomeWrite | undefined {
+  const old = current.deals?.[fact.dealId];
+  const next: DealFact = {
+    createdAt: old === undefined || earlier(fact.at, old.createdAt) ? fact.at : old.createdAt,
+    ...(fact.amount !== undefined
+      ? { amount: fact.amount }
+      : old?.amount !== undefined
+        ? { amount: old.amount }
+        : {}),
+    ...(fact.stage !== undefined
+      ? { stage: fact.stage }
+      : old?.stage !== undefined
+        ? { stage: old.stage }
+        : {}),
+  };
+  // A deal seen won stays won at its first sighting; a later "lost" (reopened and lost) is recorded beside it.
+  const wonAt = fact.won ? (old?.wonAt && !earlier(fact.at, old.wonAt) ? old.wonAt : fact.at) : old?.wonAt;
+  const lostAt = fact.lost
+    ? old?.lostAt && !earlier(fact.at, old.lostAt)
+      ? old.lostAt
+      : fact.at
+    : old?.lostAt;
+  if (wonAt) next.wonAt = wonAt;
+  if (lostAt) next.lostAt = lostAt;
+  if (old && sameDeal(old, next)) return undefined;
+  const won = next.wonAt !== undefined && next.wonAt !== old?.wonAt;
+  return {
+    patch: { deals: { ...current.deals, [fact.dealId]: next } },
+    event: {
+      type: won ? 'deal_won' : 'deal',
+      at: won ? (next.wonAt as string) : fact.at,
+      ref: fact.dealId,
+      data: { dealId: fact.dealId, amount: next.amount, stage: next.stage },
+    },
+  };
+}
+
+function sameDeal(a: DealFact, b: DealFact): boolean {
+  return (
+    a.amount === b.amount &&
+    a.stage === b.stage &&
+    a.createdAt === b.createdAt &&
+    a.wonAt === b.wonAt &&
+    a.lostAt === b.lostAt
+  );
+}
+
+/**
+ * Pipeline sourced by one lead (the amounts of every deal it produced, whatever became of them) and its
+ * won revenue (closed-won amounts).
+ */
+export function dealTotals(deals: Record<string, DealFact> | undefined): {
+  deals: number;
+  pipeline: number;
+  won: number;
+  wonDeals: number;
+} {
+  let pipeline = 0;
+  let won = 0;
+  let n = 0;
+  let wonDeals = 0;
+  for (const d of Object.values(deals ?? {})) {
+    n++;
+    pipeline += d.amount ?? 0;
+    if (d.wonAt) {
+      won += d.amount ?? 0;
+      wonDeals++;
+    }
+  }
+  return { deals: n, pipeline, won, wonDeals };
+}
