@@ -1,7 +1,7 @@
 /**
  * `POST /hubspot/webhooks`: an app webhook delivery (a JSON array of events) parsed into typed events,
  * a dedupe key per event, and what each event means for a lead's SLA (touch, accept/reject/recycle,
- * manual reassignment, sales activity). Pure.
+ * manual reassignment, a rep's engagement to read). Pure.
  */
 import type { FieldError } from './lead-input.ts';
 import type { PolicyDoc } from './policy.ts';
@@ -39,7 +39,7 @@ export type Activity = 'call' | 'email' | 'meeting';
 
 /** What an event means for a lead; `at` is ISO 8601. */
 export type Outcome =
-  | { kind: 'touch'; via: 'lead_status' | 'last_contacted' | 'sales_activity'; at: string }
+  | { kind: 'touch'; via: 'lead_status' | 'first_engagement'; at: string }
   | { kind: 'accepted' | 'rejected' | 'recycled'; status: string; at: string }
   | { kind: 'owner_changed'; ownerId: string | undefined; byUser: boolean; at: string }
   | { kind: 'activity'; activity: Activity; objectId: string; at: string };
@@ -93,18 +93,17 @@ export function eventKey(e: HubSpotEvent): string {
 export function classifyEvent(event: HubSpotEvent, touch: TouchConfig): Outcome[] {
   const occurred = new Date(event.occurredAt).toISOString();
   const activity = activityOf(event);
-  if (activity) {
-    return touch.activities.includes(activity)
-      ? [{ kind: 'activity', activity, objectId: event.objectId, at: occurred }]
-      : [];
-  }
+  // An engagement is judged once read (who logged it, its direction, source and time: domain/touch.ts), so
+  // every call, email and meeting is passed on; a meetings-link booking becomes an outcome, not a touch.
+  if (activity) return [{ kind: 'activity', activity, objectId: event.objectId, at: occurred }];
   if (!isContactPropertyChange(event)) return [];
   const value = event.propertyValue?.trim() ?? '';
   switch (event.propertyName) {
     case 'hs_lead_status': {
       if (value === '') return [];
       const out: Outcome[] = [];
-      if (includesStatus(touch.leadStatuses, value))
+      // Only a person's change is a rep's touch: a workflow, import or integration setting the status is not.
+      if (includesStatus(touch.leadStatuses, value) && changedByUser(event))
         out.push({ kind: 'touch', via: 'lead_status', at: occurred });
       if (includesStatus(touch.acceptStatuses, value))
         out.push({ kind: 'accepted', status: value, at: occurred });
@@ -114,13 +113,18 @@ export function classifyEvent(event: HubSpotEvent, touch: TouchConfig): Outcome[
         out.push({ kind: 'recycled', status: value, at: occurred });
       return out;
     }
-    case 'notes_last_contacted':
-    case 'hs_last_sales_activity_timestamp': {
-      // A cleared date is not a touch.
+    case 'hs_sa_first_engagement_date': {
+      // HubSpot's owner-specific "first engagement" (reset when the owner changes): the rep's own outreach.
+      // The contact's own engagement (hs_last_sales_activity_timestamp, notes_last_contacted) is never a touch.
       if (value === '') return [];
-      const via = event.propertyName === 'notes_last_contacted' ? 'last_contacted' : 'sales_activity';
       const ms = toMs(value);
-      return [{ kind: 'touch', via, at: ms === undefined ? occurred : new Date(ms).toISOString() }];
+      return [
+        {
+          kind: 'touch',
+          via: 'first_engagement',
+          at: ms === undefined ? occurred : new Date(ms).toISOString(),
+        },
+      ];
     }
     case 'hubspot_owner_id':
       return [
