@@ -8,12 +8,12 @@ import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
 import { httpHandler } from '../../shared/http/chain.ts';
 import { hubspotWebhookRoute } from '../../shared/http/routes.ts';
 
+// HubSpot is read for call, email and meeting events, which name the engagement rather than the contact.
 const rt = await runtimeFromEnv({
   store: dynamoStore(),
   timers: schedulerTimers(),
   queue: sqsSyncQueue(),
   auth: httpAuth(),
-  // A call, email or meeting event names the engagement: it is read to find its contacts and judge it.
   hubspot: hubspotCrm(),
 });
 
