@@ -153,6 +153,8 @@ async function verify(
     if (found.mergedFrom) {
       // Merged in HubSpot: the surviving contact carries the lead from now on (sync, tasks, verification).
       await deps.store.updateLead(lead.leadId, {}, { hubspotContactId: found.contactId });
+      // Webhooks now name the survivor: map it to this lead unless another lead holds it.
+      await deps.store.claimPointer('contact', found.contactId, lead.leadId);
       deps.log.info('HubSpot contact merged; following the surviving contact', { leadId: lead.leadId });
     }
     // The earliest rep touch after assignment (domain/touch.ts); never the contact's own engagement.
