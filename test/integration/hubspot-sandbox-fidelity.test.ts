@@ -10,6 +10,22 @@ import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
 
 const T0 = Date.parse('2026-01-05T09:00:00.000Z');
 
+/** The parts of HubSpot's answers these tests read. */
+interface Answer {
+  id: string;
+  total: number;
+  message: string;
+  properties: Record<string, string>;
+  results: {
+    id: string;
+    properties: Record<string, string>;
+    userId?: number | null;
+    userIdIncludingInactive?: number;
+  }[];
+  propertiesWithHistory: Record<string, { value: string; sourceType: string }[]>;
+  options: { value: string }[];
+}
+
 describe('HubSpot sandbox fidelity', () => {
   let sandbox: HubSpotSandbox;
   let clock: number;
@@ -20,7 +36,7 @@ describe('HubSpot sandbox fidelity', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
-    return { status: r.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
+    return { status: r.status, body: (text ? JSON.parse(text) : {}) as Answer };
   };
   const searchByEmail = (email: string) =>
     call('POST', '/crm/v3/objects/contacts/search', {
@@ -60,9 +76,9 @@ describe('HubSpot sandbox fidelity', () => {
     // Assess
     expect(atOnce.body.total).toBe(0);
     expect(byId.body.properties.firstname).toBe('Jane');
-    expect(later.body.results.map((r: any) => r.properties.firstname)).toEqual(['Jane']);
-    expect(stale.body.results.map((r: any) => r.properties.firstname)).toEqual(['Jane']);
-    expect(fresh.body.results.map((r: any) => r.properties.firstname)).toEqual(['Janet']);
+    expect(later.body.results.map((r) => r.properties.firstname)).toEqual(['Jane']);
+    expect(stale.body.results.map((r) => r.properties.firstname)).toEqual(['Jane']);
+    expect(fresh.body.results.map((r) => r.properties.firstname)).toEqual(['Janet']);
   });
 
   it('the driver moves the engagement properties HubSpot moves on the contact own activity, and refuses a bad type', async () => {
@@ -119,9 +135,7 @@ describe('HubSpot sandbox fidelity', () => {
       hs_sa_first_engagement_object_type: 'CALL',
     });
     expect(sandbox.contact(jane.id)?.properties.hs_sa_first_engagement_date).toBeUndefined();
-    expect(
-      history.body.propertiesWithHistory.hs_lead_status.map((v: any) => [v.value, v.sourceType]),
-    ).toEqual([
+    expect(history.body.propertiesWithHistory.hs_lead_status?.map((v) => [v.value, v.sourceType])).toEqual([
       ['CONNECTED', 'CRM_UI'],
       ['ATTEMPTED_TO_CONTACT', 'AUTOMATION_PLATFORM'],
     ]);
@@ -182,7 +196,7 @@ describe('HubSpot sandbox fidelity', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.message).toContain('options[0]');
     expect(
-      owners.body.results.map((o: any) => [o.id, o.userId === null, typeof o.userIdIncludingInactive]),
+      owners.body.results.map((o) => [o.id, o.userId === null, typeof o.userIdIncludingInactive]),
     ).toEqual([
       ['101', false, 'number'],
       ['102', true, 'number'],
@@ -217,6 +231,6 @@ describe('HubSpot sandbox fidelity', () => {
     expect(result(lines, 'leadclock_tier')).toBe('conflict');
     expect(result(lines, 'leadclock_lead_id')).toBe('created');
     expect(result(again, 'leadclock_sla_status')).toBe('exists');
-    expect(options.body.options.map((o: any) => o.value)).toEqual(status.options!.map((o) => o.value));
+    expect(options.body.options.map((o) => o.value)).toEqual(status.options!.map((o) => o.value));
   });
 });
