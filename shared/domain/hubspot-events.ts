@@ -20,6 +20,9 @@ export interface HubSpotEvent {
   attemptNumber: number;
   portalId: number;
   objectTypeId?: string;
+  /** Merge events: the surviving record, and the records merged into it. */
+  primaryObjectId?: string;
+  mergedObjectIds?: string[];
 }
 
 /** A parsed delivery: the valid events, and one error per invalid field (`[2].objectId`). */
@@ -42,7 +45,8 @@ export type Outcome =
   | { kind: 'touch'; via: 'lead_status' | 'first_engagement'; at: string }
   | { kind: 'accepted' | 'rejected' | 'recycled'; status: string; at: string }
   | { kind: 'owner_changed'; ownerId: string | undefined; byUser: boolean; at: string }
-  | { kind: 'activity'; activity: Activity; objectId: string; at: string };
+  | { kind: 'activity'; activity: Activity; objectId: string; at: string }
+  | { kind: 'contact_merged'; primaryId: string; mergedIds: string[]; at: string };
 
 /** Most events HubSpot puts in one delivery. */
 export const MAX_EVENTS = 1000;
@@ -96,6 +100,17 @@ export function classifyEvent(event: HubSpotEvent, touch: TouchConfig): Outcome[
   // An engagement is judged once read (who logged it, its direction, source and time: domain/touch.ts), so
   // every call, email and meeting is passed on; a meetings-link booking becomes an outcome, not a touch.
   if (activity) return [{ kind: 'activity', activity, objectId: event.objectId, at: occurred }];
+  // A merge: the leads of the merged-away contacts follow the survivor (HubSpot answers their ids with it).
+  if (
+    (event.subscriptionType === 'contact.merge' ||
+      (event.subscriptionType === 'object.merge' && event.objectTypeId === CONTACT_TYPE_ID)) &&
+    event.primaryObjectId !== undefined
+  ) {
+    const mergedIds = (event.mergedObjectIds ?? []).filter((x) => x !== event.primaryObjectId);
+    return mergedIds.length
+      ? [{ kind: 'contact_merged', primaryId: event.primaryObjectId, mergedIds, at: occurred }]
+      : [];
+  }
   if (!isContactPropertyChange(event)) return [];
   const value = event.propertyValue?.trim() ?? '';
   switch (event.propertyName) {
@@ -205,6 +220,8 @@ function parseEvent(raw: unknown, at: string): { event: HubSpotEvent } | { error
   const changeSource = may('changeSource', name, 'expected a change source');
   const sourceId = may('sourceId', shortText, 'expected a string');
   const objectTypeId = may('objectTypeId', typeId, 'expected an object type id such as 0-1');
+  const primaryObjectId = may('primaryObjectId', id, 'expected a numeric id');
+  const mergedObjectIds = may('mergedObjectIds', ids, 'expected an array of numeric ids');
   if (
     errors.length > 0 ||
     eventId === undefined ||
@@ -221,12 +238,20 @@ function parseEvent(raw: unknown, at: string): { event: HubSpotEvent } | { error
   if (changeSource !== undefined) event.changeSource = changeSource;
   if (sourceId !== undefined) event.sourceId = sourceId;
   if (objectTypeId !== undefined) event.objectTypeId = objectTypeId;
+  if (primaryObjectId !== undefined) event.primaryObjectId = primaryObjectId;
+  if (mergedObjectIds !== undefined) event.mergedObjectIds = mergedObjectIds;
   return { event };
 }
 
 function id(v: unknown): string | undefined {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? String(v) : undefined;
   return typeof v === 'string' && /^\d{1,20}$/.test(v) ? v : undefined;
+}
+
+function ids(v: unknown): string[] | undefined {
+  if (!Array.isArray(v) || v.length > 100) return undefined;
+  const out = v.map(id);
+  return out.every((x): x is string => x !== undefined) ? out : undefined;
 }
 
 function name(v: unknown): string | undefined {

@@ -88,10 +88,13 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
       const outcomes = classifyEvent(e, rt.policy.doc.touch);
       if (outcomes.length === 0) continue;
       // A call, email or meeting names the engagement, not the contact: read it to find its contacts and judge it.
+      const first = outcomes[0];
       const targets =
-        outcomes[0]?.kind === 'activity'
-          ? await engagementTargets(rt, outcomes[0])
-          : await contactTarget(rt, e.objectId, outcomes);
+        first?.kind === 'activity'
+          ? await engagementTargets(rt, first)
+          : first?.kind === 'contact_merged'
+            ? await mergeTargets(rt, first)
+            : await contactTarget(rt, e.objectId, outcomes);
       // Contacts leadclock does not know are acknowledged.
       if (targets.length === 0) continue;
       // Claimed before handling and released on failure, so a retried delivery redoes only what did not finish.
@@ -113,7 +116,8 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
 /** One thing a webhook event does to one lead. */
 type WebhookTarget =
   | { leadId: string; change: LeadChange }
-  | { leadId: string; meetingBooked: { meetingId: string; at: string } };
+  | { leadId: string; meetingBooked: { meetingId: string; at: string } }
+  | { leadId: string; mergedInto: { from: string; to: string } };
 
 async function contactTarget(rt: Runtime, contactId: string, outcomes: Outcome[]): Promise<WebhookTarget[]> {
   const leadId = await rt.store.getPointer('contact', contactId);
@@ -123,7 +127,7 @@ async function contactTarget(rt: Runtime, contactId: string, outcomes: Outcome[]
       ? [{ leadId, change: { kind: 'touch', at: o.at, via: o.via } }]
       : o.kind === 'owner_changed'
         ? [{ leadId, change: { kind: 'owner_changed', at: o.at, ownerId: o.ownerId, byUser: o.byUser } }]
-        : o.kind === 'activity'
+        : o.kind === 'activity' || o.kind === 'contact_merged'
           ? []
           : [{ leadId, change: { kind: o.kind, at: o.at, status: o.status } }],
   );
@@ -158,8 +162,29 @@ async function engagementTargets(
   return out;
 }
 
+/** The leads of contacts merged away in HubSpot. */
+async function mergeTargets(
+  rt: Runtime,
+  o: Extract<Outcome, { kind: 'contact_merged' }>,
+): Promise<WebhookTarget[]> {
+  const out: WebhookTarget[] = [];
+  for (const from of o.mergedIds) {
+    const leadId = await rt.store.getPointer('contact', from);
+    if (leadId) out.push({ leadId, mergedInto: { from, to: o.primaryId } });
+  }
+  return out;
+}
+
 async function applyTarget(rt: Runtime, t: WebhookTarget): Promise<ChangeResult> {
   if ('change' in t) return applyChange(rt, t.leadId, t.change);
+  if ('mergedInto' in t) {
+    // The surviving contact carries the lead from now on: sync, tasks, verification and its webhooks.
+    const lead = await rt.store.getLead(t.leadId);
+    if (!lead || lead.hubspotContactId !== t.mergedInto.from) return 'duplicate';
+    await rt.store.updateLead(t.leadId, {}, { hubspotContactId: t.mergedInto.to });
+    await rt.store.claimPointer('contact', t.mergedInto.to, t.leadId);
+    return 'applied';
+  }
   // An outcome (time to meeting), kept on the timeline; the clock keeps running.
   const fresh = await rt.store.putEvent({
     leadId: t.leadId,

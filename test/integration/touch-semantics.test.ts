@@ -305,6 +305,41 @@ describe('a first touch is a rep outreach, never the contact own engagement', ()
     expect((await stack.rt.store.getLead(quiet.leadId))?.hubspotContactId).toBe(survivorA.id);
   });
 
+  it('follows a contact.merge webhook: the lead takes the survivor, whose rep call then stops the clock', async () => {
+    // Prepare
+    const { contactId, leadId } = await leadFor('merge-webhook');
+    const survivor = stack.sandbox!.createContact({ email: `survivor-w.${n}@touch.example` });
+    stack.sandbox!.mergeContacts(survivor.id, contactId);
+    clock.set(NOW + 30_000);
+
+    // Act
+    await deliver([
+      {
+        eventId: eventIds++,
+        subscriptionId: 4004,
+        portalId: 62515,
+        appId: 54321,
+        occurredAt: NOW + 30_000,
+        subscriptionType: 'contact.merge',
+        attemptNumber: 0,
+        objectId: Number(survivor.id),
+        primaryObjectId: Number(survivor.id),
+        mergedObjectIds: [Number(contactId)],
+        changeSource: 'CRM_UI',
+      },
+    ]);
+    const call = stack.sandbox!.logActivity(survivor.id, 'call', NOW + 45_000);
+    clock.set(NOW + 50_000);
+    await deliver([created('call', call.id, NOW + 50_000)]);
+
+    // Assess
+    expect(await stack.rt.store.getLead(leadId)).toMatchObject({
+      hubspotContactId: survivor.id,
+      status: 'touched',
+      firstTouchAt: iso(NOW + 45_000),
+    });
+  });
+
   it('leaves one task when a create is applied but its answer is lost, with search lagging behind', async () => {
     // Prepare
     const contact = stack.sandbox!.createContact({ email: `task.${++n}@touch.example` });

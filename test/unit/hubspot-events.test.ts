@@ -466,6 +466,54 @@ describe('classifyEvent: activities', () => {
   });
 });
 
+describe('classifyEvent: merges', () => {
+  it('reads a contact merge as the merged-away ids following the primary, legacy and generic', () => {
+    // Prepare
+    const parsed = parseHubSpotEvents([
+      {
+        eventId: 1,
+        subscriptionType: 'contact.merge',
+        objectId: 300,
+        occurredAt: OCCURRED,
+        portalId: 62515,
+        primaryObjectId: 300,
+        mergedObjectIds: [100, 200],
+      },
+      {
+        eventId: 2,
+        subscriptionType: 'object.merge',
+        objectTypeId: '0-1',
+        objectId: 300,
+        occurredAt: OCCURRED,
+        portalId: 62515,
+        primaryObjectId: '300',
+        mergedObjectIds: ['100'],
+      },
+      {
+        eventId: 3,
+        subscriptionType: 'object.merge',
+        objectTypeId: '0-2',
+        objectId: 300,
+        occurredAt: OCCURRED,
+        portalId: 62515,
+        primaryObjectId: 300,
+        mergedObjectIds: [100],
+      },
+    ]);
+
+    // Act
+    const outcomes = parsed.events.map((e) => classifyEvent(e, TOUCH));
+
+    // Assess
+    expect(parsed.errors).toEqual([]);
+    expect(outcomes).toEqual([
+      [{ kind: 'contact_merged', primaryId: '300', mergedIds: ['100', '200'], at: OCCURRED_ISO }],
+      [{ kind: 'contact_merged', primaryId: '300', mergedIds: ['100'], at: OCCURRED_ISO }],
+      [],
+    ]);
+  });
+});
+
 describe('classifyEvent: ignored events', () => {
   it.each([
     ['contact creation', ev({ subscriptionType: 'contact.creation' })],
