@@ -56,7 +56,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'hubspot-events',
     description: 'POST /hubspot/webhooks: first touch, accept, reject, recycle, reassignment',
-    needs: ['store', 'timers', 'queue', 'auth'],
+    needs: ['store', 'timers', 'queue', 'auth', 'hubspot'],
     table: 'readWrite',
     ...HTTP,
   },

@@ -1,5 +1,5 @@
 /**
- * Accounts sync (every 15 minutes): archived HubSpot owners leave every pool, and the company-domain →
+ * Accounts sync (every 15 minutes): archived or deactivated HubSpot owners leave every pool, and the company-domain →
  * owner cache that named-account routing reads is refreshed incrementally.
  */
 import type { Crm, LeadStore, Log } from './ports.ts';
@@ -22,7 +22,8 @@ export async function syncAccounts(
   now: number,
 ): Promise<AccountsReport> {
   const owners = await deps.crm.owners();
-  const inactive = owners.filter((o) => o.archived).map((o) => o.id);
+  // Archived owners, and users deactivated in HubSpot (their owner record stays, without an active user).
+  const inactive = owners.filter((o) => o.archived || o.active === false).map((o) => o.id);
   await deps.store.setInactiveOwners(inactive);
 
   const cursor = await deps.store.getMarker(CURSOR);

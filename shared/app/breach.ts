@@ -10,6 +10,7 @@ import { formatDuration } from '../domain/duration.ts';
 import { type EscalationStep, escalationStep } from '../domain/escalation.ts';
 import type { LeadFacts } from '../domain/lead.ts';
 import { breachMessage } from '../domain/messages.ts';
+import { earliestTouch } from '../domain/touch.ts';
 import { assign } from './assign.ts';
 import { messageLead } from './crm-sync.ts';
 import { applyChange, markArmed, requestSync } from './lead-events.ts';
@@ -142,8 +143,23 @@ async function verify(
   if (!deps.policy.doc.escalation.verifyInHubSpot || lead.mode === 'shadow' || !lead.hubspotContactId)
     return { checked: false };
   try {
-    const at = await deps.crm.activitySince(lead.hubspotContactId, lead.assignedAt);
-    return { checked: true, touchedAt: at };
+    const found = await deps.crm.contactActivity(lead.hubspotContactId);
+    // A 404 is HubSpot's answer (deleted, or merged away untraceably), not an outage: nobody can have
+    // worked the contact, so the breach goes ahead on time.
+    if (found.contact === 'deleted') {
+      deps.log.warn('HubSpot contact deleted; breaching on time', { leadId: lead.leadId });
+      return { checked: true };
+    }
+    if (found.mergedFrom) {
+      // Merged in HubSpot: the surviving contact carries the lead from now on (sync, tasks, verification).
+      await deps.store.updateLead(lead.leadId, {}, { hubspotContactId: found.contactId });
+      // Webhooks now name the survivor: map it to this lead unless another lead holds it.
+      await deps.store.claimPointer('contact', found.contactId, lead.leadId);
+      deps.log.info('HubSpot contact merged; following the surviving contact', { leadId: lead.leadId });
+    }
+    // The earliest rep touch after assignment (domain/touch.ts); never the contact's own engagement.
+    const touchedAt = earliestTouch(found.facts, deps.policy.doc.touch, lead.assignedAt, deps.clock.now());
+    return { checked: true, touchedAt };
   } catch (e) {
     if (lateMs < VERIFY_GRACE_MS) {
       // Let the Scheduler retry: paging on an unverified breach risks a false page.

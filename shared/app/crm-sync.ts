@@ -213,9 +213,7 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
       // A lead marked taskPending had a try that may have created its task before failing: look those
       // up first. First tries go straight to the batch create (the lease rules out a concurrent one).
       const retried = tasks.filter((t) => needTask.some((l) => l.taskPending === t.key));
-      const existing = retried.length
-        ? await deps.crm.findTasks(retried.map((t) => t.key))
-        : new Map<string, string>();
+      const existing = retried.length ? await deps.crm.findTasks(retried) : new Map<string, string>();
       for (const [k, v] of existing) taskIds.set(k, v);
       const fresh = tasks.filter((t) => !existing.has(t.key));
       await Promise.all(

@@ -67,6 +67,55 @@ async function applyOnce(
   }
 }
 
+/** A touch earlier than the recorded first touch (webhooks arrive out of order): the first touch moves back. */
+async function earlierTouch(
+  deps: EventDeps,
+  lead: LeadRecord,
+  c: Extract<LeadChange, { kind: 'touch' }>,
+): Promise<ChangeResult | 'conflict'> {
+  const first = lead.firstTouchAt as string;
+  const at = Date.parse(c.at) < Date.parse(lead.submittedAt) ? lead.submittedAt : c.at;
+  if (at >= first) return 'duplicate';
+  const cal = leadCalendar(deps.policy, lead);
+  const speedMs = Math.max(0, elapsed(Date.parse(lead.submittedAt), Date.parse(at), cal));
+  const slaOutcome = at <= (lead.slaDueAt ?? lead.dueAt) ? 'met' : 'late';
+  const next = await deps.store.updateLead(
+    lead.leadId,
+    { version: lead.version },
+    {
+      firstTouchAt: at,
+      speedMs,
+      speedWallMs: Date.parse(at) - Date.parse(lead.submittedAt),
+      slaOutcome,
+      firstAttemptAt: at,
+      // The touch recorded first is now a later attempt.
+      attemptsLogged: lead.attemptsLogged + 1,
+      ...(lead.recoveredAt ? { recoveredAt: at } : {}),
+    },
+  );
+  if (!next) return 'conflict';
+  // The touch recorded first becomes an attempt, keyed as one, so a redelivery of it is not counted again.
+  const previous = (await deps.store.listEvents(lead.leadId)).find(
+    (e) => e.type === 'touched' && e.at === first,
+  );
+  const previousVia = String(previous?.data?.via ?? 'unknown');
+  await deps.store.putEvent({
+    leadId: lead.leadId,
+    at: first,
+    type: 'attempt',
+    ref: previousVia,
+    data: { via: previousVia, by: previous?.data?.by },
+  });
+  await deps.store.putEvent({
+    leadId: lead.leadId,
+    at,
+    type: 'first_touch_corrected',
+    ref: '0',
+    data: { via: c.via, by: c.by, previous: first, speedMs, outcome: slaOutcome },
+  });
+  return 'applied';
+}
+
 async function touch(
   deps: EventDeps,
   lead: LeadRecord,
@@ -74,8 +123,10 @@ async function touch(
 ): Promise<ChangeResult | 'conflict'> {
   const { store, policy } = deps;
   if (lead.firstTouchAt) {
+    // The earliest touch wins: a touch delivered out of order moves the first touch back.
+    if (c.at < lead.firstTouchAt) return earlierTouch(deps, lead, c);
     // Later attempts are counted (recycling needs a minimum number over a minimum span).
-    if (c.at <= lead.firstTouchAt) return 'duplicate';
+    if (c.at === lead.firstTouchAt) return 'duplicate';
     const fresh = await store.putEvent({
       leadId: lead.leadId,
       at: c.at,

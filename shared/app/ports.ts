@@ -5,6 +5,7 @@
 import type { LeadInput, LeadState } from '../domain/lead.ts';
 import type { OutcomeFields } from '../domain/outcomes.ts';
 import type { RoutingState } from '../domain/routing.ts';
+import type { ContactFacts, EngagementFacts, EngagementKind } from '../domain/touch.ts';
 
 /** A lead as stored: the input, the decisions taken, the SLA clock and what came of it (outcomes). */
 export interface LeadRecord extends OutcomeFields {
@@ -228,6 +229,11 @@ export interface CrmTask {
   priority: 'HIGH' | 'MEDIUM' | 'LOW';
 }
 
+/** What HubSpot holds for a contact, as the breach check reads it (judged by domain/touch.ts). */
+export type ContactActivity =
+  | { contact: 'found'; contactId: string; facts: ContactFacts; mergedFrom?: string }
+  | { contact: 'deleted' };
+
 /** The CRM (HubSpot): batched writes and the few reads leadclock needs. */
 export interface Crm {
   /** Creates or updates contacts by email; returns lower-cased email → contact id. */
@@ -238,15 +244,26 @@ export interface Crm {
   createContact(properties: Record<string, string>): Promise<string>;
   /** Updates contacts; returns the ids HubSpot did not find. */
   updateContacts(inputs: readonly { id: string; properties: Record<string, string> }[]): Promise<Set<string>>;
-  /** Existing tasks by key (for reconciling after an ambiguous failure). */
-  findTasks(keys: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Existing tasks by key, read through each contact's task associations (consistent right after a
+   * write, unlike search), for reconciling after an ambiguous failure.
+   */
+  findTasks(tasks: readonly Pick<CrmTask, 'key' | 'contactId'>[]): Promise<Map<string, string>>;
   /** Creates tasks associated to their contacts; returns key → task id. */
   createTasks(tasks: readonly CrmTask[]): Promise<Map<string, string>>;
   completeTasks(taskIds: readonly string[]): Promise<void>;
-  /** The latest sales activity on the contact after `since` (ISO), if any: calls, emails, meetings, last contacted. */
-  activitySince(contactId: string, since: string): Promise<string | undefined>;
-  /** All owners, with whether they are archived. */
-  owners(): Promise<{ id: string; email?: string; name?: string; archived: boolean }[]>;
+  /**
+   * The contact's engagements (every association, all pages), owner's first engagement and lead status
+   * history, following a merge to the surviving contact; `deleted` when HubSpot answers 404.
+   */
+  contactActivity(contactId: string): Promise<ContactActivity>;
+  /** An engagement and the contacts it is associated with; undefined when HubSpot no longer has it. */
+  engagement(
+    kind: EngagementKind,
+    id: string,
+  ): Promise<{ facts: EngagementFacts; contactIds: string[] } | undefined>;
+  /** All owners: archived ones, and users deactivated in HubSpot (`active: false`), are not assignable. */
+  owners(): Promise<{ id: string; email?: string; name?: string; archived: boolean; active?: boolean }[]>;
   /** Company domain → owner, for companies changed since `since` (all when absent). */
   companyOwners(since?: string): Promise<{ domain: string; ownerId?: string; modifiedAt?: string }[]>;
 }

@@ -42,10 +42,13 @@ if (values['dry-run']) {
     const lines = await setupProperties(values['hubspot-url'] as string, token);
     for (const l of lines)
       console.log(
-        `${l.result === 'created' ? 'created' : 'exists '}  ${l.objectType.padEnd(8)} ${l.kind.padEnd(8)} ${l.name}`,
+        `${l.result.padEnd(8)}  ${l.objectType.padEnd(8)} ${l.kind.padEnd(8)} ${l.name}${l.detail ? ` (${l.detail})` : ''}`,
       );
-    const created = lines.filter((l) => l.result === 'created').length;
-    console.log(`\n${created} created, ${lines.length - created} already there.`);
+    const count = (r: string) => lines.filter((l) => l.result === r).length;
+    console.log(
+      `\n${count('created')} created, ${count('updated')} updated, ${count('exists')} already there, ${count('conflict')} in conflict.`,
+    );
+    if (count('conflict') > 0) process.exit(1);
   } catch (e) {
     const err = e as { code?: number; body?: unknown; message?: string };
     console.error(
@@ -68,10 +71,12 @@ Next, in HubSpot:
    with key name "Authorization" and value "Bearer <ingest key>" in the header.
    (Query-parameter keys work too: ${api}/leads?key=<ingest key>, but URLs get logged; prefer the header.)
 
-2. App webhooks (your private app → Webhooks), target URL ${api}/hubspot/webhooks, subscriptions:
-   contact.propertyChange  hs_lead_status
-   contact.propertyChange  notes_last_contacted
-   contact.propertyChange  hs_last_sales_activity_timestamp
-   contact.propertyChange  hubspot_owner_id
-   object.creation         calls, emails, meetings (beta; optional, the properties above suffice)
+2. App webhooks (your app → Webhooks), target URL ${api}/hubspot/webhooks, subscriptions:
+   contact.propertyChange  hs_lead_status               (a user's status change: touch, accept, reject, recycle)
+   contact.propertyChange  hs_sa_first_engagement_date  (the owner's first engagement)
+   contact.propertyChange  hubspot_owner_id             (manual reassignment)
+   contact.merge                                        (the lead follows the surviving contact)
+   object.creation         calls, emails, meetings      (a rep's outreach; a meetings-link booking is an outcome)
+   Do NOT subscribe to notes_last_contacted or hs_last_sales_activity_timestamp for touches: they move on the
+   contact's own engagement (docs/hubspot-semantics.md).
 `);

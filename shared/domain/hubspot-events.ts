@@ -1,7 +1,7 @@
 /**
  * `POST /hubspot/webhooks`: an app webhook delivery (a JSON array of events) parsed into typed events,
  * a dedupe key per event, and what each event means for a lead's SLA (touch, accept/reject/recycle,
- * manual reassignment, sales activity). Pure.
+ * manual reassignment, a rep's engagement to read). Pure.
  */
 import type { FieldError } from './lead-input.ts';
 import type { PolicyDoc } from './policy.ts';
@@ -20,6 +20,9 @@ export interface HubSpotEvent {
   attemptNumber: number;
   portalId: number;
   objectTypeId?: string;
+  /** Merge events: the surviving record, and the records merged into it. */
+  primaryObjectId?: string;
+  mergedObjectIds?: string[];
 }
 
 /** A parsed delivery: the valid events, and one error per invalid field (`[2].objectId`). */
@@ -39,10 +42,11 @@ export type Activity = 'call' | 'email' | 'meeting';
 
 /** What an event means for a lead; `at` is ISO 8601. */
 export type Outcome =
-  | { kind: 'touch'; via: 'lead_status' | 'last_contacted' | 'sales_activity'; at: string }
+  | { kind: 'touch'; via: 'lead_status' | 'first_engagement'; at: string }
   | { kind: 'accepted' | 'rejected' | 'recycled'; status: string; at: string }
   | { kind: 'owner_changed'; ownerId: string | undefined; byUser: boolean; at: string }
-  | { kind: 'activity'; activity: Activity; objectId: string; at: string };
+  | { kind: 'activity'; activity: Activity; objectId: string; at: string }
+  | { kind: 'contact_merged'; primaryId: string; mergedIds: string[]; at: string };
 
 /** Most events HubSpot puts in one delivery. */
 export const MAX_EVENTS = 1000;
@@ -93,9 +97,18 @@ export function eventKey(e: HubSpotEvent): string {
 export function classifyEvent(event: HubSpotEvent, touch: TouchConfig): Outcome[] {
   const occurred = new Date(event.occurredAt).toISOString();
   const activity = activityOf(event);
-  if (activity) {
-    return touch.activities.includes(activity)
-      ? [{ kind: 'activity', activity, objectId: event.objectId, at: occurred }]
+  // An engagement is judged once read (who logged it, its direction, source and time: domain/touch.ts), so
+  // every call, email and meeting is passed on; a meetings-link booking becomes an outcome, not a touch.
+  if (activity) return [{ kind: 'activity', activity, objectId: event.objectId, at: occurred }];
+  // A merge: the leads of the merged-away contacts follow the survivor (HubSpot answers their ids with it).
+  if (
+    (event.subscriptionType === 'contact.merge' ||
+      (event.subscriptionType === 'object.merge' && event.objectTypeId === CONTACT_TYPE_ID)) &&
+    event.primaryObjectId !== undefined
+  ) {
+    const mergedIds = (event.mergedObjectIds ?? []).filter((x) => x !== event.primaryObjectId);
+    return mergedIds.length
+      ? [{ kind: 'contact_merged', primaryId: event.primaryObjectId, mergedIds, at: occurred }]
       : [];
   }
   if (!isContactPropertyChange(event)) return [];
@@ -104,7 +117,8 @@ export function classifyEvent(event: HubSpotEvent, touch: TouchConfig): Outcome[
     case 'hs_lead_status': {
       if (value === '') return [];
       const out: Outcome[] = [];
-      if (includesStatus(touch.leadStatuses, value))
+      // Only a person's change is a rep's touch: a workflow, import or integration setting the status is not.
+      if (includesStatus(touch.leadStatuses, value) && changedByUser(event))
         out.push({ kind: 'touch', via: 'lead_status', at: occurred });
       if (includesStatus(touch.acceptStatuses, value))
         out.push({ kind: 'accepted', status: value, at: occurred });
@@ -114,13 +128,18 @@ export function classifyEvent(event: HubSpotEvent, touch: TouchConfig): Outcome[
         out.push({ kind: 'recycled', status: value, at: occurred });
       return out;
     }
-    case 'notes_last_contacted':
-    case 'hs_last_sales_activity_timestamp': {
-      // A cleared date is not a touch.
+    case 'hs_sa_first_engagement_date': {
+      // HubSpot's owner-specific "first engagement" (reset when the owner changes): the rep's own outreach.
+      // The contact's own engagement (hs_last_sales_activity_timestamp, notes_last_contacted) is never a touch.
       if (value === '') return [];
-      const via = event.propertyName === 'notes_last_contacted' ? 'last_contacted' : 'sales_activity';
       const ms = toMs(value);
-      return [{ kind: 'touch', via, at: ms === undefined ? occurred : new Date(ms).toISOString() }];
+      return [
+        {
+          kind: 'touch',
+          via: 'first_engagement',
+          at: ms === undefined ? occurred : new Date(ms).toISOString(),
+        },
+      ];
     }
     case 'hubspot_owner_id':
       return [
@@ -201,6 +220,8 @@ function parseEvent(raw: unknown, at: string): { event: HubSpotEvent } | { error
   const changeSource = may('changeSource', name, 'expected a change source');
   const sourceId = may('sourceId', shortText, 'expected a string');
   const objectTypeId = may('objectTypeId', typeId, 'expected an object type id such as 0-1');
+  const primaryObjectId = may('primaryObjectId', id, 'expected a numeric id');
+  const mergedObjectIds = may('mergedObjectIds', ids, 'expected an array of numeric ids');
   if (
     errors.length > 0 ||
     eventId === undefined ||
@@ -217,12 +238,20 @@ function parseEvent(raw: unknown, at: string): { event: HubSpotEvent } | { error
   if (changeSource !== undefined) event.changeSource = changeSource;
   if (sourceId !== undefined) event.sourceId = sourceId;
   if (objectTypeId !== undefined) event.objectTypeId = objectTypeId;
+  if (primaryObjectId !== undefined) event.primaryObjectId = primaryObjectId;
+  if (mergedObjectIds !== undefined) event.mergedObjectIds = mergedObjectIds;
   return { event };
 }
 
 function id(v: unknown): string | undefined {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? String(v) : undefined;
   return typeof v === 'string' && /^\d{1,20}$/.test(v) ? v : undefined;
+}
+
+function ids(v: unknown): string[] | undefined {
+  if (!Array.isArray(v) || v.length > 100) return undefined;
+  const out = v.map(id);
+  return out.every((x): x is string => x !== undefined) ? out : undefined;
 }
 
 function name(v: unknown): string | undefined {

@@ -8,7 +8,7 @@ import { INTENTS, type Intent, type LeadInput } from './lead.ts';
 import { type FieldError, LEAD_FIELDS, parseLeadInput } from './lead-input.ts';
 
 /** What a capture body looks like. */
-export type PayloadKind = 'hubspot-profile' | 'hubspot-object' | 'normalised' | 'unknown';
+export type PayloadKind = 'hubspot-profile' | 'hubspot-object' | 'hubspot-flat' | 'normalised' | 'unknown';
 
 /** Lead fields read from HubSpot contact properties (the rest come from the contact and its form submissions). */
 export type MappedField =
@@ -75,6 +75,13 @@ const PROFILE_MARKERS = [
 ];
 // Latest date Date#toISOString can print as a 4-digit year (9999-12-31T23:59:59.999Z).
 const MAX_MS = 253_402_300_799_999;
+/** A HubSpot internal property name. */
+const HUBSPOT_NAME = /^[a-z][a-z0-9_]*$/;
+/** Contact properties that mark a flat body as HubSpot's (the mapped ones and the record id). */
+const KNOWN_PROPERTIES: ReadonlySet<string> = new Set([
+  ...Object.values(DEFAULT_HUBSPOT_FIELDS).flat(),
+  'hs_object_id',
+]);
 // Failing these refuses the lead; anything else is left out with a warning.
 const ESSENTIAL: ReadonlySet<string> = new Set(['email', '(body)']);
 
@@ -94,6 +101,17 @@ export function detectPayloadKind(body: unknown): PayloadKind {
   }
   if (props !== undefined) return 'unknown';
   if (hasMarker) return 'hubspot-profile';
+  // A workflow's "customize request body" sends chosen HubSpot properties flat, under their internal names
+  // (lower-case, underscores); a normalised lead uses camelCase names. A refused workflow delivery is lost
+  // (HubSpot does not retry a 4xx), so a flat body of property names is mapped, unknown names ignored.
+  const keys = Object.keys(body);
+  if (
+    keys.length > 0 &&
+    keys.every((k) => HUBSPOT_NAME.test(k)) &&
+    keys.some((k) => !LEAD_FIELDS.includes(k)) &&
+    keys.some((k) => KNOWN_PROPERTIES.has(k))
+  )
+    return 'hubspot-flat';
   return LEAD_FIELDS.some((k) => Object.hasOwn(body, k)) ? 'normalised' : 'unknown';
 }
 
@@ -106,6 +124,15 @@ export function parseCaptureBody(
   const kind = detectPayloadKind(body);
   if (kind === 'normalised') return parseLeadInput(body, receivedAt);
   if (kind === 'unknown') return unknownBody();
+  if (kind === 'hubspot-flat') {
+    // The v3 object shape with the flat properties; the contact id comes from hs_object_id (or vid).
+    const flat = body as Record<string, unknown>;
+    const id = flat.hs_object_id ?? flat.vid ?? flat.objectid;
+    return leadFromHubSpot(
+      { ...(id !== undefined ? { id } : {}), properties: flat },
+      { receivedAt, policyFieldMap: options.policyFieldMap },
+    );
+  }
   return leadFromHubSpot(body, { receivedAt, policyFieldMap: options.policyFieldMap });
 }
 

@@ -214,6 +214,8 @@ const schema = z.strictObject({
       rejectStatuses: z.array(nonEmpty).default(['UNQUALIFIED']),
       recycleStatuses: z.array(nonEmpty).default(['BAD_TIMING']),
       reasonProperty: nonEmpty.default('leadclock_reason'),
+      // Sequence and other automated one-to-one emails are not a rep's touch unless this says so.
+      automatedEmails: z.boolean().default(false),
     })
     // prefault runs {} through the fields above, so the defaults are written once.
     .prefault({}),

@@ -1,12 +1,13 @@
 /** The HTTP routes (ARCHITECTURE.md, HTTP contract): parse and authenticate, call one use case, answer. */
 import { captureLead } from '../app/capture.ts';
-import { applyChange, type LeadChange } from '../app/lead-events.ts';
+import { applyChange, type ChangeResult, type LeadChange } from '../app/lead-events.ts';
 import { recordOutcome } from '../app/outcomes.ts';
 import type { LeadRecord } from '../app/ports.ts';
 import type { Runtime } from '../app/runtime.ts';
-import { classifyEvent, eventKey, parseHubSpotEvents } from '../domain/hubspot-events.ts';
+import { classifyEvent, eventKey, type Outcome, parseHubSpotEvents } from '../domain/hubspot-events.ts';
 import { detectPayloadKind, parseCaptureBody } from '../domain/hubspot-payload.ts';
 import { OUTCOME_KINDS, type OutcomeFact } from '../domain/outcomes.ts';
+import { classifyEngagement } from '../domain/touch.ts';
 import { authenticate, requireBearer } from './auth.ts';
 import type { Route } from './chain.ts';
 import { HttpError, json } from './errors.ts';
@@ -88,22 +89,21 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
       const key = `hs:${eventKey(e)}`;
       const outcomes = classifyEvent(e, rt.policy.doc.touch);
       if (outcomes.length === 0) continue;
-      const leadId = await rt.store.getPointer('contact', e.objectId);
-      // Contacts leadclock does not know (and activity objects, resolved through their contact's properties) are acknowledged.
-      if (!leadId) continue;
+      // A call, email or meeting names the engagement, not the contact: read it to find its contacts and judge it.
+      const first = outcomes[0];
+      const targets =
+        first?.kind === 'activity'
+          ? await engagementTargets(rt, first)
+          : first?.kind === 'contact_merged'
+            ? await mergeTargets(rt, first)
+            : await contactTarget(rt, e.objectId, outcomes);
+      // Contacts leadclock does not know are acknowledged.
+      if (targets.length === 0) continue;
       // Claimed before handling and released on failure, so a retried delivery redoes only what did not finish.
       if (!(await rt.store.once(key, EVENT_DEDUPE_SECONDS))) continue;
       try {
-        for (const o of outcomes) {
-          const change: LeadChange | undefined =
-            o.kind === 'touch'
-              ? { kind: 'touch', at: o.at, via: o.via }
-              : o.kind === 'owner_changed'
-                ? { kind: 'owner_changed', at: o.at, ownerId: o.ownerId, byUser: o.byUser }
-                : o.kind === 'activity'
-                  ? { kind: 'touch', at: o.at, via: o.activity }
-                  : { kind: o.kind, at: o.at, status: o.status };
-          if ((await applyChange(rt, leadId, change)) === 'applied') applied++;
+        for (const t of targets) {
+          if ((await applyTarget(rt, t)) === 'applied') applied++;
         }
       } catch (err) {
         await rt.store.forget(key);
@@ -113,6 +113,89 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
     rt.log.info('webhook handled', { events: batch.events.length, applied });
     return { statusCode: 204 };
   };
+}
+
+/** One thing a webhook event does to one lead. */
+type WebhookTarget =
+  | { leadId: string; change: LeadChange }
+  | { leadId: string; meetingBooked: { meetingId: string; at: string } }
+  | { leadId: string; mergedInto: { from: string; to: string } };
+
+async function contactTarget(rt: Runtime, contactId: string, outcomes: Outcome[]): Promise<WebhookTarget[]> {
+  const leadId = await rt.store.getPointer('contact', contactId);
+  if (!leadId) return [];
+  return outcomes.flatMap((o): WebhookTarget[] =>
+    o.kind === 'touch'
+      ? [{ leadId, change: { kind: 'touch', at: o.at, via: o.via } }]
+      : o.kind === 'owner_changed'
+        ? [{ leadId, change: { kind: 'owner_changed', at: o.at, ownerId: o.ownerId, byUser: o.byUser } }]
+        : o.kind === 'activity' || o.kind === 'contact_merged'
+          ? []
+          : [{ leadId, change: { kind: o.kind, at: o.at, status: o.status } }],
+  );
+}
+
+/**
+ * A rep's call, email or meeting touches the leads of its contacts (domain/touch.ts judges it); a meeting the
+ * contact booked through a meetings link is recorded as an outcome and never stops the clock. A time before
+ * the lead's submission or in the future is not a first touch.
+ */
+async function engagementTargets(
+  rt: Runtime,
+  o: Extract<Outcome, { kind: 'activity' }>,
+): Promise<WebhookTarget[]> {
+  const found = await rt.crm.engagement(o.activity, o.objectId);
+  if (!found) return [];
+  const meaning = classifyEngagement(found.facts, rt.policy.doc.touch);
+  if (meaning.kind === 'ignored') return [];
+  const out: WebhookTarget[] = [];
+  for (const contactId of found.contactIds) {
+    const leadId = await rt.store.getPointer('contact', contactId);
+    if (!leadId) continue;
+    if (meaning.kind === 'meeting_booked') {
+      out.push({ leadId, meetingBooked: { meetingId: o.objectId, at: meaning.at } });
+      continue;
+    }
+    if (Date.parse(meaning.at) > rt.clock.now() + CLOCK_SKEW_MS) continue;
+    const lead = await rt.store.getLead(leadId);
+    if (!lead || meaning.at < lead.submittedAt) continue;
+    out.push({ leadId, change: { kind: 'touch', at: meaning.at, via: o.activity } });
+  }
+  return out;
+}
+
+/** The leads of contacts merged away in HubSpot. */
+async function mergeTargets(
+  rt: Runtime,
+  o: Extract<Outcome, { kind: 'contact_merged' }>,
+): Promise<WebhookTarget[]> {
+  const out: WebhookTarget[] = [];
+  for (const from of o.mergedIds) {
+    const leadId = await rt.store.getPointer('contact', from);
+    if (leadId) out.push({ leadId, mergedInto: { from, to: o.primaryId } });
+  }
+  return out;
+}
+
+async function applyTarget(rt: Runtime, t: WebhookTarget): Promise<ChangeResult> {
+  if ('change' in t) return applyChange(rt, t.leadId, t.change);
+  if ('mergedInto' in t) {
+    // The surviving contact carries the lead from now on: sync, tasks, verification and its webhooks.
+    const lead = await rt.store.getLead(t.leadId);
+    if (!lead || lead.hubspotContactId !== t.mergedInto.from) return 'duplicate';
+    await rt.store.updateLead(t.leadId, {}, { hubspotContactId: t.mergedInto.to });
+    await rt.store.claimPointer('contact', t.mergedInto.to, t.leadId);
+    return 'applied';
+  }
+  // An outcome (time to meeting), kept on the timeline; the clock keeps running.
+  const fresh = await rt.store.putEvent({
+    leadId: t.leadId,
+    at: new Date(rt.clock.now()).toISOString(),
+    type: 'meeting_booked',
+    ref: t.meetingBooked.meetingId,
+    data: { meetingId: t.meetingBooked.meetingId, startsAt: t.meetingBooked.at, via: 'meetings_link' },
+  });
+  return fresh ? 'applied' : 'duplicate';
 }
 
 const CHANGE_TYPES = ['first_touch', 'accepted', 'rejected', 'recycled'] as const;

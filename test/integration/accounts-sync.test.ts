@@ -45,6 +45,9 @@ describe('accounts sync', () => {
     await hubspot('PATCH', `/crm/v3/objects/companies/${company.id}`, {
       properties: { hubspot_owner_id: '1002' },
     });
+    // The incremental run reads search, which trails writes by a few seconds (the next run, 15 minutes on,
+    // has long caught up; its window overlaps the last one by a minute).
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
     const second = await syncAccounts(stack.rt, Date.now());
     const cachedSecond = await stack.rt.store.getAccountOwner('named-co.example');
     const lead = await captureLead(stack.rt, {

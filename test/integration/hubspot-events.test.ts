@@ -122,12 +122,12 @@ describe('after capture: first touch, duplicates, reassignment and the lead API'
     const { contactId, leadId } = await leadFor('lara.late@acme.example', '1002');
     clock.set(NOW + 600_000);
 
-    // Act: notes_last_contacted moves 7 minutes after submission (due after 5).
+    // Act: the owner's first engagement is 7 minutes after submission (due after 5).
     const res = await deliver([
       propertyChange({
         eventId: eventIds++,
         contactId,
-        property: 'notes_last_contacted',
+        property: 'hs_sa_first_engagement_date',
         value: String(NOW + 420_000),
         occurredAt: NOW + 421_000,
         changeSource: 'CALCULATED',
@@ -169,7 +169,7 @@ describe('after capture: first touch, duplicates, reassignment and the lead API'
     const viaNotes = propertyChange({
       eventId: eventIds++,
       contactId: b.contactId,
-      property: 'notes_last_contacted',
+      property: 'hs_sa_first_engagement_date',
       value: String(NOW + 90_000),
       occurredAt: NOW + 90_000,
     });

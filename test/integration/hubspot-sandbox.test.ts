@@ -514,7 +514,7 @@ describe('HubSpot sandbox', () => {
     expect(gone.code).toBe(404);
   });
 
-  it('searches by email and by hs_last_sales_activity_timestamp GTE, with sorting and paging', async () => {
+  it('searches by email and by notes_last_contacted GTE, with sorting and paging', async () => {
     // Prepare
     const jane = sandbox.createContact({ email: 'jane@example.com', firstname: 'Jane' });
     const max = sandbox.createContact({ email: 'max@example.com', firstname: 'Max' });
@@ -522,22 +522,24 @@ describe('HubSpot sandbox', () => {
     sandbox.logActivity(jane.id, 'call', T0 + 5 * 60_000);
     sandbox.logActivity(max.id, 'email', T0 - 60_000);
     sandbox.logActivity(ann.id, 'meeting', '2026-01-05T09:10:00Z');
+    // Search reads an index that trails writes by the search lag (3 s by default).
+    clock += 3_000;
     const { Gte, Eq } = contactsLib.FilterOperatorEnum;
     const search = contactsSearch();
     // HubSpot documents sorts as objects; the generated client types them as strings, hence the cast.
     const newestFirst = {
-      propertyName: 'hs_last_sales_activity_timestamp',
+      propertyName: 'notes_last_contacted',
       direction: 'DESCENDING',
     } as unknown as string;
 
     // Act
     const byEmail = await search.doSearch({
       filterGroups: [{ filters: [{ propertyName: 'email', operator: Eq, value: 'JANE@example.com' }] }],
-      properties: ['email', 'hs_last_sales_activity_timestamp'],
+      properties: ['email', 'notes_last_contacted'],
     });
     const touched = await search.doSearch({
       filterGroups: [
-        { filters: [{ propertyName: 'hs_last_sales_activity_timestamp', operator: Gte, value: String(T0) }] },
+        { filters: [{ propertyName: 'notes_last_contacted', operator: Gte, value: String(T0) }] },
       ],
       sorts: [newestFirst],
       properties: ['firstname'],
@@ -548,7 +550,7 @@ describe('HubSpot sandbox', () => {
         {
           filters: [
             {
-              propertyName: 'hs_last_sales_activity_timestamp',
+              propertyName: 'notes_last_contacted',
               operator: Gte,
               value: '2026-01-05T09:00:00Z',
             },
@@ -566,7 +568,7 @@ describe('HubSpot sandbox', () => {
     expect(byEmail.total).toBe(1);
     expect(byEmail.results[0]?.properties).toEqual({
       email: 'jane@example.com',
-      hs_last_sales_activity_timestamp: '2026-01-05T09:05:00.000Z',
+      notes_last_contacted: '2026-01-05T09:05:00.000Z',
     });
     expect([
       touched.total,
@@ -613,9 +615,10 @@ describe('HubSpot sandbox', () => {
     ]);
     expect(sandbox.contact(jane.id)?.properties).toMatchObject({
       notes_last_contacted: '2026-01-05T09:01:30.000Z',
-      hs_last_sales_activity_timestamp: '2026-01-05T09:01:30.000Z',
       num_contacted_notes: '1',
     });
+    // "Last engagement date" is the contact's own engagement: a rep's call does not move it.
+    expect(sandbox.contact(jane.id)?.properties.hs_last_sales_activity_timestamp).toBeUndefined();
   });
 
   it('reads a contact by email, 404s a missing one, and refuses a duplicate email with 409', async () => {

@@ -313,36 +313,66 @@ describe('classifyEvent: lead status', () => {
   });
 });
 
-describe('classifyEvent: last contacted and sales activity dates', () => {
+describe("classifyEvent: the contact's own engagement and the owner's first engagement", () => {
   it.each([
-    ['notes_last_contacted', '1767261000000', 'last_contacted', '2026-01-01T09:50:00.000Z'],
-    [
-      'hs_last_sales_activity_timestamp',
-      '2026-01-01T09:55:00Z',
-      'sales_activity',
-      '2026-01-01T09:55:00.000Z',
-    ],
-    ['hs_last_sales_activity_timestamp', 'garbage', 'sales_activity', OCCURRED_ISO],
-  ])('%s = %j is a touch via %s at %s', (propertyName, propertyValue, via, at) => {
+    ['notes_last_contacted', '1767261000000'],
+    ['hs_last_sales_activity_timestamp', '2026-01-01T09:55:00Z'],
+    ['hs_analytics_last_visit_timestamp', '2026-01-01T09:55:00Z'],
+    ['recent_conversion_date', '2026-01-01T09:55:00Z'],
+  ])("%s = %j is never a touch (it moves on the contact's own engagement)", (propertyName, propertyValue) => {
     // Prepare
-    const event = ev({ propertyName, propertyValue, changeSource: 'CALLING' });
-
-    // Act
-    const outcomes = classifyEvent(event, TOUCH);
-
-    // Assess
-    expect(outcomes).toEqual([{ kind: 'touch', via, at }]);
-  });
-
-  it('ignores a cleared date', () => {
-    // Prepare
-    const event = ev({ propertyName: 'notes_last_contacted', propertyValue: '' });
+    const event = ev({ propertyName, propertyValue, changeSource: 'CALCULATED' });
 
     // Act
     const outcomes = classifyEvent(event, TOUCH);
 
     // Assess
     expect(outcomes).toEqual([]);
+  });
+
+  it.each([
+    ['1767261000000', '2026-01-01T09:50:00.000Z'],
+    ['2026-01-01T09:55:00Z', '2026-01-01T09:55:00.000Z'],
+    ['garbage', OCCURRED_ISO],
+  ])('hs_sa_first_engagement_date = %j is a touch at %s', (propertyValue, at) => {
+    // Prepare
+    const event = ev({
+      propertyName: 'hs_sa_first_engagement_date',
+      propertyValue,
+      changeSource: 'CALCULATED',
+    });
+
+    // Act
+    const outcomes = classifyEvent(event, TOUCH);
+
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'touch', via: 'first_engagement', at }]);
+  });
+
+  it('ignores a cleared first engagement (the owner changed)', () => {
+    // Prepare
+    const event = ev({ propertyName: 'hs_sa_first_engagement_date', propertyValue: '' });
+
+    // Act
+    const outcomes = classifyEvent(event, TOUCH);
+
+    // Assess
+    expect(outcomes).toEqual([]);
+  });
+
+  it.each([
+    ['AUTOMATION_PLATFORM', 'flow:77'],
+    ['INTEGRATION', '12345'],
+    ['IMPORT', 'import:9'],
+  ])('a lead status set by %s is not a touch, but still an acceptance', (changeSource, sourceId) => {
+    // Prepare
+    const event = { ...statusChange('IN_PROGRESS'), changeSource, sourceId };
+
+    // Act
+    const outcomes = classifyEvent(event, TOUCH);
+
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'accepted', status: 'IN_PROGRESS', at: OCCURRED_ISO }]);
   });
 });
 
@@ -406,21 +436,15 @@ describe('classifyEvent: activities', () => {
     expect(outcomes).toEqual([{ kind: 'activity', activity, objectId: '9001', at: OCCURRED_ISO }]);
   });
 
-  it('counts meetings only when the policy lists them', () => {
+  it('passes every meeting on to be read and judged (a meetings-link booking is an outcome, not a touch)', () => {
     // Prepare
     const event = ev({ subscriptionType: 'object.creation', objectTypeId: '0-47', objectId: '9002' });
 
     // Act
-    const outcomes = [
-      classifyEvent(event, TOUCH),
-      classifyEvent(event, { ...TOUCH, activities: ['call', 'email', 'meeting'] }),
-    ];
+    const outcomes = classifyEvent(event, TOUCH);
 
     // Assess
-    expect(outcomes).toEqual([
-      [],
-      [{ kind: 'activity', activity: 'meeting', objectId: '9002', at: OCCURRED_ISO }],
-    ]);
+    expect(outcomes).toEqual([{ kind: 'activity', activity: 'meeting', objectId: '9002', at: OCCURRED_ISO }]);
   });
 
   it('accepts dedicated call/email/meeting creation subscriptions', () => {
@@ -438,6 +462,54 @@ describe('classifyEvent: activities', () => {
       [{ kind: 'activity', activity: 'call', objectId: '5', at: OCCURRED_ISO }],
       [{ kind: 'activity', activity: 'email', objectId: '5', at: OCCURRED_ISO }],
       [{ kind: 'activity', activity: 'meeting', objectId: '5', at: OCCURRED_ISO }],
+    ]);
+  });
+});
+
+describe('classifyEvent: merges', () => {
+  it('reads a contact merge as the merged-away ids following the primary, legacy and generic', () => {
+    // Prepare
+    const parsed = parseHubSpotEvents([
+      {
+        eventId: 1,
+        subscriptionType: 'contact.merge',
+        objectId: 300,
+        occurredAt: OCCURRED,
+        portalId: 62515,
+        primaryObjectId: 300,
+        mergedObjectIds: [100, 200],
+      },
+      {
+        eventId: 2,
+        subscriptionType: 'object.merge',
+        objectTypeId: '0-1',
+        objectId: 300,
+        occurredAt: OCCURRED,
+        portalId: 62515,
+        primaryObjectId: '300',
+        mergedObjectIds: ['100'],
+      },
+      {
+        eventId: 3,
+        subscriptionType: 'object.merge',
+        objectTypeId: '0-2',
+        objectId: 300,
+        occurredAt: OCCURRED,
+        portalId: 62515,
+        primaryObjectId: 300,
+        mergedObjectIds: [100],
+      },
+    ]);
+
+    // Act
+    const outcomes = parsed.events.map((e) => classifyEvent(e, TOUCH));
+
+    // Assess
+    expect(parsed.errors).toEqual([]);
+    expect(outcomes).toEqual([
+      [{ kind: 'contact_merged', primaryId: '300', mergedIds: ['100', '200'], at: OCCURRED_ISO }],
+      [{ kind: 'contact_merged', primaryId: '300', mergedIds: ['100'], at: OCCURRED_ISO }],
+      [],
     ]);
   });
 });

@@ -74,6 +74,12 @@ describe('detectPayloadKind', () => {
     ['a vid without properties', { vid: 1 }, 'hubspot-profile'],
     ['v3 properties without an id', { properties: { email: 'a@b.co' } }, 'hubspot-object'],
     ['a normalised lead', { email: 'a@b.co', channel: 'chat' }, 'normalised'],
+    [
+      'a flat workflow body of HubSpot property names ("customize request body")',
+      { email: 'a@b.co', firstname: 'Ada', hs_object_id: '51', some_custom_field: 'x' },
+      'hubspot-flat',
+    ],
+    ['a normalised lead in camelCase', { email: 'a@b.co', firstName: 'Ada' }, 'normalised'],
     ['an empty object', {}, 'unknown'],
     ['an unrelated object', { foo: 1 }, 'unknown'],
     ['properties that are not an object', { properties: ['email'] }, 'unknown'],
@@ -551,6 +557,32 @@ describe('parseCaptureBody', () => {
       leadFromHubSpot(profile(), { receivedAt: RECEIVED_AT }),
       { lead: BASE_V3_LEAD },
     ]);
+  });
+
+  it('maps a flat workflow body of HubSpot property names, ignoring names it does not know', () => {
+    // Prepare
+    const body = {
+      email: 'ada@example.com',
+      firstname: 'Ada',
+      lastname: 'Lovelace',
+      hs_object_id: '51',
+      hubspot_owner_id: '1001',
+      favourite_colour: 'green',
+    };
+
+    // Act
+    const result = parseCaptureBody(body, RECEIVED_AT);
+
+    // Assess
+    expect(result).toMatchObject({
+      lead: {
+        email: 'ada@example.com',
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        hubspotContactId: '51',
+        existingOwnerId: '1001',
+      },
+    });
   });
 
   it('passes the policy field map on', () => {

@@ -23,7 +23,25 @@ export interface SandboxOwnerSeed {
   teams?: readonly { id: string; name: string; primary?: boolean }[];
   /** The HubSpot user id; derived from the owner id when omitted. */
   userId?: number;
+  /** False for a deactivated user: the owner stays, with `userId: null` and only `userIdIncludingInactive`. */
+  active?: boolean;
 }
+
+/** Who made a change, as property history reports it (`sourceType`, `sourceId`, `updatedByUserId`). */
+export interface ChangeSource {
+  sourceType: string;
+  sourceId?: string;
+  updatedByUserId?: number;
+}
+
+/** One entry of a property's history. */
+export interface HistoryEntry extends ChangeSource {
+  value: string;
+  timestamp: number;
+}
+
+/** A write through the API by a private app: HubSpot records it as an integration's change. */
+export const API_SOURCE: ChangeSource = { sourceType: 'INTEGRATION', sourceId: 'private-app' };
 
 /** A stored record. Times are epoch milliseconds; property values are strings, as HubSpot keeps them. */
 export interface StoredObject {
@@ -32,6 +50,10 @@ export interface StoredObject {
   properties: Record<string, string>;
   createdAt: number;
   updatedAt: number;
+  /** Every value each property took, oldest first (`propertiesWithHistory`). */
+  history: Record<string, HistoryEntry[]>;
+  /** What the search index holds: copies of the properties as written at `at`, visible `searchLagMs` later. */
+  indexed: { at: number; properties: Record<string, string> }[];
 }
 
 /** A property definition as stored (the generated client's `Property`, minus rendering). */
@@ -96,6 +118,11 @@ const FIELD_TYPES: ReadonlySet<string> = new Set([
   'phonenumber',
 ]);
 const PROPERTY_NAME = /^[a-z][a-z0-9_]*$/;
+const FIRST_ENGAGEMENT = [
+  'hs_sa_first_engagement_date',
+  'hs_sa_first_engagement_object_type',
+  'hs_sa_first_engagement_descr',
+];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MIDNIGHT_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -111,6 +138,10 @@ export class CrmStore {
   #associations = new Map<string, Map<string, Set<number>>>();
   #nextId = 0;
   readonly #firstId: number;
+  /** Merged-away contact id → the surviving contact's id. */
+  #mergedInto = new Map<string, string>();
+  /** How long a write takes to reach the search index (ms). */
+  searchLagMs = 0;
 
   constructor(owners: readonly SandboxOwnerSeed[], now: () => number, firstId = 100_001) {
     this.#now = now;
@@ -131,6 +162,7 @@ export class CrmStore {
     this.#properties = new Map();
     this.#groups = new Map();
     this.#associations = new Map();
+    this.#mergedInto = new Map();
     // Ids start high and are shared by all types, so a task id passed where a contact id belongs fails.
     this.#nextId = this.#firstId;
     for (const type of Object.keys(OBJECT_TYPES) as ObjectTypeName[]) {
@@ -240,7 +272,7 @@ export class CrmStore {
     if (!this.#map(this.#groups, type).has(groupName)) {
       throw validationError(`Property group '${groupName}' does not exist for ${type}.`);
     }
-    const rawOptions = Array.isArray(body.options) ? (body.options as Record<string, unknown>[]) : [];
+    const options = parseOptions(body.options);
     const at = this.#now();
     const definition: PropertyDefinition = {
       name,
@@ -249,13 +281,7 @@ export class CrmStore {
       fieldType,
       groupName,
       description: typeof body.description === 'string' ? body.description : '',
-      options: rawOptions.map((o, i) => ({
-        label: String(o.label ?? o.value ?? ''),
-        value: String(o.value ?? ''),
-        displayOrder: typeof o.displayOrder === 'number' ? o.displayOrder : i,
-        hidden: o.hidden === true,
-        ...(typeof o.description === 'string' ? { description: o.description } : {}),
-      })),
+      options,
       displayOrder: typeof body.displayOrder === 'number' ? body.displayOrder : -1,
       hidden: body.hidden === true,
       formField: body.formField === true,
@@ -266,6 +292,31 @@ export class CrmStore {
       updatedAt: at,
     };
     properties.set(name, definition);
+    return definition;
+  }
+
+  /**
+   * Updates a custom property (PATCH): label, description, group and options; `options` replaces the whole
+   * list, so a caller adding one sends every option. HubSpot's own definitions are read-only.
+   */
+  updateProperty(
+    type: ObjectTypeName,
+    definition: PropertyDefinition,
+    body: Record<string, unknown>,
+  ): PropertyDefinition {
+    if (definition.hubspotDefined)
+      throw validationError(
+        `Property ${definition.name} is defined by HubSpot; its definition cannot be changed.`,
+      );
+    if (body.options !== undefined) definition.options = parseOptions(body.options);
+    if (typeof body.label === 'string' && body.label !== '') definition.label = body.label;
+    if (typeof body.description === 'string') definition.description = body.description;
+    if (typeof body.groupName === 'string') {
+      if (!this.#map(this.#groups, type).has(body.groupName))
+        throw validationError(`Property group '${body.groupName}' does not exist for ${type}.`);
+      definition.groupName = body.groupName;
+    }
+    definition.updatedAt = this.#now();
     return definition;
   }
 
@@ -307,7 +358,11 @@ export class CrmStore {
   /** Finds a record by id, or by a unique property when `idProperty` is given (emails match case-insensitively). */
   find(type: ObjectTypeName, id: string, idProperty?: string): StoredObject | undefined {
     const records = this.#map(this.#objects, type);
-    if (idProperty === undefined || idProperty === 'hs_object_id') return records.get(id);
+    if (idProperty === undefined || idProperty === 'hs_object_id') {
+      // A merged-away id answers with the surviving record (which lists it in hs_merged_object_ids).
+      const merged = type === 'contacts' ? this.#mergedInto.get(id) : undefined;
+      return records.get(merged ?? id);
+    }
     const definition = this.property(type, idProperty);
     if (!definition?.hasUniqueValue) {
       throw validationError(
@@ -334,17 +389,25 @@ export class CrmStore {
   }
 
   /** Inserts a prepared create and applies HubSpot's side effects (defaults, association rollups). */
-  insert(type: ObjectTypeName, prepared: PreparedCreate): StoredObject {
+  insert(type: ObjectTypeName, prepared: PreparedCreate, source: ChangeSource = API_SOURCE): StoredObject {
     const config = OBJECT_TYPES[type];
     const at = this.#now();
     const id = String(this.#nextId++);
     const iso = new Date(at).toISOString();
-    const record: StoredObject = { id, type, properties: {}, createdAt: at, updatedAt: at };
+    const record: StoredObject = {
+      id,
+      type,
+      properties: {},
+      createdAt: at,
+      updatedAt: at,
+      history: {},
+      indexed: [],
+    };
     record.properties[config.createdProperty] = iso;
     record.properties[config.modifiedProperty] = iso;
     record.properties.hs_object_id = id;
     if (type === 'tasks') record.properties.hs_task_status = 'NOT_STARTED';
-    this.#apply(record, prepared.properties, at);
+    this.#apply(record, prepared.properties, at, source);
     this.#map(this.#objects, type).set(id, record);
     for (const { type: association, toId } of prepared.associations)
       this.associate(record, association, toId);
@@ -364,20 +427,72 @@ export class CrmStore {
 
   /** Applies a validated update. */
   update(record: StoredObject, properties: Record<string, string>): StoredObject {
-    this.#apply(record, properties, this.#now());
+    this.#apply(record, properties, this.#now(), API_SOURCE);
     return record;
+  }
+
+  /** Archives (deletes) a record: reads by id answer 404 from now on; associations go with it. */
+  remove(record: StoredObject): void {
+    this.#map(this.#objects, record.type).delete(record.id);
+    const key = `${record.type}:${record.id}`;
+    for (const other of this.#associations.get(key)?.keys() ?? []) this.#associations.get(other)?.delete(key);
+    this.#associations.delete(key);
+  }
+
+  /**
+   * Merges `secondary` into `primary` as HubSpot does: the secondary's associations move to the primary,
+   * its id joins the primary's `hs_merged_object_ids`, and reads of the old id answer with the primary.
+   */
+  merge(primary: StoredObject, secondary: StoredObject): StoredObject {
+    if (primary.type !== 'contacts' || secondary.type !== 'contacts' || primary.id === secondary.id)
+      throw validationError('Merging needs two different contacts');
+    const key = `${secondary.type}:${secondary.id}`;
+    for (const [other, typeIds] of this.#associations.get(key) ?? []) {
+      const [otherType, otherId] = other.split(':') as [ObjectTypeName, string];
+      const target = this.#map(this.#objects, otherType).get(otherId);
+      if (!target) continue;
+      for (const typeId of typeIds) {
+        const association = ASSOCIATION_TYPES.get(typeId);
+        if (association) {
+          this.#link(primary, target, typeId);
+          this.#link(target, primary, association.inverse);
+        }
+      }
+    }
+    const mergedIds = [
+      ...(primary.properties.hs_merged_object_ids ?? '').split(';').filter(Boolean),
+      secondary.id,
+      ...(secondary.properties.hs_merged_object_ids ?? '').split(';').filter(Boolean),
+    ];
+    this.remove(secondary);
+    for (const id of mergedIds) this.#mergedInto.set(id, primary.id);
+    this.#apply(primary, { hs_merged_object_ids: mergedIds.join(';') }, this.#now(), API_SOURCE);
+    return primary;
+  }
+
+  /** The properties search sees for a record now: the newest copy the index has caught up with, if any. */
+  searchable(record: StoredObject): Record<string, string> | undefined {
+    const visibleFrom = this.#now() - this.searchLagMs;
+    let out: Record<string, string> | undefined;
+    for (const copy of record.indexed) if (copy.at <= visibleFrom) out = copy.properties;
+    return out;
   }
 
   /**
    * Sets a property bypassing API validation (read-only properties included), the way HubSpot itself or a
    * user in the UI would; throws when the property does not exist at all.
    */
-  setPropertyDirect(record: StoredObject, name: string, value: string | null): void {
+  setPropertyDirect(
+    record: StoredObject,
+    name: string,
+    value: string | null,
+    source: ChangeSource = { sourceType: 'CRM_UI', sourceId: 'userId:2000001', updatedByUserId: 2000001 },
+  ): void {
     const definition = this.property(record.type, name);
     if (!definition) throw new Error(`Unknown ${record.type} property ${name}`);
     const normalised = this.#normaliseValue(record.type, definition, value ?? '');
     if (typeof normalised !== 'string') throw new Error(`${name}: ${normalised.message}`);
-    this.#apply(record, { [name]: normalised }, this.#now());
+    this.#apply(record, { [name]: normalised }, this.#now(), source);
   }
 
   /** Links two records (both directions) and runs the activity rollup when an engagement meets a contact. */
@@ -578,12 +693,26 @@ export class CrmStore {
     return out;
   }
 
-  #apply(record: StoredObject, properties: Record<string, string>, at: number): void {
+  #apply(record: StoredObject, properties: Record<string, string>, at: number, source: ChangeSource): void {
     const iso = new Date(at).toISOString();
-    for (const [name, value] of Object.entries(properties)) {
+    const changes: Record<string, string> = { ...properties };
+    if (
+      record.type === 'contacts' &&
+      changes.hubspot_owner_id !== undefined &&
+      changes.hubspot_owner_id !== (record.properties.hubspot_owner_id ?? '')
+    ) {
+      // The first-engagement rollups belong to the current owner: a new owner starts them afresh.
+      for (const name of FIRST_ENGAGEMENT) changes[name] ??= '';
+    }
+    for (const [name, value] of Object.entries(changes)) {
       const previous = record.properties[name];
       if (value === '') delete record.properties[name];
       else record.properties[name] = value;
+      if (value !== (previous ?? '')) {
+        const versions = record.history[name] ?? [];
+        versions.push({ value, timestamp: at, ...source });
+        record.history[name] = versions;
+      }
       if (name === 'hubspot_owner_id' && value !== '' && value !== previous) {
         record.properties.hubspot_owner_assigneddate = iso;
       }
@@ -598,6 +727,11 @@ export class CrmStore {
     }
     record.updatedAt = at;
     record.properties[OBJECT_TYPES[record.type].modifiedProperty] = iso;
+    // The search index catches up `searchLagMs` later; older copies it has moved past are dropped.
+    const visibleFrom = at - this.searchLagMs;
+    const keepFrom = record.indexed.findLastIndex((c) => c.at <= visibleFrom);
+    if (keepFrom > 0) record.indexed.splice(0, keepFrom);
+    record.indexed.push({ at, properties: { ...record.properties } });
   }
 
   #link(from: StoredObject, to: StoredObject, typeId: number): void {
@@ -617,9 +751,12 @@ export class CrmStore {
   }
 
   /**
-   * HubSpot's contact rollups: logging a call, meeting or one-to-one email moves "Last Contacted"
-   * (notes_last_contacted), "Last Engagement" (hs_last_sales_activity_timestamp) and the contacted count;
-   * any engagement moves "Last Activity Date". Times only move forward, like HubSpot's max() rollup.
+   * HubSpot's contact rollups when an engagement is associated: any engagement moves "Last Activity Date"
+   * (notes_last_updated); a call, meeting or one-to-one email moves "Last Contacted" (notes_last_contacted)
+   * and the contacted count, and a rep's outbound call, email or logged meeting after the owner was assigned
+   * sets the owner's first engagement (hs_sa_first_engagement_*) once. "Last Engagement Date"
+   * (hs_last_sales_activity_timestamp) is the contact's own engagement and is not moved by a rep's activity
+   * (see `contactActivity`). Dates only move forward, like HubSpot's max() rollups.
    */
   #rollUpActivity(contact: StoredObject, activity: StoredObject): void {
     if (activity.type === 'contacts' || activity.type === 'companies') return;
@@ -629,15 +766,32 @@ export class CrmStore {
       return current !== undefined && current >= at ? {} : { [name]: new Date(at).toISOString() };
     };
     const changes: Record<string, string> = { ...latest('notes_last_updated') };
-    const direction = activity.properties.hs_email_direction;
+    const p = activity.properties;
     const isSalesActivity =
       SALES_ACTIVITY_TYPES.has(activity.type) &&
-      (activity.type !== 'emails' || direction !== 'FORWARDED_EMAIL');
+      (activity.type !== 'emails' || p.hs_email_direction !== 'FORWARDED_EMAIL');
     if (isSalesActivity) {
-      Object.assign(changes, latest('notes_last_contacted'), latest('hs_last_sales_activity_timestamp'));
+      Object.assign(changes, latest('notes_last_contacted'));
       changes.num_contacted_notes = String(Number(contact.properties.num_contacted_notes ?? '0') + 1);
     }
-    this.#apply(contact, changes, this.#now());
+    const byRep =
+      isSalesActivity &&
+      p.hs_call_direction !== 'INBOUND' &&
+      (p.hs_email_direction ?? 'EMAIL') === 'EMAIL' &&
+      p.hs_meeting_source !== 'MEETINGS_PUBLIC' &&
+      !['SEQUENCES', 'AUTOMATION_PLATFORM'].includes(p.hs_engagement_source ?? '');
+    const assigned = parseTime(contact.properties.hubspot_owner_assigneddate ?? '');
+    if (
+      byRep &&
+      contact.properties.hubspot_owner_id &&
+      !contact.properties.hs_sa_first_engagement_date &&
+      (assigned === undefined || at >= assigned)
+    ) {
+      changes.hs_sa_first_engagement_date = new Date(at).toISOString();
+      changes.hs_sa_first_engagement_object_type = OBJECT_TYPES[activity.type].label;
+      changes.hs_sa_first_engagement_descr = `${OBJECT_TYPES[activity.type].singular} logged`;
+    }
+    this.#apply(contact, changes, this.#now(), { sourceType: 'CALCULATED' });
   }
 
   #map<V>(maps: Map<ObjectTypeName, Map<string, V>>, type: ObjectTypeName): Map<string, V> {
@@ -645,6 +799,39 @@ export class CrmStore {
     if (!map) throw new Error(`No ${type} store`);
     return map;
   }
+}
+
+/**
+ * Enumeration options as HubSpot's OptionInput requires them: `label`, `value` and `hidden` (a boolean) on
+ * each, `displayOrder` optional. A missing `hidden` is refused, naming the option.
+ */
+function parseOptions(raw: unknown): PropertyOption[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw validationError('Invalid input: options must be an array');
+  return (raw as Record<string, unknown>[]).map((o, i) => {
+    const problems = [
+      typeof o?.label !== 'string' ? 'label' : undefined,
+      typeof o?.value !== 'string' ? 'value' : undefined,
+      typeof o?.hidden !== 'boolean' ? 'hidden' : undefined,
+    ].filter((x): x is string => x !== undefined);
+    if (problems.length > 0) {
+      throw validationError(
+        `Invalid input JSON on line 1: options[${i}] is missing required field(s) ${problems.join(', ')}`,
+        problems.map((k) => ({
+          message: `${k} is required`,
+          code: 'REQUIRED_FIELD',
+          in: `options[${i}].${k}`,
+        })),
+      );
+    }
+    return {
+      label: String(o.label),
+      value: String(o.value),
+      displayOrder: typeof o.displayOrder === 'number' ? o.displayOrder : i,
+      hidden: o.hidden === true,
+      ...(typeof o.description === 'string' ? { description: o.description } : {}),
+    };
+  });
 }
 
 /** Epoch milliseconds from `1700000000000`, an ISO 8601 datetime or `YYYY-MM-DD`; undefined otherwise. */

@@ -36,6 +36,9 @@ export function route(store: CrmStore, request: ApiRequest): ApiResponse {
   if (version === 'v3' && area === 'objects' && s[3] !== undefined) {
     return objects(store, request, objectType(s[3]), s.slice(4));
   }
+  if (version === 'v4' && area === 'associations' && s[5] === 'batch' && s[6] === 'read' && s.length === 7) {
+    return batchAssociations(store, request, objectType(s[3] ?? ''), objectType(s[4] ?? ''));
+  }
   if (version === 'v4' && area === 'objects' && s[3] !== undefined && s[5] === 'associations') {
     return associations(store, request, objectType(s[3]), s[4] ?? '', s.slice(6));
   }
@@ -69,6 +72,13 @@ function objects(store: CrmStore, request: ApiRequest, type: ObjectTypeName, res
     if (method === 'GET') return listObjects(store, type, query);
     return methodNotAllowed(request);
   }
+  if (first === 'merge' && rest.length === 1 && method === 'POST' && type === 'contacts') {
+    // POST /crm/v3/objects/contacts/merge {primaryObjectId, objectIdToMerge}: answers the surviving contact.
+    const primary = store.find(type, String(body.primaryObjectId ?? ''));
+    const secondary = store.find(type, String(body.objectIdToMerge ?? ''));
+    if (!primary || !secondary) throw notFound('Object not found.  objectId are usually numeric.');
+    return { status: 200, body: render(store, store.merge(primary, secondary), 'all') };
+  }
   if (first === 'search' && rest.length === 1 && method === 'POST') {
     const page = search(store, type, body as SearchRequest);
     const wanted = Array.isArray(body.properties) ? body.properties.map(String) : undefined;
@@ -93,10 +103,20 @@ function objects(store: CrmStore, request: ApiRequest, type: ObjectTypeName, res
       const wanted = listParam(query, 'properties');
       const out = render(store, record, wanted);
       const assocTypes = listParam(query, 'associations');
+      const withHistory = listParam(query, 'propertiesWithHistory');
       return {
         status: 200,
-        body: assocTypes ? { ...out, ...associationsBlock(store, record, assocTypes) } : out,
+        body: {
+          ...out,
+          ...(withHistory ? { propertiesWithHistory: historyBlock(store, record, withHistory) } : {}),
+          ...(assocTypes ? associationsBlock(store, record, assocTypes) : {}),
+        },
       };
+    }
+    if (method === 'DELETE') {
+      // Archive: the record leaves reads (404) and associations; HubSpot answers 204.
+      store.remove(record);
+      return { status: 204 };
     }
     if (method === 'PATCH') {
       store.update(record, store.prepareUpdate(record, body.properties));
@@ -265,6 +285,22 @@ export function render(store: CrmStore, record: StoredObject, wanted: string[] |
   };
 }
 
+/** `propertiesWithHistory`: each property's values, newest first, with who changed it. */
+function historyBlock(store: CrmStore, record: StoredObject, names: string[]) {
+  const out: Record<string, unknown[]> = {};
+  for (const name of names) {
+    if (!store.property(record.type, name)) continue;
+    out[name] = [...(record.history[name] ?? [])].reverse().map((v) => ({
+      value: v.value,
+      timestamp: new Date(v.timestamp).toISOString(),
+      sourceType: v.sourceType,
+      ...(v.sourceId ? { sourceId: v.sourceId } : {}),
+      ...(v.updatedByUserId ? { updatedByUserId: v.updatedByUserId } : {}),
+    }));
+  }
+  return out;
+}
+
 function associationsBlock(store: CrmStore, record: StoredObject, types: string[]) {
   const out: Record<string, { results: { id: string; type: string }[] }> = {};
   for (const raw of types) {
@@ -337,6 +373,66 @@ function associations(
   throw notFound(`No route for ${method} /${request.segments.join('/')}`);
 }
 
+/** Most associations one input of a batch read returns; the rest come through `paging.next.after`. */
+const BATCH_ASSOCIATION_PAGE = 500;
+
+/**
+ * `POST /crm/v4/associations/{from}/{to}/batch/read` `{inputs: [{id, after?}]}` (at most 1000): each record's
+ * associations, 500 per input with `paging` for more; records with none are reported in `errors` (207).
+ */
+function batchAssociations(
+  store: CrmStore,
+  request: ApiRequest,
+  from: ObjectTypeName,
+  to: ObjectTypeName,
+): ApiResponse {
+  if (request.method !== 'POST') return methodNotAllowed(request);
+  const body = asObject(request.body);
+  if (!Array.isArray(body.inputs)) throw validationError('Invalid input JSON: "inputs" must be an array');
+  const inputs = body.inputs as { id?: unknown; after?: unknown }[];
+  if (inputs.length > 1000)
+    throw validationError(`Batch input limit exceeded: ${inputs.length} inputs, the maximum is 1000.`);
+  const now = new Date(store.now()).toISOString();
+  const results: unknown[] = [];
+  const none: string[] = [];
+  for (const input of inputs) {
+    const id = String(input.id ?? '');
+    const offset = Number(input.after ?? '0') || 0;
+    const linked = store.associationsOf(from, id, to);
+    if (linked.length === 0) {
+      none.push(id);
+      continue;
+    }
+    const page = linked.slice(offset, offset + BATCH_ASSOCIATION_PAGE);
+    results.push({
+      from: { id },
+      to: page.map((l) => ({
+        toObjectId: Number(l.id),
+        associationTypes: l.typeIds.map((typeId) => ({ category: 'HUBSPOT_DEFINED', typeId, label: null })),
+      })),
+      ...(offset + page.length < linked.length
+        ? { paging: { next: { after: String(offset + page.length) } } }
+        : {}),
+    });
+  }
+  const errors = none.map((id) => ({
+    status: 'error',
+    category: 'OBJECT_NOT_FOUND',
+    message: `No ${to} is associated with ${from} ${id}.`,
+    context: { fromObjectId: [id] },
+  }));
+  return {
+    status: errors.length > 0 ? 207 : 200,
+    body: {
+      status: 'COMPLETE',
+      results,
+      ...(errors.length > 0 ? { numErrors: errors.length, errors } : {}),
+      startedAt: now,
+      completedAt: now,
+    },
+  };
+}
+
 // ------------------------------------------------------------------ owners
 
 function owners(store: CrmStore, request: ApiRequest, rest: string[]): ApiResponse {
@@ -384,7 +480,8 @@ function renderOwner(owner: ReturnType<CrmStore['owners']>[number]) {
     type: 'PERSON',
     firstName: owner.firstName,
     lastName: owner.lastName,
-    userId: owner.userId,
+    // A deactivated user keeps its owner record: userId becomes null, userIdIncludingInactive stays.
+    userId: owner.active === false ? null : owner.userId,
     userIdIncludingInactive: owner.userId,
     createdAt: new Date(owner.createdAt).toISOString(),
     updatedAt: new Date(owner.updatedAt).toISOString(),
@@ -416,9 +513,11 @@ function properties(store: CrmStore, request: ApiRequest, type: ObjectTypeName, 
       return { status: 200, body: renderGroup(group) };
     }
   }
-  if (rest.length === 1 && method === 'GET') {
+  if (rest.length === 1 && (method === 'GET' || method === 'PATCH')) {
     const definition = store.property(type, rest[0] ?? '');
     if (!definition) throw notFound(`Property ${rest[0]} does not exist`);
+    if (method === 'PATCH')
+      return { status: 200, body: renderProperty(store.updateProperty(type, definition, body)) };
     return { status: 200, body: renderProperty(definition) };
   }
   // DELETE /crm/v3/properties/{objectType}/{propertyName} archives a property: 204, gone from reads.

@@ -8,9 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { CrmStore, parseTime, type SandboxOwnerSeed, type StoredObject } from './crm.ts';
+import { type ChangeSource, CrmStore, parseTime, type SandboxOwnerSeed, type StoredObject } from './crm.ts';
 import {
   HubSpotHttpError,
+  notFound,
   type RateLimitPolicy,
   rateLimitBody,
   unauthorized,
@@ -36,6 +37,13 @@ export interface SandboxFaults {
   rate5xx?: number;
   /** Share of requests that hang for `hangMs`, then have their socket destroyed without an answer. */
   rateTimeout?: number;
+  /**
+   * Share of requests HubSpot applies but whose answer is lost (the connection drops after the write): the
+   * caller sees a timeout although the records exist, the case reconciliation must handle.
+   */
+  rateLostAnswer?: number;
+  /** How many faults to inject in all (default: no limit); later requests are answered normally. */
+  count?: number;
   /** 5xx status to send (default 502). 500 carries HubSpot's JSON error; 502/503/504 an HTML page, as a proxy sends. */
   status5xx?: number;
   /** How long a hung request stays open before its socket is destroyed (default 30 s, past any sane client timeout). */
@@ -56,6 +64,11 @@ export interface HubSpotSandboxOptions {
   rateLimit?: RateLimit | false;
   /** The search endpoints' own limit (default 5 per second); `false` turns it off. */
   searchRateLimit?: RateLimit | false;
+  /**
+   * How long a write takes to reach search (default 3000 ms): HubSpot's search index is eventually
+   * consistent, so a record created or changed a moment ago is missing from `/search` or shows old values.
+   */
+  searchLagMs?: number;
   /** Delay added before each response, in milliseconds. */
   latencyMs?: number;
   /** Injected failures; change them later with `setFaults`. */
@@ -103,7 +116,7 @@ export interface SandboxRequest {
   /** The parsed JSON body, for assertions on what a caller sent. */
   body?: unknown;
   /** Set when the answer was an injected fault or a rate-limit refusal. */
-  fault?: '429' | '5xx' | 'timeout';
+  fault?: '429' | '5xx' | 'timeout' | 'lost';
   policy?: RateLimitPolicy;
 }
 
@@ -126,6 +139,23 @@ export interface SandboxRecord {
 
 /** Kinds of activity `logActivity` can log. */
 export type ActivityKind = 'call' | 'email' | 'meeting';
+
+/** The contact's own engagement, which moves HubSpot's engagement properties but is never a rep's touch. */
+export type ContactActivityKind =
+  | 'site_visit'
+  | 'form_submission'
+  | 'email_open'
+  | 'inbound_chat'
+  | 'meeting_booked';
+
+/** Every kind of the contact's own engagement the driver simulates. */
+export const CONTACT_ACTIVITY_KINDS: readonly ContactActivityKind[] = [
+  'site_visit',
+  'form_submission',
+  'email_open',
+  'inbound_chat',
+  'meeting_booked',
+];
 
 /** A running sandbox. */
 export interface HubSpotSandbox {
@@ -151,8 +181,32 @@ export interface HubSpotSandbox {
   associated(type: ObjectTypeName, id: string, toType: ObjectTypeName): string[];
   /** Creates a contact directly (seeding); properties are validated like an API create. */
   createContact(properties: Record<string, string>): SandboxRecord;
-  /** Sets a contact property directly, as a rep in the UI or HubSpot itself would (read-only ones included). */
-  setContactProperty(contactId: string, name: string, value: string | null): SandboxRecord;
+  /**
+   * Sets a contact property directly, as a rep in the UI (the default source, `CRM_UI`) or a workflow
+   * (`{sourceType: 'AUTOMATION_PLATFORM'}`) would; read-only ones included. Kept in property history.
+   */
+  setContactProperty(
+    contactId: string,
+    name: string,
+    value: string | null,
+    source?: ChangeSource,
+  ): SandboxRecord;
+  /**
+   * The contact's own engagement at `at` (default now), moving the properties HubSpot moves: a site visit, a
+   * form resubmission, a tracked email open, an inbound chat, or a meetings-link booking (a meeting with
+   * `hs_meeting_source: MEETINGS_PUBLIC` whose `hs_timestamp` is its start, by default two days ahead).
+   * Also served over HTTP: `POST /sandbox/v1/contacts/{id}/activity {type, at?, meetingStart?}`.
+   */
+  contactActivity(
+    contactId: string,
+    kind: ContactActivityKind,
+    at?: Date | number | string,
+    options?: { meetingStart?: Date | number | string },
+  ): { contact: SandboxRecord; meeting?: SandboxRecord };
+  /** Deletes (archives) a contact: reads answer 404. */
+  deleteContact(contactId: string): void;
+  /** Merges `secondaryId` into `primaryId`: reads of the old id answer with the primary. */
+  mergeContacts(primaryId: string, secondaryId: string): SandboxRecord;
   /** Logs a call, email or meeting on a contact at a time, with HubSpot's rollups; returns the activity. */
   logActivity(
     contactId: string,
@@ -174,6 +228,8 @@ export interface HubSpotSandbox {
 
 const DEFAULT_RATE_LIMIT: RateLimit = { max: 190, intervalMs: 10_000 };
 const DEFAULT_SEARCH_RATE_LIMIT: RateLimit = { max: 5, intervalMs: 1_000 };
+const DEFAULT_SEARCH_LAG_MS = 3_000;
+const DRIVER_PATH = /^\/sandbox\/v1\/contacts\/([^/]+)\/activity\/?$/;
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Starts a sandbox on 127.0.0.1 and resolves once it is listening. */
@@ -185,6 +241,7 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
   const searchRateLimit =
     options.searchRateLimit === undefined ? DEFAULT_SEARCH_RATE_LIMIT : options.searchRateLimit;
   const store = new CrmStore(options.owners ?? [], now, options.firstId);
+  store.searchLagMs = options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS;
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
   let faults: SandboxFaults = options.faults ?? {};
@@ -298,6 +355,29 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
       }
     }
 
+    // The driver simulates the contact's own behaviour; it is not HubSpot's API, so no quota applies.
+    const driver = DRIVER_PATH.exec(url.pathname);
+    if (driver) {
+      try {
+        if (method !== 'POST')
+          throw new HubSpotHttpError(405, { message: 'POST only', category: 'METHOD_NOT_ALLOWED' });
+        const b = (body ?? {}) as { type?: unknown; at?: unknown; meetingStart?: unknown };
+        if (!CONTACT_ACTIVITY_KINDS.includes(b.type as ContactActivityKind)) {
+          throw validationError(`type: expected one of ${CONTACT_ACTIVITY_KINDS.join(', ')}`);
+        }
+        const contactId = decodeSegment(driver[1] ?? '');
+        if (!store.find('contacts', contactId)) throw notFound(`No contact ${contactId}`);
+        const out = drive(contactId, b.type as ContactActivityKind, b.at as string | undefined, {
+          meetingStart: b.meetingStart as string | undefined,
+        });
+        send(200, out);
+      } catch (error) {
+        if (error instanceof HubSpotHttpError) send(error.status, error.body);
+        else send(400, validationError((error as Error).message).body);
+      }
+      return;
+    }
+
     // Both windows are checked before either is charged: a refused request uses no quota.
     const general = check(rateLimit, window, at);
     const isSearch = method === 'POST' && /\/search\/?$/.test(url.pathname);
@@ -313,7 +393,8 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
     window.push(at);
     if (isSearch) searchWindow.push(at);
 
-    const injected = pickFault(faults, url.pathname, random);
+    const injected = faults.count === 0 ? undefined : pickFault(faults, url.pathname, random);
+    if (injected && faults.count !== undefined) faults = { ...faults, count: faults.count - 1 };
     if (injected === '429') {
       record.fault = '429';
       record.policy = 'TEN_SECONDLY_ROLLING';
@@ -348,6 +429,13 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
         query: url.searchParams,
         body,
       });
+      if (injected === 'lost') {
+        // Applied, then the answer is lost: the caller's own timeout has to fire.
+        record.fault = 'lost';
+        finish(0);
+        later(faults.hangMs ?? 30_000, () => res.socket?.destroy());
+        return;
+      }
       send(answer.status, answer.body, rateHeaders());
     } catch (error) {
       if (error instanceof HubSpotHttpError) {
@@ -388,6 +476,97 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
     if (!contact) throw new Error(`No contact ${id} in the sandbox`);
     return contact;
   };
+  const toMs = (at: Date | number | string | undefined, fallback: number): number => {
+    if (at === undefined) return fallback;
+    const ms = typeof at === 'number' ? at : at instanceof Date ? at.getTime() : parseTime(at);
+    if (ms === undefined) throw new Error(`Unparseable time ${String(at)}`);
+    return ms;
+  };
+  /** Creates an engagement on a contact: HubSpot-set fields (source) land before the association's rollups. */
+  const engage = (
+    contactId: string,
+    type: 'calls' | 'emails' | 'meetings',
+    properties: Record<string, string>,
+    computed: Record<string, string>,
+  ): StoredObject => {
+    const typeId = [...ASSOCIATION_TYPES.values()].find((t) => t.from === type && t.to === 'contacts');
+    if (!typeId) throw new Error(`No ${type} → contacts association`);
+    const record = store.insert(type, store.prepareCreate(type, properties, []));
+    for (const [name, value] of Object.entries(computed))
+      store.setPropertyDirect(record, name, value, { sourceType: 'CALCULATED' });
+    store.associate(record, typeId, contactId);
+    return record;
+  };
+  const drive = (
+    contactId: string,
+    kind: ContactActivityKind,
+    at: Date | number | string | undefined,
+    opts: { meetingStart?: Date | number | string } = {},
+  ): { contact: SandboxRecord; meeting?: SandboxRecord } => {
+    const contact = mustContact(contactId);
+    const ms = toMs(at, now());
+    const iso = new Date(ms).toISOString();
+    const latest = (name: string): Record<string, string> => {
+      const current = parseTime(contact.properties[name] ?? '');
+      return current !== undefined && current >= ms ? {} : { [name]: iso };
+    };
+    const count = (name: string) => String(Number(contact.properties[name] ?? '0') + 1);
+    // "Last engagement date": the contact's engagement with the site, a form, a meetings link or a tracked email.
+    const engaged = latest('hs_last_sales_activity_timestamp');
+    const set = (changes: Record<string, string>, sourceType: string) => {
+      for (const [name, value] of Object.entries(changes))
+        store.setPropertyDirect(contact, name, value, { sourceType });
+    };
+    let meeting: StoredObject | undefined;
+    switch (kind) {
+      case 'site_visit':
+        set(
+          {
+            ...engaged,
+            ...latest('hs_analytics_last_visit_timestamp'),
+            hs_analytics_num_visits: count('hs_analytics_num_visits'),
+          },
+          'ANALYTICS',
+        );
+        break;
+      case 'form_submission':
+        set(
+          {
+            ...engaged,
+            recent_conversion_date: iso,
+            recent_conversion_event_name: 'Form resubmission',
+            num_conversion_events: count('num_conversion_events'),
+          },
+          'FORM',
+        );
+        break;
+      case 'email_open':
+        set({ ...engaged, ...latest('hs_email_last_open_date') }, 'EMAIL');
+        break;
+      case 'inbound_chat':
+        // A conversation the contact starts moves "Last contacted" like a rep's outreach does.
+        set({ ...latest('notes_last_contacted'), ...latest('notes_last_updated') }, 'CONVERSATIONS');
+        break;
+      case 'meeting_booked': {
+        const start = toMs(opts.meetingStart, ms + 2 * 86_400_000);
+        meeting = engage(
+          contactId,
+          'meetings',
+          {
+            hs_timestamp: new Date(start).toISOString(),
+            hs_meeting_title: 'Booked through a meetings link',
+            hs_meeting_start_time: new Date(start).toISOString(),
+            hs_meeting_end_time: new Date(start + 30 * 60_000).toISOString(),
+            hs_meeting_outcome: 'SCHEDULED',
+          },
+          { hs_meeting_source: 'MEETINGS_PUBLIC', hs_engagement_source: 'MEETINGS' },
+        );
+        set(engaged, 'MEETINGS');
+        break;
+      }
+    }
+    return { contact: view(contact), ...(meeting ? { meeting: view(meeting) } : {}) };
+  };
 
   const sandbox: HubSpotSandbox = {
     scopes: [...(options.scopes ?? SANDBOX_SCOPES)],
@@ -424,35 +603,41 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
     associated: (type, id, toType) => store.associationsOf(type, id, toType).map((l) => l.id),
     createContact: (properties) =>
       view(store.insert('contacts', store.prepareCreate('contacts', properties, []))),
-    setContactProperty: (contactId, name, value) => {
+    setContactProperty: (contactId, name, value, source) => {
       const contact = mustContact(contactId);
-      store.setPropertyDirect(contact, name, value);
+      store.setPropertyDirect(contact, name, value, source);
       return view(contact);
     },
+    contactActivity: (contactId, kind, at, opts) => drive(contactId, kind, at, opts),
+    deleteContact: (contactId) => store.remove(mustContact(contactId)),
+    mergeContacts: (primaryId, secondaryId) =>
+      view(store.merge(mustContact(primaryId), mustContact(secondaryId))),
     logActivity: (contactId, kind, at, properties = {}) => {
       mustContact(contactId);
-      const ms = typeof at === 'number' ? at : at instanceof Date ? at.getTime() : parseTime(at);
-      if (ms === undefined) throw new Error(`Unparseable activity time ${String(at)}`);
+      const ms = toMs(at, now());
       const type = `${kind}s` as 'calls' | 'emails' | 'meetings';
-      const defaults = {
+      const defaults: Record<string, string> = {
         calls: { hs_call_status: 'COMPLETED', hs_call_direction: 'OUTBOUND', hs_call_title: 'Call' },
         emails: { hs_email_direction: 'EMAIL', hs_email_status: 'SENT', hs_email_subject: 'Email' },
         meetings: { hs_meeting_outcome: 'COMPLETED', hs_meeting_title: 'Meeting' },
-      }[type];
-      const typeId = [...ASSOCIATION_TYPES.values()].find(
-        (t) => t.from === type && t.to === 'contacts',
-      )?.typeId;
-      const prepared = store.prepareCreate(
-        type,
-        { ...defaults, hs_timestamp: new Date(ms).toISOString(), ...properties },
-        [
-          {
-            to: { id: contactId },
-            types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId }],
-          },
-        ],
+      }[type] as Record<string, string>;
+      // Fields HubSpot sets itself (where the engagement came from) are given apart from writable ones.
+      const computedNames = ['hs_engagement_source', 'hs_meeting_source'];
+      const writable = Object.fromEntries(
+        Object.entries(properties).filter(([k]) => !computedNames.includes(k)),
       );
-      return view(store.insert(type, prepared));
+      const computed = {
+        hs_engagement_source: 'CRM_UI',
+        ...Object.fromEntries(Object.entries(properties).filter(([k]) => computedNames.includes(k))),
+      };
+      return view(
+        engage(
+          contactId,
+          type,
+          { ...defaults, hs_timestamp: new Date(ms).toISOString(), ...writable },
+          computed,
+        ),
+      );
     },
     upsertOwner: (owner) => store.upsertOwner(owner),
     get requests() {
@@ -487,14 +672,15 @@ function pickFault(
   faults: SandboxFaults,
   path: string,
   random: () => number,
-): '429' | '5xx' | 'timeout' | undefined {
-  const { rate429 = 0, rate5xx = 0, rateTimeout = 0 } = faults;
-  if (rate429 + rate5xx + rateTimeout <= 0) return undefined;
+): '429' | '5xx' | 'timeout' | 'lost' | undefined {
+  const { rate429 = 0, rate5xx = 0, rateTimeout = 0, rateLostAnswer = 0 } = faults;
+  if (rate429 + rate5xx + rateTimeout + rateLostAnswer <= 0) return undefined;
   if (faults.only && !faults.only.test(path)) return undefined;
   const draw = random();
   if (draw < rate429) return '429';
   if (draw < rate429 + rate5xx) return '5xx';
   if (draw < rate429 + rate5xx + rateTimeout) return 'timeout';
+  if (draw < rate429 + rate5xx + rateTimeout + rateLostAnswer) return 'lost';
   return undefined;
 }
 

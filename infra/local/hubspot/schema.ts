@@ -132,6 +132,8 @@ const COMMON_ENGAGEMENT = (group: string): PropertySeed[] => [
   prop('hs_lastmodifieddate', 'datetime', group, { readOnly: true }),
   prop('hs_object_id', 'number', group, { readOnly: true, label: 'Record ID' }),
   prop('hs_activity_type', 'string', group),
+  // Where HubSpot says the engagement came from (CRM_UI, SEQUENCES, INTEGRATION …); set by HubSpot.
+  prop('hs_engagement_source', 'string', group, { readOnly: true }),
   OWNER(group),
 ];
 
@@ -216,6 +218,37 @@ export const SEED_PROPERTIES: Readonly<Record<ObjectTypeName, readonly PropertyS
       readOnly: true,
     }),
     prop('hs_sales_email_last_replied', 'datetime', 'contact_activity', { readOnly: true }),
+    // The current owner's first engagement (reset when the owner changes): HubSpot's sales-activity rollups.
+    prop('hs_sa_first_engagement_date', 'datetime', 'sales_properties', {
+      label: 'Date of first engagement',
+      readOnly: true,
+    }),
+    prop('hs_sa_first_engagement_object_type', 'string', 'sales_properties', {
+      label: 'Type of first engagement',
+      readOnly: true,
+    }),
+    prop('hs_sa_first_engagement_descr', 'string', 'sales_properties', {
+      label: 'Description of first engagement',
+      readOnly: true,
+    }),
+    // The contact's own engagement (never a rep's touch).
+    prop('hs_analytics_last_visit_timestamp', 'datetime', 'contact_activity', {
+      label: 'Time of last session',
+      readOnly: true,
+    }),
+    prop('hs_analytics_num_visits', 'number', 'contact_activity', {
+      label: 'Number of Sessions',
+      readOnly: true,
+    }),
+    prop('hs_email_last_open_date', 'datetime', 'contact_activity', {
+      label: 'Last marketing email open date',
+      readOnly: true,
+    }),
+    prop('num_conversion_events', 'number', 'conversioninformation', {
+      label: 'Number of Form Submissions',
+      readOnly: true,
+    }),
+    prop('hs_merged_object_ids', 'string', 'contactinformation', { label: 'Merged IDs', readOnly: true }),
     prop('recent_conversion_event_name', 'string', 'conversioninformation', { readOnly: true }),
     prop('recent_conversion_date', 'datetime', 'conversioninformation', { readOnly: true }),
     prop('hs_analytics_source', 'enumeration', 'conversioninformation', {
@@ -309,6 +342,8 @@ export const SEED_PROPERTIES: Readonly<Record<ObjectTypeName, readonly PropertyS
     prop('hs_meeting_location', 'string', 'meeting'),
     prop('hs_meeting_start_time', 'datetime', 'meeting'),
     prop('hs_meeting_end_time', 'datetime', 'meeting'),
+    // MEETINGS_PUBLIC: booked by the contact through a meetings link (scheduling page).
+    prop('hs_meeting_source', 'string', 'meeting', { readOnly: true }),
     prop('hs_meeting_outcome', 'enumeration', 'meeting', {
       options: ['SCHEDULED', 'COMPLETED', 'RESCHEDULED', 'NO_SHOW', 'CANCELED'],
     }),

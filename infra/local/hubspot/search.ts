@@ -55,8 +55,9 @@ const MAX_FILTERS = 18;
 const MAX_RESULTS = 10_000;
 
 /**
- * Runs a search. Groups are ORed, filters within a group ANDed. Values compare by the property's type
- * (numbers and datetimes numerically, datetimes given as epoch ms or ISO 8601; strings case-insensitively).
+ * Runs a search over the index (trailing writes by the search lag). Groups are ORed, filters within a group
+ * ANDed. Values compare by the property's type (numbers and datetimes numerically, datetimes given as epoch
+ * ms or ISO 8601; strings case-insensitively, as HubSpot documents for EQ/NEQ/IN on string properties).
  */
 export function search(store: CrmStore, type: ObjectTypeName, request: SearchRequest): SearchPage {
   const limit = request.limit ?? 10;
@@ -84,7 +85,13 @@ export function search(store: CrmStore, type: ObjectTypeName, request: SearchReq
     return (record: StoredObject) => checks.every((check) => check(record));
   });
   const query = request.query?.trim().toLowerCase();
-  const matches = store.all(type).filter((record) => {
+  // Search reads the index, which trails writes by the store's search lag: a record written a moment ago is
+  // missing or shows its old values (docs/hubspot-semantics.md, search).
+  const indexed = store.all(type).flatMap((record) => {
+    const properties = store.searchable(record);
+    return properties ? [{ ...record, properties }] : [];
+  });
+  const matches = indexed.filter((record) => {
     if (predicates.length > 0 && !predicates.some((p) => p(record))) return false;
     if (query) return Object.values(record.properties).some((v) => v.toLowerCase().includes(query));
     return true;

@@ -7,12 +7,27 @@
 import * as associationsLib from '@hubspot/api-client/lib/codegen/crm/associations/v4/index.js';
 import * as objectsLib from '@hubspot/api-client/lib/codegen/crm/objects/index.js';
 import * as ownersLib from '@hubspot/api-client/lib/codegen/crm/owners/index.js';
-import type { Crm, CrmTask } from '../../app/ports.ts';
+import type { ContactActivity, Crm, CrmTask } from '../../app/ports.ts';
+import type { EngagementFacts, EngagementKind } from '../../domain/touch.ts';
 import { isAmbiguous, type PacingOptions, paced } from './pacing.ts';
 
 /** Association type id: task → contact (HUBSPOT_DEFINED). */
 const TASK_TO_CONTACT = 204;
-const ACTIVITY_TYPES = ['calls', 'emails', 'meetings'] as const;
+type EngagementType = 'calls' | 'emails' | 'meetings';
+const ENGAGEMENT_TYPES: readonly [EngagementKind, EngagementType][] = [
+  ['call', 'calls'],
+  ['email', 'emails'],
+  ['meeting', 'meetings'],
+];
+/** What domain/touch.ts needs to judge an engagement. */
+const ENGAGEMENT_PROPERTIES = [
+  'hs_timestamp',
+  'hs_email_direction',
+  'hs_call_direction',
+  'hs_meeting_source',
+  'hs_engagement_source',
+  'hubspot_owner_id',
+];
 /** Tries of one task batch, each after reconciling by key (as many as a paced call gets). */
 const MAX_CREATE_ROUNDS = 6;
 
@@ -51,6 +66,7 @@ export class HubSpotCrm implements Crm {
   readonly #search: objectsLib.SearchApi;
   readonly #owners: ownersLib.OwnersApi;
   readonly #associations: associationsLib.BasicApi;
+  readonly #associationsBatch: associationsLib.BatchApi;
 
   constructor(cfg: HubSpotConfig) {
     this.#pacing = cfg.pacing;
@@ -59,9 +75,9 @@ export class HubSpotCrm implements Crm {
     this.#basic = new objectsLib.BasicApi(o);
     this.#search = new objectsLib.SearchApi(o);
     this.#owners = new ownersLib.OwnersApi(deepConfig(ownersLib, cfg.baseUrl, cfg.accessToken));
-    this.#associations = new associationsLib.BasicApi(
-      deepConfig(associationsLib, cfg.baseUrl, cfg.accessToken),
-    );
+    const a = deepConfig(associationsLib, cfg.baseUrl, cfg.accessToken);
+    this.#associations = new associationsLib.BasicApi(a);
+    this.#associationsBatch = new associationsLib.BatchApi(a);
   }
 
   #call<T>(fn: () => Promise<T>, idempotent = true): Promise<T> {
@@ -116,28 +132,20 @@ export class HubSpotCrm implements Crm {
     return missing;
   }
 
-  async findTasks(keys: readonly string[]): Promise<Map<string, string>> {
+  async findTasks(tasks: readonly Pick<CrmTask, 'key' | 'contactId'>[]): Promise<Map<string, string>> {
+    // Through the contacts' task associations and reads by id: both are consistent right after a write,
+    // while search lags by seconds and would miss a task an ambiguous create just made.
     const out = new Map<string, string>();
-    for (let i = 0; i < keys.length; i += 100) {
-      const chunk = keys.slice(i, i + 100);
-      let after: string | undefined;
-      do {
-        const r = await this.#call(() =>
-          this.#search.doSearch('tasks', {
-            filterGroups: [
-              { filters: [{ propertyName: 'leadclock_task_key', operator: 'IN' as never, values: chunk }] },
-            ],
-            properties: ['leadclock_task_key'],
-            limit: 100,
-            after,
-          } as never),
-        );
-        for (const t of r.results) {
-          const key = t.properties?.leadclock_task_key;
-          if (key) out.set(key, t.id);
-        }
-        after = r.paging?.next?.after;
-      } while (after);
+    const wanted = new Set(tasks.map((t) => t.key));
+    const byContact = await this.#associatedIdsOf(
+      'contacts',
+      [...new Set(tasks.map((t) => t.contactId))],
+      'tasks',
+    );
+    const taskIds = new Set([...byContact.values()].flat());
+    for (const t of await this.#readAll('tasks', [...taskIds], ['leadclock_task_key'])) {
+      const key = t.properties?.leadclock_task_key;
+      if (key && wanted.has(key) && !out.has(key)) out.set(key, t.id);
     }
     return out;
   }
@@ -161,7 +169,7 @@ export class HubSpotCrm implements Crm {
         } catch (e) {
           // The batch may have been applied before the failure: look the keys up, create only what is missing.
           if (!isAmbiguous(e) || round >= MAX_CREATE_ROUNDS - 1) throw e;
-          const found = await this.findTasks(chunk.map((t) => t.key));
+          const found = await this.findTasks(chunk);
           for (const [k, id] of found) out.set(k, id);
           chunk = chunk.filter((t) => !found.has(t.key));
         }
@@ -181,49 +189,143 @@ export class HubSpotCrm implements Crm {
     }
   }
 
-  async activitySince(contactId: string, since: string): Promise<string | undefined> {
-    const sinceMs = Date.parse(since);
-    const c = await this.#call(() =>
-      this.#basic.getById('contacts', contactId, [
-        'hs_last_sales_activity_timestamp',
-        'notes_last_contacted',
-      ]),
-    );
-    const stamps = [c.properties?.hs_last_sales_activity_timestamp, c.properties?.notes_last_contacted]
-      .map((v) => (v ? Date.parse(/^\d+$/.test(v) ? new Date(Number(v)).toISOString() : v) : Number.NaN))
-      .filter((ms) => Number.isFinite(ms) && ms > sinceMs);
-    if (stamps.length) return new Date(Math.max(...stamps)).toISOString();
-    // Rollups can lag: an associated call, email or meeting created since assignment also counts.
-    for (const type of ACTIVITY_TYPES) {
-      const r = await this.#call(() =>
-        this.#associations.getPage('contacts', contactId, type, undefined, 100),
-      );
-      if (r.results.length === 0) continue;
-      const ids = r.results.map((x) => String(x.toObjectId));
-      const found = await this.#activityAfter(type, ids, sinceMs);
-      if (found) return found;
+  async contactActivity(contactId: string): Promise<ContactActivity> {
+    const contact = await this.#contact(contactId);
+    if (!contact) return { contact: 'deleted' };
+    const engagements: EngagementFacts[] = [];
+    for (const [kind, type] of ENGAGEMENT_TYPES) {
+      const ids = await this.#associatedIds('contacts', contact.id, type);
+      for (const o of await this.#readAll(type, ids, ENGAGEMENT_PROPERTIES))
+        engagements.push({ kind, id: o.id, properties: o.properties ?? {} });
     }
-    return undefined;
+    return {
+      contact: 'found',
+      contactId: contact.id,
+      ...(contact.id !== contactId ? { mergedFrom: contactId } : {}),
+      facts: {
+        engagements,
+        firstEngagementAt: contact.properties?.hs_sa_first_engagement_date,
+        firstEngagementType: contact.properties?.hs_sa_first_engagement_object_type,
+        leadStatusHistory: (contact.propertiesWithHistory?.hs_lead_status ?? []).map((v) => ({
+          value: String(v.value ?? ''),
+          timestamp: v.timestamp instanceof Date ? v.timestamp.toISOString() : String(v.timestamp),
+          sourceType: v.sourceType,
+          sourceId: v.sourceId,
+          updatedByUserId: v.updatedByUserId,
+        })),
+      },
+    };
   }
 
-  async #activityAfter(
-    type: (typeof ACTIVITY_TYPES)[number],
-    ids: string[],
-    sinceMs: number,
-  ): Promise<string | undefined> {
+  async engagement(
+    kind: EngagementKind,
+    id: string,
+  ): Promise<{ facts: EngagementFacts; contactIds: string[] } | undefined> {
+    const type = ENGAGEMENT_TYPES.find(([k]) => k === kind)?.[1] as EngagementType;
+    const [record] = await this.#readAll(type, [id], ENGAGEMENT_PROPERTIES);
+    if (!record) return undefined;
+    const contactIds = await this.#associatedIds(type, record.id, 'contacts');
+    return { facts: { kind, id: record.id, properties: record.properties ?? {} }, contactIds };
+  }
+
+  /**
+   * The contact, or the contact it was merged into: HubSpot answers a merged-away id with the surviving
+   * record, and the survivor lists merged ids in `hs_merged_object_ids`. Undefined on 404 (deleted).
+   */
+  async #contact(contactId: string) {
+    const props = [
+      'hs_sa_first_engagement_date',
+      'hs_sa_first_engagement_object_type',
+      'hs_merged_object_ids',
+    ];
+    try {
+      return await this.#call(() => this.#basic.getById('contacts', contactId, props, ['hs_lead_status']));
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+    }
+    // Not found by id: a merge HubSpot no longer redirects is still named by the survivor's merged ids.
     const r = await this.#call(() =>
-      this.#batch.read(type, {
-        inputs: ids.slice(0, 100).map((id) => ({ id })),
-        properties: ['hs_timestamp', 'hs_email_direction'],
-        propertiesWithHistory: [],
-      }),
+      this.#search.doSearch('contacts', {
+        filterGroups: [
+          {
+            filters: [
+              { propertyName: 'hs_merged_object_ids', operator: 'CONTAINS_TOKEN' as never, value: contactId },
+            ],
+          },
+        ],
+        properties: ['hs_merged_object_ids'],
+        limit: 10,
+      } as never),
     );
-    const times = r.results
-      // Incoming emails and auto-replies are not a rep reaching out.
-      .filter((o) => type !== 'emails' || (o.properties?.hs_email_direction ?? 'EMAIL') === 'EMAIL')
-      .map((o) => Date.parse(o.properties?.hs_timestamp ?? ''))
-      .filter((ms) => ms > sinceMs);
-    return times.length ? new Date(Math.max(...times)).toISOString() : undefined;
+    const survivor = r.results.find((c) =>
+      String(c.properties?.hs_merged_object_ids ?? '')
+        .split(';')
+        .includes(contactId),
+    );
+    if (!survivor) return undefined;
+    try {
+      return await this.#call(() => this.#basic.getById('contacts', survivor.id, props, ['hs_lead_status']));
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Every id of `toType` associated with a record, through all pages. */
+  async #associatedIds(fromType: string, id: string, toType: string): Promise<string[]> {
+    const out: string[] = [];
+    let after: string | undefined;
+    do {
+      const r = await this.#call(() => this.#associations.getPage(fromType, id, toType, after, 500));
+      for (const x of r.results) out.push(String(x.toObjectId));
+      after = r.paging?.next?.after;
+    } while (after);
+    return out;
+  }
+
+  /** The associated ids of many records: one batch read per 1000, then each record's further pages. */
+  async #associatedIdsOf(
+    fromType: string,
+    ids: readonly string[],
+    toType: string,
+  ): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      // 207 names the records with no associations; they simply have none.
+      const r = await this.#call(() =>
+        this.#associationsBatch.getPage(fromType, toType, { inputs: chunk.map((id) => ({ id })) }),
+      );
+      for (const res of r.results) {
+        const from = String(res._from.id);
+        const linked = res.to.map((x) => String(x.toObjectId));
+        let after = res.paging?.next?.after;
+        while (after) {
+          const page = await this.#call(() => this.#associations.getPage(fromType, from, toType, after, 500));
+          linked.push(...page.results.map((x) => String(x.toObjectId)));
+          after = page.paging?.next?.after;
+        }
+        out.set(from, linked);
+      }
+    }
+    return out;
+  }
+
+  /** Records by id, 100 per batch read; ids HubSpot no longer has are left out (207). */
+  async #readAll(type: string, ids: readonly string[], properties: string[]) {
+    const out: objectsLib.SimplePublicObject[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      const chunk = ids.slice(i, i + 100);
+      const r = await this.#call(() =>
+        this.#batch.read(type, {
+          inputs: chunk.map((id) => ({ id })),
+          properties,
+          propertiesWithHistory: [],
+        }),
+      );
+      out.push(...r.results);
+    }
+    return out;
   }
 
   async companyOwners(since?: string): Promise<{ domain: string; ownerId?: string; modifiedAt?: string }[]> {
@@ -276,18 +378,28 @@ export class HubSpotCrm implements Crm {
     return out;
   }
 
-  async owners(): Promise<{ id: string; email?: string; name?: string; archived: boolean }[]> {
-    const out: { id: string; email?: string; name?: string; archived: boolean }[] = [];
+  async owners(): Promise<
+    { id: string; email?: string; name?: string; archived: boolean; active: boolean }[]
+  > {
+    const out: { id: string; email?: string; name?: string; archived: boolean; active: boolean }[] = [];
     for (const archived of [false, true]) {
       let after: string | undefined;
       do {
         const r = await this.#call(() => this.#owners.getPage(undefined, after, 100, archived));
         for (const o of r.results) {
+          // A deactivated user keeps its owner record; HubSpot then sends userId null and only
+          // userIdIncludingInactive. A person owner without an active user cannot work a lead.
+          const deactivated =
+            o.type !== 'QUEUE' &&
+            (o.userId === undefined || o.userId === null) &&
+            o.userIdIncludingInactive !== undefined &&
+            o.userIdIncludingInactive !== null;
           out.push({
             id: String(o.id),
             email: o.email,
             name: [o.firstName, o.lastName].filter(Boolean).join(' ') || undefined,
             archived,
+            active: !archived && !deactivated,
           });
         }
         after = r.paging?.next?.after;

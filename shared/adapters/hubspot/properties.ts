@@ -14,7 +14,8 @@ export interface PropertyDef {
   fieldType: 'text' | 'textarea' | 'number' | 'date' | 'select';
   description: string;
   hasUniqueValue?: boolean;
-  options?: { label: string; value: string; displayOrder: number }[];
+  /** HubSpot's OptionInput requires `hidden` on every option. */
+  options?: { label: string; value: string; displayOrder: number; hidden: boolean }[];
 }
 
 /** Contact properties. */
@@ -46,7 +47,7 @@ export const CONTACT_PROPERTIES: readonly PropertyDef[] = [
     type: 'enumeration',
     fieldType: 'select',
     description: 'open, met, late, breached, parked, unassigned or closed.',
-    options: SLA_STATUSES.map((v, i) => ({ label: v, value: v, displayOrder: i })),
+    options: SLA_STATUSES.map((v, i) => ({ label: v, value: v, displayOrder: i, hidden: false })),
   },
   {
     name: 'leadclock_owner_reason',
