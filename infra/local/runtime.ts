@@ -29,6 +29,8 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   hubspotAccessToken?: string;
   ingestKey?: string;
+  viewerKey?: string;
+  adminKey?: string;
   /** Bearer token of the HubSpot sandbox (random when omitted), so the sandbox can be inspected from outside. */
   sandboxToken?: string;
   sweepEveryMs?: number;
@@ -47,17 +49,28 @@ export interface LocalRuntime {
 export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRuntime> {
   const policy = loadPolicy(readFileSync(o.policyPath, 'utf8'), o.policyPath);
   let ingestKey = o.ingestKey;
+  let viewerKey = o.viewerKey;
+  let adminKey = o.adminKey;
   let clientSecret: string | undefined;
   if (o.dataDir) {
     mkdirSync(o.dataDir, { recursive: true });
     // Keys live with the data, so a restart keeps working with the same curl.
     const keyFile = join(o.dataDir, 'local-keys.json');
     const saved = existsSync(keyFile)
-      ? (JSON.parse(readFileSync(keyFile, 'utf8')) as { ingestKey: string; clientSecret: string })
+      ? (JSON.parse(readFileSync(keyFile, 'utf8')) as {
+          ingestKey: string;
+          viewerKey?: string;
+          adminKey?: string;
+          clientSecret: string;
+        })
       : undefined;
     ingestKey ??= saved?.ingestKey ?? `lk_${randomBytes(18).toString('base64url')}`;
+    viewerKey ??= saved?.viewerKey ?? `lkv_${randomBytes(18).toString('base64url')}`;
+    adminKey ??= saved?.adminKey ?? `lka_${randomBytes(18).toString('base64url')}`;
     clientSecret = saved?.clientSecret ?? randomBytes(18).toString('hex');
-    writeFileSync(keyFile, JSON.stringify({ ingestKey, clientSecret }), { mode: 0o600 });
+    writeFileSync(keyFile, JSON.stringify({ ingestKey, viewerKey, adminKey, clientSecret }), {
+      mode: 0o600,
+    });
   }
   const stack = await startLocalStack({
     policy,
@@ -65,6 +78,8 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     dataDir: o.dataDir ? resolve(o.dataDir, 'dynamodb') : undefined,
     hubspotAccessToken: o.hubspotAccessToken,
     ingestKey,
+    viewerKey,
+    adminKey,
     clientSecret,
     log: o.log,
     sandbox: {

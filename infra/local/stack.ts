@@ -71,6 +71,9 @@ export interface LocalStackOptions {
   ingestKey?: string;
   /** A second valid ingest key, as during a rotation (current and previous). */
   previousIngestKey?: string;
+  /** Keys that read (board, leads, reports) and that also change things (events, availability, policy); random when omitted. */
+  viewerKey?: string;
+  adminKey?: string;
   clientSecret?: string;
   /** Accept v1/v2 HubSpot signatures (off by default, as in AWS). */
   allowLegacySignatures?: boolean;
@@ -88,6 +91,8 @@ export interface LocalStack {
   /** The task lease the stack's crm-sync consumer uses. */
   taskLeaseSeconds: number;
   ingestKey: string;
+  viewerKey: string;
+  adminKey: string;
   clientSecret: string;
   env: Record<string, string>;
   close(): Promise<void>;
@@ -135,6 +140,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   const ingestKey = opts.ingestKey ?? `lk_${randomBytes(18).toString('base64url')}`;
   const ingestKeys = opts.previousIngestKey ? [ingestKey, opts.previousIngestKey] : [ingestKey];
+  const viewerKey = opts.viewerKey ?? `lkv_${randomBytes(18).toString('base64url')}`;
+  const adminKey = opts.adminKey ?? `lka_${randomBytes(18).toString('base64url')}`;
   const clientSecret = opts.clientSecret ?? randomBytes(18).toString('hex');
   const hubspotBaseUrl = opts.hubspotBaseUrl ?? sandbox?.url ?? 'https://api.hubapi.com';
   const accessToken = opts.hubspotAccessToken ?? (sandbox as HubSpotSandbox).token;
@@ -151,6 +158,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     HUBSPOT_ACCESS_TOKEN: accessToken,
     HUBSPOT_CLIENT_SECRETS: clientSecret,
     INGEST_KEYS: ingestKeys.join(','),
+    VIEWER_KEYS: viewerKey,
+    ADMIN_KEYS: adminKey,
     HUBSPOT_BUDGET: opts.hubspotBudget ?? '150/10s',
     HUBSPOT_TIMEOUT_MS: String(opts.hubspotTimeoutMs ?? 3000),
     ALLOW_LEGACY_SIGNATURES: String(opts.allowLegacySignatures ?? false),
@@ -159,7 +168,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const rt = buildRuntime(
     settings,
     clients,
-    { hubspotAccessToken: accessToken, hubspotClientSecrets: [clientSecret], ingestKeys },
+    {
+      hubspotAccessToken: accessToken,
+      hubspotClientSecrets: [clientSecret],
+      ingestKeys,
+      viewerKeys: [viewerKey],
+      adminKeys: [adminKey],
+    },
     { policy: opts.policy, clock: opts.clock, log: opts.log },
   );
   await setupProperties(hubspotBaseUrl, accessToken);
@@ -201,6 +216,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     topicArn,
     taskLeaseSeconds,
     ingestKey,
+    viewerKey,
+    adminKey,
     clientSecret,
     env,
     async close() {

@@ -29,6 +29,9 @@ export interface Settings {
   /** Current and previous, during a rotation. */
   HUBSPOT_CLIENT_SECRETS?: string[];
   INGEST_KEYS?: string[];
+  /** Viewer and admin keys (current, previous), locally; in AWS they come from the secret. */
+  VIEWER_KEYS?: string[];
+  ADMIN_KEYS?: string[];
   HUBSPOT_BASE_URL: string;
   HUBSPOT_PORTAL_ID?: string;
   HUBSPOT_BUDGET: string;
@@ -125,6 +128,8 @@ const VARIABLES: Readonly<Record<keyof Settings, Check>> = {
   HUBSPOT_ACCESS_TOKEN: optional(text([notEmpty])),
   HUBSPOT_CLIENT_SECRETS: optional(list),
   INGEST_KEYS: optional(list),
+  VIEWER_KEYS: optional(list),
+  ADMIN_KEYS: optional(list),
   HUBSPOT_BASE_URL: withDefault(url, 'https://api.hubapi.com'),
   HUBSPOT_PORTAL_ID: optional(text([matches(/^\d+$/, 'expected the numeric HubSpot portal (hub) id')])),
   HUBSPOT_BUDGET: withDefault(
@@ -226,6 +231,9 @@ export interface Secrets {
   hubspotAccessToken?: string;
   hubspotClientSecrets: string[];
   ingestKeys: string[];
+  /** Keys that read (board, leads, reports), and keys that also change things (events, availability, policy). */
+  viewerKeys?: string[];
+  adminKeys?: string[];
 }
 
 /**
@@ -254,6 +262,10 @@ const SECRET_FIELDS: Readonly<Record<string, Check>> = {
   hubspotClientSecretPrevious: secretText(1),
   ingestKey: secretText(16, 'use at least 16 characters'),
   ingestKeyPrevious: secretText(16, 'use at least 16 characters'),
+  viewerKey: secretText(16, 'use at least 16 characters'),
+  viewerKeyPrevious: secretText(16, 'use at least 16 characters'),
+  adminKey: secretText(16, 'use at least 16 characters'),
+  adminKeyPrevious: secretText(16, 'use at least 16 characters'),
 };
 
 /** Parses the Secrets Manager JSON; throws ConfigError naming the bad field. */
@@ -284,6 +296,8 @@ export function parseSecretJson(text: string): Secrets {
       (x): x is string => !!x,
     ),
     ingestKeys: [s.ingestKey, s.ingestKeyPrevious].filter((x): x is string => !!x),
+    viewerKeys: [s.viewerKey, s.viewerKeyPrevious].filter((x): x is string => !!x),
+    adminKeys: [s.adminKey, s.adminKeyPrevious].filter((x): x is string => !!x),
   };
 }
 
@@ -293,5 +307,7 @@ export function secretsFromEnv(s: Settings): Secrets {
     hubspotAccessToken: s.HUBSPOT_ACCESS_TOKEN,
     hubspotClientSecrets: s.HUBSPOT_CLIENT_SECRETS ?? [],
     ingestKeys: s.INGEST_KEYS ?? [],
+    viewerKeys: s.VIEWER_KEYS ?? [],
+    adminKeys: s.ADMIN_KEYS ?? [],
   };
 }

@@ -40,7 +40,7 @@ export function boardKpis(leads: readonly LeadRecord[], from: Date, now: number)
 /** GET /board/data */
 export function boardDataRoute(rt: Runtime): Route {
   return async (event) => {
-    requireBearer(event, rt.auth);
+    requireBearer(event, rt.auth, 'viewer');
     const now = rt.clock.now();
     const startOfDay = new Date(new Date(now).toISOString().slice(0, 10));
     const [today, running] = await Promise.all([

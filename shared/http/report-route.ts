@@ -23,7 +23,7 @@ export type ReportRouteDeps = Pick<Runtime, 'auth' | 'clock' | 'policy' | 'log'>
 /** GET /reports/sla */
 export function reportRoute(rt: ReportRouteDeps): Route {
   return async (event) => {
-    requireBearer(event, rt.auth);
+    requireBearer(event, rt.auth, 'viewer');
     const load = rt.loadLeads;
     if (!load) throw new Error('reportRoute: no loadLeads given (see functions/reports/handler.ts)');
     const now = new Date(rt.clock.now());

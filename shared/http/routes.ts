@@ -119,7 +119,7 @@ const EVENT_TYPES = ['first_touch', 'accepted', 'rejected', 'recycled'] as const
 export function leadEventsRoute(rt: Runtime): Route {
   return async (event) => {
     tooLarge(event);
-    requireBearer(event, rt.auth);
+    requireBearer(event, rt.auth, 'admin');
     const leadId = leadIdParam(event);
     const b = body(event) as Record<string, unknown>;
     if (typeof b !== 'object' || b === null || Array.isArray(b))
@@ -169,7 +169,7 @@ export function leadEventsRoute(rt: Runtime): Route {
 /** GET /leads/{leadId} */
 export function getLeadRoute(rt: Runtime): Route {
   return async (event) => {
-    requireBearer(event, rt.auth);
+    requireBearer(event, rt.auth, 'viewer');
     const leadId = leadIdParam(event);
     const lead = await rt.store.getLead(leadId);
     if (!lead) throw new HttpError(404, 'not_found', `no lead ${leadId}`);

@@ -55,7 +55,7 @@ describe('the SLA board in chromium', () => {
 
   it('shows the lead with owner, tier and a countdown that ticks, and drops the key from the address bar', async () => {
     // Act
-    await page.goto(`${lc.url}/#key=${lc.ingestKey}`);
+    await page.goto(`${lc.url}/#key=${lc.viewerKey}`);
     const lead = page.getByTestId('lead');
     await lead.first().waitFor({ timeout: 10_000 });
     const countdown = lead.getByTestId('countdown');
