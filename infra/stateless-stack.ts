@@ -59,8 +59,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'lead-api',
-    description: 'GET /leads/{leadId}, POST /leads/{leadId}/events',
-    needs: ['store', 'timers', 'queue', 'auth'],
+    description: 'GET /leads/{leadId}, POST /leads/{leadId}/events, /admin/availability, /waiting-room',
+    needs: ['store', 'timers', 'queue', 'notifier', 'auth'],
     table: 'readWrite',
     ...HTTP,
   },
@@ -118,6 +118,9 @@ export const ROUTES: readonly { method: HttpMethod; path: string; fn: string }[]
   { method: HttpMethod.GET, path: '/reports/sla', fn: 'reports' },
   { method: HttpMethod.GET, path: '/', fn: 'board' },
   { method: HttpMethod.GET, path: '/board/data', fn: 'board' },
+  { method: HttpMethod.GET, path: '/admin/availability', fn: 'lead-api' },
+  { method: HttpMethod.POST, path: '/admin/availability', fn: 'lead-api' },
+  { method: HttpMethod.GET, path: '/waiting-room', fn: 'lead-api' },
 ];
 
 /** Properties of the stateless stack. */

@@ -9,7 +9,13 @@ import { join, resolve } from 'node:path';
 import { syncAccounts } from '../../shared/app/accounts-sync.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
+import { tickWaitingRoom } from '../../shared/app/waiting-room.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
+import {
+  availabilityRoute,
+  changeAvailabilityRoute,
+  waitingRoomRoute,
+} from '../../shared/http/admin-routes.ts';
 import { boardDataRoute, boardPageRoute } from '../../shared/http/board-route.ts';
 import { reportRoute } from '../../shared/http/report-route.ts';
 import {
@@ -34,6 +40,8 @@ export interface LocalRuntimeOptions {
   /** Bearer token of the HubSpot sandbox (random when omitted), so the sandbox can be inspected from outside. */
   sandboxToken?: string;
   sweepEveryMs?: number;
+  /** How often the waiting rooms drain and digests go out (default 2 s). */
+  waitingEveryMs?: number;
   accountsEveryMs?: number;
   log?: Log;
 }
@@ -103,6 +111,9 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
       },
       { method: 'GET', path: '/', route: boardPageRoute() },
       { method: 'GET', path: '/board/data', route: boardDataRoute(rt) },
+      { method: 'GET', path: '/admin/availability', route: availabilityRoute(rt) },
+      { method: 'POST', path: '/admin/availability', route: changeAvailabilityRoute(rt) },
+      { method: 'GET', path: '/waiting-room', route: waitingRoomRoute(rt) },
     ],
     { port: o.port, host: o.host },
   );
@@ -116,6 +127,8 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     return run;
   };
   every(o.sweepEveryMs ?? 60_000, 'sweeper', () => sweep(rt));
+  const waiting = rt.waiting;
+  if (waiting) every(o.waitingEveryMs ?? 2000, 'waiting room', () => tickWaitingRoom({ ...rt, waiting }));
   await every(o.accountsEveryMs ?? 15 * 60_000, 'accounts sync', () => syncAccounts(rt, Date.now()))();
 
   return {

@@ -63,6 +63,8 @@ export async function handleBreach(
     return noop(deps, input, `stale attempt (lead is on attempt ${lead.attempt})`);
   if (!['routed', 'unroutable', 'breached'].includes(lead.status))
     return noop(deps, input, `lead is ${lead.status}`);
+  // A lead in its team's waiting room escalates from there, once (shared/app/waiting-room.ts).
+  if (lead.status === 'unroutable' && lead.waiting) return noop(deps, input, 'waiting in the waiting room');
   const now = deps.clock.now();
   if (now < Date.parse(lead.dueAt)) {
     // Fired early (a moved deadline, or clock skew): put the timer back.

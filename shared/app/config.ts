@@ -39,6 +39,8 @@ export interface Settings {
   ALLOW_LEGACY_SIGNATURES: boolean;
   INGEST_KEY_QUERY_PARAM: string;
   PUBLIC_BASE_URL?: string;
+  /** Seconds between two waiting-room digests of one team (default 900). */
+  WAITING_DIGEST_SECONDS?: number;
 }
 
 /** A value's parsed form, or what is wrong with it (every problem, in order). */
@@ -140,6 +142,7 @@ const VARIABLES: Readonly<Record<keyof Settings, Check>> = {
   ALLOW_LEGACY_SIGNATURES: withDefault(bool, false),
   INGEST_KEY_QUERY_PARAM: withDefault(text([matches(/^[A-Za-z0-9_-]{1,32}$/)]), 'key'),
   PUBLIC_BASE_URL: optional(url),
+  WAITING_DIGEST_SECONDS: optional(positiveInt),
 };
 
 /** Which parts a function needs; each adds required variables. */

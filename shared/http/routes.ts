@@ -3,6 +3,7 @@ import { captureLead } from '../app/capture.ts';
 import { applyChange, type LeadChange } from '../app/lead-events.ts';
 import type { LeadRecord } from '../app/ports.ts';
 import type { Runtime } from '../app/runtime.ts';
+import { drainAfterChange } from '../app/waiting-room.ts';
 import { classifyEvent, eventKey, parseHubSpotEvents } from '../domain/hubspot-events.ts';
 import { detectPayloadKind, parseCaptureBody } from '../domain/hubspot-payload.ts';
 import { authenticate, requireBearer } from './auth.ts';
@@ -109,6 +110,8 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
       }
     }
     rt.log.info('webhook handled', { events: batch.events.length, applied });
+    // Touches and closes free slots: each team with a waiting room gets a chance to drain.
+    if (applied) for (const teamId of rt.policy.teams.keys()) await drainAfterChange(rt, teamId);
     return { statusCode: 204 };
   };
 }
@@ -152,8 +155,11 @@ export function leadEventsRoute(rt: Runtime): Route {
             at: iso,
             reason: b.reason as string | undefined,
           };
-    if (!(await rt.store.getLead(leadId))) throw new HttpError(404, 'not_found', `no lead ${leadId}`);
+    const before = await rt.store.getLead(leadId);
+    if (!before) throw new HttpError(404, 'not_found', `no lead ${leadId}`);
     const result = await applyChange(rt, leadId, change);
+    // A touch or a close may free the owner's slot: a waiting lead of the team can take it.
+    if (result === 'applied') await drainAfterChange(rt, before.teamId);
     const lead = (await rt.store.getLead(leadId)) as LeadRecord;
     if (result === 'ignored') {
       throw new HttpError(

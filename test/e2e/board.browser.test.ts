@@ -71,7 +71,7 @@ describe('the SLA board in chromium', () => {
     expect(first).toMatch(/^(59|60)m \d{2}s$/);
     expect(later).toMatch(/^(59|60)m \d{2}s$/);
     expect(later).not.toBe(first);
-    expect(await page.locator('#kpis .kpi').count()).toBe(6);
+    expect(await page.locator('#kpis .kpi').count()).toBe(7);
     expect(page.url()).toBe(`${lc.url}/`);
   });
 

@@ -45,9 +45,13 @@ export function assembleRuntime(base: RuntimeBase, wiring: Wiring): Runtime {
   const { settings: s, secrets } = base;
   const hubspotStats: PacingStats = { requests: 0, rateLimited: 0, retries: 0, failures: 0 };
   const ctx: WiringContext = { settings: s, secrets, hubspotStats };
+  const store = wiring.store?.(ctx);
   return {
     policy: base.policy,
-    store: wiring.store?.(ctx) ?? missing('TABLE_NAME'),
+    store: store ?? missing('TABLE_NAME'),
+    availability: store?.availability,
+    waiting: store?.availability,
+    digestEverySeconds: s.WAITING_DIGEST_SECONDS,
     timers: wiring.timers?.(ctx) ?? missing('the Scheduler'),
     queue: wiring.queue?.(ctx) ?? missing('SYNC_QUEUE_URL'),
     notifier: wiring.notifier?.(ctx) ?? missing('NOTIFY_TOPIC_ARN'),
