@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type PolicyFileEvent, watchPolicyFile } from '../../shared/adapters/policy-file-watch.ts';
 import { syncAccounts } from '../../shared/app/accounts-sync.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
 import { tickWaitingRoom } from '../../shared/app/waiting-room.ts';
-import { loadPolicy } from '../../shared/domain/policy.ts';
 import {
   availabilityRoute,
   changeAvailabilityRoute,
@@ -42,6 +42,10 @@ export interface LocalRuntimeOptions {
   sweepEveryMs?: number;
   /** How often the waiting rooms drain and digests go out (default 2 s). */
   waitingEveryMs?: number;
+  /** How often the policy file is checked for changes (default 500 ms). */
+  policyPollMs?: number;
+  /** Told of each change of the policy file (applied or refused). */
+  onPolicyChange?: (e: PolicyFileEvent) => void;
   accountsEveryMs?: number;
   log?: Log;
 }
@@ -55,7 +59,13 @@ export interface LocalRuntime {
 
 /** Starts leadclock locally. */
 export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const policy = loadPolicy(readFileSync(o.policyPath, 'utf8'), o.policyPath);
+  // The policy file is watched: a valid change applies within a second, a bad one is refused and logged.
+  const policySource = watchPolicyFile(o.policyPath, {
+    intervalMs: o.policyPollMs,
+    log: o.log,
+    onChange: o.onPolicyChange,
+  });
+  const policy = policySource.current();
   let ingestKey = o.ingestKey;
   let viewerKey = o.viewerKey;
   let adminKey = o.adminKey;
@@ -82,6 +92,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
   }
   const stack = await startLocalStack({
     policy,
+    policySource,
     policyPath: o.policyPath,
     dataDir: o.dataDir ? resolve(o.dataDir, 'dynamodb') : undefined,
     hubspotAccessToken: o.hubspotAccessToken,
@@ -136,6 +147,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     stack,
     async close() {
       for (const t of timers) clearInterval(t);
+      policySource.close?.();
       await gateway.close();
       await stack.close();
     },

@@ -13,7 +13,7 @@ import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
 import { handleBreach } from '../../shared/app/breach.ts';
 import { readSettings } from '../../shared/app/config.ts';
 import { type SyncDeps, syncBatch } from '../../shared/app/crm-sync.ts';
-import type { Clock, Log } from '../../shared/app/ports.ts';
+import type { Clock, Log, PolicySource } from '../../shared/app/ports.ts';
 import { buildRuntime, type Runtime } from '../../shared/app/runtime.ts';
 import type { Policy } from '../../shared/domain/compile.ts';
 import { subscriptionsOf } from '../../shared/domain/subscriptions.ts';
@@ -40,6 +40,8 @@ export const LOCAL = {
 /** Options of the local stack. */
 export interface LocalStackOptions {
   policy: Policy;
+  /** Where the runtime reads the policy on each use (the watched file of `npm start`); `policy` otherwise. */
+  policySource?: PolicySource;
   policyPath?: string;
   /** Keep dynalite's data on disk here. */
   dataDir?: string;
@@ -175,7 +177,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       viewerKeys: [viewerKey],
       adminKeys: [adminKey],
     },
-    { policy: opts.policy, clock: opts.clock, log: opts.log },
+    { policy: opts.policy, policySource: opts.policySource, clock: opts.clock, log: opts.log },
   );
   await setupProperties(hubspotBaseUrl, accessToken);
 

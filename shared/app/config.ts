@@ -41,6 +41,12 @@ export interface Settings {
   PUBLIC_BASE_URL?: string;
   /** Seconds between two waiting-room digests of one team (default 900). */
   WAITING_DIGEST_SECONDS?: number;
+  /** The AWS AppConfig profile holding the policy; without them the bundled policy is used. */
+  APPCONFIG_APPLICATION?: string;
+  APPCONFIG_ENVIRONMENT?: string;
+  APPCONFIG_PROFILE?: string;
+  /** How long functions serve a cached policy before asking AppConfig again (default 30). */
+  APPCONFIG_MAX_AGE_SECONDS?: number;
 }
 
 /** A value's parsed form, or what is wrong with it (every problem, in order). */
@@ -143,6 +149,10 @@ const VARIABLES: Readonly<Record<keyof Settings, Check>> = {
   INGEST_KEY_QUERY_PARAM: withDefault(text([matches(/^[A-Za-z0-9_-]{1,32}$/)]), 'key'),
   PUBLIC_BASE_URL: optional(url),
   WAITING_DIGEST_SECONDS: optional(positiveInt),
+  APPCONFIG_APPLICATION: optional(text([notEmpty])),
+  APPCONFIG_ENVIRONMENT: optional(text([notEmpty])),
+  APPCONFIG_PROFILE: optional(text([notEmpty])),
+  APPCONFIG_MAX_AGE_SECONDS: optional(positiveInt),
 };
 
 /** Which parts a function needs; each adds required variables. */

@@ -3,6 +3,7 @@
  * Records here are what leadclock persists; nothing in this file knows AWS or HubSpot.
  */
 import type { AvailabilityChange, Overlay, OwnerOverlay } from '../domain/availability.ts';
+import type { Policy } from '../domain/compile.ts';
 import type { LeadInput, LeadState } from '../domain/lead.ts';
 import type { RoutingState } from '../domain/routing.ts';
 
@@ -193,6 +194,18 @@ export interface WaitingRoom {
   listWaiting(teamId: string, limit?: number): Promise<WaitingEntry[]>;
   countWaiting(teamId: string): Promise<number>;
   leaveWaiting(teamId: string, key: string): Promise<void>;
+}
+
+/**
+ * Where the policy comes from at run time: AWS AppConfig in AWS, a watched file locally. `current()` is
+ * synchronous and cheap (the adapter caches and refreshes behind it), so use cases read it per request and
+ * a published policy takes effect without a redeploy or a restart.
+ */
+export interface PolicySource {
+  current(): Policy;
+  /** Identifies the version in use (AppConfig version, or the file's content hash), for logs. */
+  version(): string;
+  close?(): void;
 }
 
 /** A partial update of a lead; `null` removes an attribute. */

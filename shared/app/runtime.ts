@@ -20,6 +20,7 @@ import type {
   Log,
   Metrics,
   Notifier,
+  PolicySource,
   SyncQueue,
   Timers,
   WaitingRoom,
@@ -80,7 +81,7 @@ export function buildRuntime(
   s: Settings,
   clients: AwsClients,
   secrets: Secrets,
-  opts: { policy: Policy; clock?: Clock; log?: Log },
+  opts: { policy: Policy; policySource?: PolicySource; clock?: Clock; log?: Log },
 ): Runtime {
   return assembleRuntime({ settings: s, secrets, ...opts }, fullWiring(clients));
 }

@@ -80,6 +80,11 @@ const referenceEnv = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/)
     .default('key'),
   PUBLIC_BASE_URL: url.optional(),
+  WAITING_DIGEST_SECONDS: z.coerce.number().int().positive().optional(),
+  APPCONFIG_APPLICATION: z.string().min(1).optional(),
+  APPCONFIG_ENVIRONMENT: z.string().min(1).optional(),
+  APPCONFIG_PROFILE: z.string().min(1).optional(),
+  APPCONFIG_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(),
 });
 const secretText = (min: number, error?: string) =>
   z
