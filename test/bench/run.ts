@@ -2,6 +2,7 @@
  * `npm run bench`: prints the project's performance figures as JSON (see README, Performance).
  * `npm run bench -- burst [--leads 5000] [--seconds 60] [--concurrency 64]`: the webinar burst.
  * `npm run bench -- faults [--leads 400] [--seconds 8] [--seed 20300107] [--only hubspot,sns,…]`: fault runs.
+ * `npm run bench -- runtime-config`: seconds from a policy publish or an availability change to its first lead.
  */
 import { parseArgs } from 'node:util';
 
@@ -30,6 +31,7 @@ if (mode === undefined) {
   const { benchLive } = await import('./live.ts');
   const { benchReport } = await import('./report.ts');
   const { benchBundles } = await import('./bundles.ts');
+  const { benchRuntimeConfig } = await import('./runtime-config.ts');
   results = {
     node: process.version,
     at: new Date().toISOString(),
@@ -37,7 +39,11 @@ if (mode === undefined) {
     ...(await benchLive()),
     ...(await benchReport()),
     ...(await benchBundles()),
+    ...(await benchRuntimeConfig()),
   };
+} else if (mode === 'runtime-config') {
+  const { benchRuntimeConfig } = await import('./runtime-config.ts');
+  results = { node: process.version, at: new Date().toISOString(), ...(await benchRuntimeConfig()) };
 } else if (mode === 'burst') {
   const { benchBurst } = await import('./burst.ts');
   results = {
@@ -62,6 +68,6 @@ if (mode === undefined) {
     })),
   };
 } else {
-  throw new Error(`unknown bench '${mode}': expected no argument, 'burst' or 'faults'`);
+  throw new Error(`unknown bench '${mode}': expected no argument, 'burst', 'faults' or 'runtime-config'`);
 }
 console.log(JSON.stringify(results, null, 2));
