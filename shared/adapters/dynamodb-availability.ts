@@ -81,7 +81,7 @@ export class DynamoAvailability implements AvailabilityStore, WaitingRoom {
   async saveAvailability(
     entry: OwnerOverlay,
     expectVersion: number,
-    log: AvailabilityLogEntry,
+    log: AvailabilityLogEntry | { at: string; by: string; change?: undefined },
   ): Promise<boolean> {
     try {
       await this.#db.send(
@@ -104,6 +104,8 @@ export class DynamoAvailability implements AvailabilityStore, WaitingRoom {
       throw e;
     }
     this.#cache = undefined;
+    // Bookkeeping (a count of missed SLAs) changes the overlay without a change to log.
+    if (!log.change) return true;
     await this.#db.send(
       new PutItemCommand({
         TableName: this.#table,

@@ -11,9 +11,11 @@ import { type EscalationStep, escalationStep } from '../domain/escalation.ts';
 import type { LeadFacts } from '../domain/lead.ts';
 import { breachMessage } from '../domain/messages.ts';
 import { assign } from './assign.ts';
+import { noteSlaResult } from './auto-pause.ts';
 import { messageLead } from './crm-sync.ts';
 import { applyChange, markArmed, requestSync } from './lead-events.ts';
 import type {
+  AvailabilityStore,
   Clock,
   Crm,
   LeadRecord,
@@ -37,6 +39,8 @@ export interface BreachDeps {
   log: Log;
   hubspotAppUrl?: string;
   metrics?: Metrics;
+  /** The availability overlay: a breach counts towards the rep's auto-pause. */
+  availability?: AvailabilityStore;
 }
 
 /** What happened. */
@@ -112,6 +116,7 @@ export async function handleBreach(
     }
     breached = next;
     deps.metrics?.count('Breaches');
+    await noteSlaResult(deps, lead, true);
     await store.putEvent({
       leadId: lead.leadId,
       at: new Date(now).toISOString(),

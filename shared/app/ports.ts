@@ -169,8 +169,12 @@ export interface AvailabilityLogEntry {
 /** Where the availability overlay and its change log live. */
 export interface AvailabilityStore {
   loadAvailability(): Promise<Overlay>;
-  /** Writes a rep's overlay if it is still at `expectVersion` (0: absent), with the log entry; false on a conflict. */
-  saveAvailability(entry: OwnerOverlay, expectVersion: number, log: AvailabilityLogEntry): Promise<boolean>;
+  /** Writes a rep's overlay if it is still at `expectVersion` (0: absent), with the log entry if any; false on a conflict. */
+  saveAvailability(
+    entry: OwnerOverlay,
+    expectVersion: number,
+    log: AvailabilityLogEntry | { at: string; by: string; change?: undefined },
+  ): Promise<boolean>;
   /** One rep's overlay, read consistently, and its version (0 when there is none). */
   availabilityEntry(ownerId: string): Promise<{ entry?: OwnerOverlay; version: number }>;
   /** The change log, newest first. */

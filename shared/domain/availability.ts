@@ -22,6 +22,8 @@ export interface OwnerOverlay {
   weight?: Stamp & { value: number };
   hire?: Stamp & { teamId: string; name: string; email?: string };
   left?: Stamp;
+  /** SLAs missed in a row since the last met one (teams with `autoPauseAfterMisses`). */
+  missesInARow?: number;
 }
 
 /** The whole overlay, by owner id. */

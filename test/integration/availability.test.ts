@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { handleBreach } from '../../shared/app/breach.ts';
 import { tickWaitingRoom } from '../../shared/app/waiting-room.ts';
 import { changeAvailabilityRoute, waitingRoomRoute } from '../../shared/http/admin-routes.ts';
 import { boardDataRoute } from '../../shared/http/board-route.ts';
@@ -12,7 +13,7 @@ import { basePolicyDoc, buildPolicy, member } from '../helpers/policy-builder.ts
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Team `sales`: three reps on UTC office hours (NOW is Monday 09:00 UTC), managed by Mara Keller. */
-function teamPolicy(strategy: string, maxOpen: number) {
+function teamPolicy(strategy: string, maxOpen: number, extra: Record<string, unknown> = {}) {
   return buildPolicy(
     basePolicyDoc({
       defaults: { calendar: 'utc', queue: 'unassigned', maxOpen },
@@ -31,6 +32,7 @@ function teamPolicy(strategy: string, maxOpen: number) {
             member('2', { name: 'Luca Rossi' }),
             member('3', { name: 'Chloé Martin' }),
           ],
+          ...extra,
         },
       },
     }),
@@ -264,5 +266,70 @@ describe('the waiting room drains', () => {
     expect(lead?.ownerId).toBe('2');
     expect(lead?.trail.join('\n')).toContain('skipped Luca Rossi (2): paused by Mara Keller at 09:00 UTC');
     expect(Date.parse(lead?.dueAt ?? '')).toBe(NOW + 11 * 60_000);
+  });
+});
+
+describe('auto-pause after missed SLAs in a row', () => {
+  let stack: LocalStack;
+  const clock = manualClock();
+  afterEach(() => stack?.close());
+
+  it('pauses a rep automatically after N missed SLAs in a row, tells the managers, and a met SLA ends the run', async () => {
+    // Prepare: the team pauses after two misses in a row; round robin over Anna and Luca (Chloé paused).
+    clock.set(NOW);
+    stack = await startStack({
+      policy: teamPolicy('round_robin', 10, { autoPauseAfterMisses: 2 }),
+      clock,
+      consumeSync: false,
+    });
+    const admin = { authorization: `Bearer ${stack.adminKey}` };
+    await runRoute(
+      changeAvailabilityRoute(stack.rt),
+      postEvent('/admin/availability', { action: 'pause', ownerId: '3', by: 'Mara Keller' }, admin),
+    );
+    let n = 0;
+    const capture = async () =>
+      bodyOf(
+        await runRoute(
+          captureRoute(stack.rt),
+          postEvent(
+            '/leads',
+            { email: `miss${n++}@acme.example`, intent: 'content', country: 'DE' },
+            { authorization: `Bearer ${stack.ingestKey}` },
+          ),
+        ),
+      );
+    const leads = [await capture(), await capture(), await capture(), await capture(), await capture()];
+    expect(leads.map((l) => l.ownerId)).toEqual(['1', '2', '1', '2', '1']);
+
+    // Act: Anna misses her first lead, meets the second (the run ends), then misses the next two.
+    clock.set(NOW + 2 * 3_600_000);
+    await handleBreach(stack.rt, { leadId: leads[0]?.leadId, attempt: 1 });
+    const afterOne = (await stack.rt.availability?.loadAvailability())?.get('1');
+    await runRoute(
+      leadEventsRoute(stack.rt),
+      postEvent(`/leads/${leads[2]?.leadId}/events`, { type: 'first_touch', at: iso(NOW + 60_000) }, admin),
+    );
+    const afterMet = (await stack.rt.availability?.availabilityEntry('1'))?.entry;
+    const third = await capture();
+    const fourth = await capture();
+    clock.set(NOW + 5 * 3_600_000);
+    for (const l of [third, fourth].filter((x) => x.ownerId === '1'))
+      await handleBreach(stack.rt, { leadId: l.leadId, attempt: 1 });
+    await handleBreach(stack.rt, { leadId: leads[4]?.leadId, attempt: 1 });
+    const next = await capture();
+
+    // Assess
+    expect(afterOne?.missesInARow).toBe(1);
+    expect(afterMet?.missesInARow).toBe(0);
+    const anna = (await stack.rt.availability?.availabilityEntry('1'))?.entry;
+    expect(anna?.paused).toMatchObject({ by: 'leadclock', kind: 'auto', reason: 'missed 2 SLAs in a row' });
+    expect(next.ownerId).not.toBe('1');
+    const trail = (await stack.rt.store.getLead(next.leadId))?.trail ?? [];
+    expect(trail.join('\n')).toMatch(
+      /skipped Anna Schmidt \(1\): paused automatically at .* \(missed 2 SLAs in a row\)/,
+    );
+    const told = stack.sns.outbox().filter((m) => m.subject?.includes('paused automatically'));
+    expect(told.map((m) => m.subject)).toEqual(['Anna Schmidt paused automatically: missed 2 SLAs in a row']);
   });
 });
