@@ -14,5 +14,10 @@ const table = process.env.TABLE_NAME as string;
 
 /** The Lambda handler. */
 export const handler = httpHandler(
-  reportRoute({ ...rt, loadLeads: (from, to) => loadLeadsForPeriod(db, table, from, to) }),
+  // A view over the runtime, not a copy: the policy (AWS AppConfig) is read per request.
+  reportRoute(
+    Object.create(rt, {
+      loadLeads: { value: (from: Date, to: Date) => loadLeadsForPeriod(db, table, from, to) },
+    }),
+  ),
 );

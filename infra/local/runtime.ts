@@ -118,7 +118,12 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
       {
         method: 'GET',
         path: '/reports/sla',
-        route: reportRoute({ ...rt, loadLeads: (from, to) => rt.store.listSubmitted(from, to) }),
+        // A view over the runtime, not a copy: the policy is read per request.
+        route: reportRoute(
+          Object.create(rt, {
+            loadLeads: { value: (from: Date, to: Date) => rt.store.listSubmitted(from, to) },
+          }),
+        ),
       },
       { method: 'GET', path: '/', route: boardPageRoute() },
       { method: 'GET', path: '/board/data', route: boardDataRoute(rt) },

@@ -265,7 +265,11 @@ export function syncConsumer(
   deps: SyncDeps,
   taskLeaseSeconds?: number,
 ): (event: { Records: SqsEventRecord[] }) => Promise<SqsBatchResponse> {
-  const withLease = taskLeaseSeconds === undefined ? deps : { ...deps, taskLeaseSeconds };
+  // A view over `deps`, not a copy: the policy is read per batch (a published policy applies without a restart).
+  const withLease: SyncDeps =
+    taskLeaseSeconds === undefined
+      ? deps
+      : Object.create(deps, { taskLeaseSeconds: { value: taskLeaseSeconds } });
   return async (event) => {
     const failed = await syncBatch(
       withLease,
