@@ -163,20 +163,20 @@ async function place(deps: WaitingDeps, lead: LeadRecord, teamId: string): Promi
 }
 
 /**
- * After a change that may have freed a slot (a touch, a close, a reassignment): drain the team's waiting
- * room now, best effort (the periodic tick retries). Digests and escalations stay with the tick.
+ * After a change that may have freed a slot (a touch, a close, a reassignment): drain the waiting rooms
+ * now, best effort (the periodic tick retries). Every team's, since the freed rep may be another team's
+ * backup. Digests and escalations stay with the tick.
  */
 export async function drainAfterChange(
   deps: Omit<WaitingDeps, 'waiting' | 'notifier'> & { waiting?: WaitingRoom; notifier?: Notifier },
-  teamId: string | undefined,
 ): Promise<void> {
-  if (!deps.waiting || !teamId || !deps.policy.teams.has(teamId)) return;
+  if (!deps.waiting) return;
   try {
-    await tickWaitingRoom({ ...deps, waiting: deps.waiting, notifier: NO_NOTIFIER }, [teamId], {
+    await tickWaitingRoom({ ...deps, waiting: deps.waiting, notifier: NO_NOTIFIER }, undefined, {
       notify: false,
     });
   } catch (e) {
-    deps.log.warn('draining the waiting room failed; the next tick will', { teamId, error: String(e) });
+    deps.log.warn('draining the waiting room failed; the next tick will', { error: String(e) });
   }
 }
 

@@ -110,8 +110,8 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
       }
     }
     rt.log.info('webhook handled', { events: batch.events.length, applied });
-    // Touches and closes free slots: each team with a waiting room gets a chance to drain.
-    if (applied) for (const teamId of rt.policy.teams.keys()) await drainAfterChange(rt, teamId);
+    // Touches and closes free slots: a waiting lead can take one.
+    if (applied) await drainAfterChange(rt);
     return { statusCode: 204 };
   };
 }
@@ -155,11 +155,10 @@ export function leadEventsRoute(rt: Runtime): Route {
             at: iso,
             reason: b.reason as string | undefined,
           };
-    const before = await rt.store.getLead(leadId);
-    if (!before) throw new HttpError(404, 'not_found', `no lead ${leadId}`);
+    if (!(await rt.store.getLead(leadId))) throw new HttpError(404, 'not_found', `no lead ${leadId}`);
     const result = await applyChange(rt, leadId, change);
-    // A touch or a close may free the owner's slot: a waiting lead of the team can take it.
-    if (result === 'applied') await drainAfterChange(rt, before.teamId);
+    // A touch or a close may free the owner's slot: a waiting lead can take it.
+    if (result === 'applied') await drainAfterChange(rt);
     const lead = (await rt.store.getLead(leadId)) as LeadRecord;
     if (result === 'ignored') {
       throw new HttpError(
