@@ -263,7 +263,7 @@ export class StatefulStack extends Stack implements StatefulResources {
     // One secret; the ingest key is generated so capture works on day one, the HubSpot values are put in by ops.
     this.secret = new Secret(this, 'Secret', {
       description:
-        'leadclock: JSON {hubspotAccessToken, hubspotClientSecret, hubspotClientSecretPrevious?, ingestKey, ingestKeyPrevious?}',
+        'leadclock: JSON {hubspotAccessToken, hubspotClientSecret, hubspotClientSecretPrevious?, ingestKey, ingestKeyPrevious?, viewerKey, viewerKeyPrevious?, adminKey, adminKeyPrevious?}',
       generateSecretString: { ...SECRET_GENERATION },
       removalPolicy: RemovalPolicy.RETAIN,
     });

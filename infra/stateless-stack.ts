@@ -21,6 +21,7 @@ import { subscriptionsOf } from '../shared/domain/subscriptions.ts';
 import type { DeployConfig } from './config.ts';
 import { LeadclockFunction, type TableAccess, type TimerBinding } from './constructs/leadclock-function.ts';
 import { METRICS_DIMENSIONS, METRICS_NAMESPACE, Observability } from './constructs/observability.ts';
+import { PolicyConfig } from './constructs/policy-config.ts';
 import { type StatefulResources, SYNC_CONSUMER_TIMEOUT } from './stateful-stack.ts';
 
 /** One function of the app. */
@@ -62,8 +63,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'lead-api',
-    description: 'GET /leads/{leadId}, POST /leads/{leadId}/events',
-    needs: ['store', 'timers', 'queue', 'auth'],
+    description: 'GET /leads/{leadId}, POST /leads/{leadId}/events, /admin/availability, /waiting-room',
+    needs: ['store', 'timers', 'queue', 'notifier', 'auth'],
     table: 'readWrite',
     ...HTTP,
   },
@@ -122,6 +123,9 @@ export const ROUTES: readonly { method: HttpMethod; path: string; fn: string }[]
   { method: HttpMethod.GET, path: '/reports/review', fn: 'reports' },
   { method: HttpMethod.GET, path: '/', fn: 'board' },
   { method: HttpMethod.GET, path: '/board/data', fn: 'board' },
+  { method: HttpMethod.GET, path: '/admin/availability', fn: 'lead-api' },
+  { method: HttpMethod.POST, path: '/admin/availability', fn: 'lead-api' },
+  { method: HttpMethod.GET, path: '/waiting-room', fn: 'lead-api' },
 ];
 
 /** Properties of the stateless stack. */
@@ -149,6 +153,8 @@ export class StatelessStack extends Stack {
   /** The role EventBridge Scheduler assumes to invoke sla-breach. */
   readonly schedulerRole: Role;
   readonly observability: Observability;
+  /** The policy in AWS AppConfig. */
+  readonly policyConfig: PolicyConfig;
   /** The API's base URL (ends with `/`). */
   readonly apiUrl: string;
 
@@ -323,6 +329,17 @@ export class StatelessStack extends Stack {
       thresholds: config,
     });
 
+    // The policy as run-time configuration: every function reads it from AppConfig (the bundled copy is the
+    // fallback); a deployment that sets off an alarm is rolled back.
+    this.policyConfig = new PolicyConfig(this, 'PolicyConfig', {
+      policyPath: config.policyPath,
+      logRetention: config.logRetentionDays,
+      alarms: Object.entries(this.observability.alarms)
+        .filter(([id]) => /Errors$|^Api5xx$|^BreachRate$/.test(id))
+        .map(([, a]) => a),
+    });
+    for (const f of Object.values(this.functions)) this.policyConfig.grantRead(f);
+
     const outputs: [string, string, string][] = [
       ['ApiUrl', this.apiUrl, 'Base URL of the leadclock API'],
       ['CaptureUrl', `${this.apiUrl}leads`, 'HubSpot workflow webhook action (and other sources): POST here'],
@@ -330,6 +347,26 @@ export class StatelessStack extends Stack {
       ['LeadApiUrl', `${this.apiUrl}leads/{leadId}`, 'GET a lead; POST …/events to report a touch'],
       ['ReportsUrl', `${this.apiUrl}reports/sla`, 'SLA KPIs (bearer token)'],
       ['BoardUrl', this.apiUrl, 'The lead board (bearer token)'],
+      [
+        'AppConfigApplication',
+        this.policyConfig.application.applicationId,
+        'APPCONFIG_APPLICATION for npm run policy -- publish',
+      ],
+      [
+        'AppConfigEnvironment',
+        this.policyConfig.environment.environmentId,
+        'APPCONFIG_ENVIRONMENT for npm run policy',
+      ],
+      [
+        'AppConfigProfile',
+        this.policyConfig.profile.configurationProfileId,
+        'APPCONFIG_PROFILE for npm run policy',
+      ],
+      [
+        'AppConfigStrategy',
+        this.policyConfig.strategy.deploymentStrategyId,
+        'APPCONFIG_STRATEGY for npm run policy',
+      ],
       [
         'DashboardUrl',
         `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.observability.dashboard.dashboardName}`,

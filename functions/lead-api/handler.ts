@@ -1,9 +1,18 @@
-/** GET /leads/{leadId} and POST /leads/{leadId}/events for systems other than HubSpot. */
+/**
+ * GET /leads/{leadId} and POST /leads/{leadId}/events for systems other than HubSpot; the run-time team
+ * changes (GET/POST /admin/availability) and the waiting room (GET /waiting-room).
+ */
 import { httpAuth } from '../../shared/app/wiring/auth.ts';
+import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
 import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
 import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
 import { dynamoStore } from '../../shared/app/wiring/store.ts';
 import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
+import {
+  availabilityRoute,
+  changeAvailabilityRoute,
+  waitingRoomRoute,
+} from '../../shared/http/admin-routes.ts';
 import { httpHandler } from '../../shared/http/chain.ts';
 import { getLeadRoute, leadEventsRoute } from '../../shared/http/routes.ts';
 
@@ -11,12 +20,20 @@ const rt = await runtimeFromEnv({
   store: dynamoStore(),
   timers: schedulerTimers(),
   queue: sqsSyncQueue(),
+  notifier: snsNotifier(),
   auth: httpAuth(),
 });
 const get = getLeadRoute(rt);
 const post = leadEventsRoute(rt);
+const availability = availabilityRoute(rt);
+const change = changeAvailabilityRoute(rt);
+const waiting = waitingRoomRoute(rt);
 
-/** The Lambda handler: one function, two routes. */
-export const handler = httpHandler((event) =>
-  (event.requestContext?.http?.method ?? 'GET') === 'GET' ? get(event) : post(event),
-);
+/** The Lambda handler: one function, five routes. */
+export const handler = httpHandler((event) => {
+  const method = event.requestContext?.http?.method ?? 'GET';
+  const path = event.rawPath ?? '';
+  if (path.endsWith('/admin/availability')) return method === 'GET' ? availability(event) : change(event);
+  if (path.endsWith('/waiting-room')) return waiting(event);
+  return method === 'GET' ? get(event) : post(event);
+});

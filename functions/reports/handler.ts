@@ -11,12 +11,20 @@ const db = new DynamoDBClient({});
 const rt = await runtimeFromEnv({ store: dynamoStore(db), auth: httpAuth() });
 // Wiring the store has already failed the cold start when TABLE_NAME is missing.
 const table = process.env.TABLE_NAME as string;
-const sla = reportRoute({ ...rt, loadLeads: (from, to) => loadLeadsForPeriod(db, table, from, to) });
+// Views over the runtime, not copies: the policy (AWS AppConfig) is read per request.
+const sla = reportRoute(
+  Object.create(rt, {
+    loadLeads: { value: (from: Date, to: Date) => loadLeadsForPeriod(db, table, from, to) },
+  }),
+);
 // Whole items: the review's staffing what-if replays each lead's input through the policy.
-const review = reviewRoute({
-  ...rt,
-  loadLeads: (from, to) => loadLeadsForPeriod(db, table, from, to, { wholeItems: true }),
-});
+const review = reviewRoute(
+  Object.create(rt, {
+    loadLeads: {
+      value: (from: Date, to: Date) => loadLeadsForPeriod(db, table, from, to, { wholeItems: true }),
+    },
+  }),
+);
 
 /** The Lambda handler: one function, two routes. */
 export const handler = httpHandler((event) =>

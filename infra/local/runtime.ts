@@ -6,10 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type PolicyFileEvent, watchPolicyFile } from '../../shared/adapters/policy-file-watch.ts';
 import { syncAccounts } from '../../shared/app/accounts-sync.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
-import { loadPolicy } from '../../shared/domain/policy.ts';
+import { tickWaitingRoom } from '../../shared/app/waiting-room.ts';
+import {
+  availabilityRoute,
+  changeAvailabilityRoute,
+  waitingRoomRoute,
+} from '../../shared/http/admin-routes.ts';
 import { boardDataRoute, boardPageRoute } from '../../shared/http/board-route.ts';
 import { reportRoute, reviewRoute } from '../../shared/http/report-route.ts';
 import {
@@ -29,9 +35,17 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   hubspotAccessToken?: string;
   ingestKey?: string;
+  viewerKey?: string;
+  adminKey?: string;
   /** Bearer token of the HubSpot sandbox (random when omitted), so the sandbox can be inspected from outside. */
   sandboxToken?: string;
   sweepEveryMs?: number;
+  /** How often the waiting rooms drain and digests go out (default 2 s). */
+  waitingEveryMs?: number;
+  /** How often the policy file is checked for changes (default 500 ms). */
+  policyPollMs?: number;
+  /** Told of each change of the policy file (applied or refused). */
+  onPolicyChange?: (e: PolicyFileEvent) => void;
   accountsEveryMs?: number;
   log?: Log;
 }
@@ -45,26 +59,46 @@ export interface LocalRuntime {
 
 /** Starts leadclock locally. */
 export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const policy = loadPolicy(readFileSync(o.policyPath, 'utf8'), o.policyPath);
+  // The policy file is watched: a valid change applies within a second, a bad one is refused and logged.
+  const policySource = watchPolicyFile(o.policyPath, {
+    intervalMs: o.policyPollMs,
+    log: o.log,
+    onChange: o.onPolicyChange,
+  });
+  const policy = policySource.current();
   let ingestKey = o.ingestKey;
+  let viewerKey = o.viewerKey;
+  let adminKey = o.adminKey;
   let clientSecret: string | undefined;
   if (o.dataDir) {
     mkdirSync(o.dataDir, { recursive: true });
     // Keys live with the data, so a restart keeps working with the same curl.
     const keyFile = join(o.dataDir, 'local-keys.json');
     const saved = existsSync(keyFile)
-      ? (JSON.parse(readFileSync(keyFile, 'utf8')) as { ingestKey: string; clientSecret: string })
+      ? (JSON.parse(readFileSync(keyFile, 'utf8')) as {
+          ingestKey: string;
+          viewerKey?: string;
+          adminKey?: string;
+          clientSecret: string;
+        })
       : undefined;
     ingestKey ??= saved?.ingestKey ?? `lk_${randomBytes(18).toString('base64url')}`;
+    viewerKey ??= saved?.viewerKey ?? `lkv_${randomBytes(18).toString('base64url')}`;
+    adminKey ??= saved?.adminKey ?? `lka_${randomBytes(18).toString('base64url')}`;
     clientSecret = saved?.clientSecret ?? randomBytes(18).toString('hex');
-    writeFileSync(keyFile, JSON.stringify({ ingestKey, clientSecret }), { mode: 0o600 });
+    writeFileSync(keyFile, JSON.stringify({ ingestKey, viewerKey, adminKey, clientSecret }), {
+      mode: 0o600,
+    });
   }
   const stack = await startLocalStack({
     policy,
+    policySource,
     policyPath: o.policyPath,
     dataDir: o.dataDir ? resolve(o.dataDir, 'dynamodb') : undefined,
     hubspotAccessToken: o.hubspotAccessToken,
     ingestKey,
+    viewerKey,
+    adminKey,
     clientSecret,
     log: o.log,
     sandbox: {
@@ -84,15 +118,27 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
       {
         method: 'GET',
         path: '/reports/sla',
-        route: reportRoute({ ...rt, loadLeads: (from, to) => rt.store.listSubmitted(from, to) }),
+        // A view over the runtime, not a copy: the policy is read per request.
+        route: reportRoute(
+          Object.create(rt, {
+            loadLeads: { value: (from: Date, to: Date) => rt.store.listSubmitted(from, to) },
+          }),
+        ),
       },
       {
         method: 'GET',
         path: '/reports/review',
-        route: reviewRoute({ ...rt, loadLeads: (from, to) => rt.store.listSubmitted(from, to) }),
+        route: reviewRoute(
+          Object.create(rt, {
+            loadLeads: { value: (from: Date, to: Date) => rt.store.listSubmitted(from, to) },
+          }),
+        ),
       },
       { method: 'GET', path: '/', route: boardPageRoute() },
       { method: 'GET', path: '/board/data', route: boardDataRoute(rt) },
+      { method: 'GET', path: '/admin/availability', route: availabilityRoute(rt) },
+      { method: 'POST', path: '/admin/availability', route: changeAvailabilityRoute(rt) },
+      { method: 'GET', path: '/waiting-room', route: waitingRoomRoute(rt) },
     ],
     { port: o.port, host: o.host },
   );
@@ -106,6 +152,8 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     return run;
   };
   every(o.sweepEveryMs ?? 60_000, 'sweeper', () => sweep(rt));
+  const waiting = rt.waiting;
+  if (waiting) every(o.waitingEveryMs ?? 2000, 'waiting room', () => tickWaitingRoom({ ...rt, waiting }));
   await every(o.accountsEveryMs ?? 15 * 60_000, 'accounts sync', () => syncAccounts(rt, Date.now()))();
 
   return {
@@ -113,6 +161,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     stack,
     async close() {
       for (const t of timers) clearInterval(t);
+      policySource.close?.();
       await gateway.close();
       await stack.close();
     },

@@ -13,7 +13,7 @@ import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
 import { handleBreach } from '../../shared/app/breach.ts';
 import { readSettings } from '../../shared/app/config.ts';
 import { type SyncDeps, syncBatch } from '../../shared/app/crm-sync.ts';
-import type { Clock, Log } from '../../shared/app/ports.ts';
+import type { Clock, Log, PolicySource } from '../../shared/app/ports.ts';
 import { buildRuntime, type Runtime } from '../../shared/app/runtime.ts';
 import type { Policy } from '../../shared/domain/compile.ts';
 import { subscriptionsOf } from '../../shared/domain/subscriptions.ts';
@@ -41,6 +41,8 @@ export const LOCAL = {
 /** Options of the local stack. */
 export interface LocalStackOptions {
   policy: Policy;
+  /** Where the runtime reads the policy on each use (the watched file of `npm start`); `policy` otherwise. */
+  policySource?: PolicySource;
   policyPath?: string;
   /** Keep dynalite's data on disk here. */
   dataDir?: string;
@@ -72,6 +74,9 @@ export interface LocalStackOptions {
   ingestKey?: string;
   /** A second valid ingest key, as during a rotation (current and previous). */
   previousIngestKey?: string;
+  /** Keys that read (board, leads, reports) and that also change things (events, availability, policy); random when omitted. */
+  viewerKey?: string;
+  adminKey?: string;
   clientSecret?: string;
   /** Accept v1/v2 HubSpot signatures (off by default, as in AWS). */
   allowLegacySignatures?: boolean;
@@ -89,6 +94,8 @@ export interface LocalStack {
   /** The task lease the stack's crm-sync consumer uses. */
   taskLeaseSeconds: number;
   ingestKey: string;
+  viewerKey: string;
+  adminKey: string;
   clientSecret: string;
   env: Record<string, string>;
   close(): Promise<void>;
@@ -145,6 +152,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   const ingestKey = opts.ingestKey ?? `lk_${randomBytes(18).toString('base64url')}`;
   const ingestKeys = opts.previousIngestKey ? [ingestKey, opts.previousIngestKey] : [ingestKey];
+  const viewerKey = opts.viewerKey ?? `lkv_${randomBytes(18).toString('base64url')}`;
+  const adminKey = opts.adminKey ?? `lka_${randomBytes(18).toString('base64url')}`;
   const clientSecret = opts.clientSecret ?? randomBytes(18).toString('hex');
   const hubspotBaseUrl = opts.hubspotBaseUrl ?? sandbox?.url ?? 'https://api.hubapi.com';
   const accessToken = opts.hubspotAccessToken ?? (sandbox as HubSpotSandbox).token;
@@ -161,6 +170,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     HUBSPOT_ACCESS_TOKEN: accessToken,
     HUBSPOT_CLIENT_SECRETS: clientSecret,
     INGEST_KEYS: ingestKeys.join(','),
+    VIEWER_KEYS: viewerKey,
+    ADMIN_KEYS: adminKey,
     HUBSPOT_BUDGET: opts.hubspotBudget ?? '150/10s',
     HUBSPOT_TIMEOUT_MS: String(opts.hubspotTimeoutMs ?? 3000),
     ALLOW_LEGACY_SIGNATURES: String(opts.allowLegacySignatures ?? false),
@@ -169,8 +180,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const rt = buildRuntime(
     settings,
     clients,
-    { hubspotAccessToken: accessToken, hubspotClientSecrets: [clientSecret], ingestKeys },
-    { policy: opts.policy, clock: opts.clock, log: opts.log },
+    {
+      hubspotAccessToken: accessToken,
+      hubspotClientSecrets: [clientSecret],
+      ingestKeys,
+      viewerKeys: [viewerKey],
+      adminKeys: [adminKey],
+    },
+    { policy: opts.policy, policySource: opts.policySource, clock: opts.clock, log: opts.log },
   );
   await setupProperties(hubspotBaseUrl, accessToken);
 
@@ -211,6 +228,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     topicArn,
     taskLeaseSeconds,
     ingestKey,
+    viewerKey,
+    adminKey,
     clientSecret,
     env,
     async close() {
@@ -256,7 +275,11 @@ export function syncConsumer(
   deps: SyncDeps,
   taskLeaseSeconds?: number,
 ): (event: { Records: SqsEventRecord[] }) => Promise<SqsBatchResponse> {
-  const withLease = taskLeaseSeconds === undefined ? deps : { ...deps, taskLeaseSeconds };
+  // A view over `deps`, not a copy: the policy is read per batch (a published policy applies without a restart).
+  const withLease: SyncDeps =
+    taskLeaseSeconds === undefined
+      ? deps
+      : Object.create(deps, { taskLeaseSeconds: { value: taskLeaseSeconds } });
   return async (event) => {
     const failed = await syncBatch(
       withLease,

@@ -17,6 +17,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { LeadEvent, LeadPatch, LeadRecord, LeadStore } from '../app/ports.ts';
 import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
 import type { RoutingState } from '../domain/routing.ts';
+import { DynamoAvailability } from './dynamodb-availability.ts';
 import { loadLeadsForPeriod } from './dynamodb-report.ts';
 
 const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'expiresAt']);
@@ -50,9 +51,17 @@ export class DynamoLeadStore implements LeadStore {
   readonly #table: string;
   #roster: { at: number; inactive: ReadonlySet<string> } | undefined;
 
+  /** The availability overlay and the waiting room, on the same table. */
+  readonly availability: DynamoAvailability;
+
   constructor(db: DynamoDBClient, tableName: string) {
     this.#db = db;
     this.#table = tableName;
+    this.availability = new DynamoAvailability(db, tableName);
+  }
+
+  loadAvailability() {
+    return this.availability.loadAvailability();
   }
 
   async getLead(leadId: string): Promise<LeadRecord | undefined> {

@@ -1,4 +1,5 @@
 /** Assignment: the routing decision taken against stored state, with the open-lead cap enforced by a conditional counter. */
+import { effectivePolicy, heldBy, type Overlay } from '../domain/availability.ts';
 import type { Policy, Tier } from '../domain/compile.ts';
 import type { LeadFacts } from '../domain/lead.ts';
 import { type RouteDecision, route, routingScope } from '../domain/routing.ts';
@@ -23,17 +24,21 @@ const MAX_RACES = 5;
  * (existing, account) take an uncapped slot; queues take none.
  */
 export async function assign(
-  policy: Policy,
+  basePolicy: Policy,
   store: LeadStore,
   req: { lead: LeadFacts; tier: Tier; now: number; exclude?: ReadonlySet<string>; team?: string },
   opts: { deferRotation?: boolean } = {},
 ): Promise<Assignment> {
+  // The availability overlay (managers' run-time changes) on top of the policy, when the store keeps one.
+  const overlay: Overlay = (await store.loadAvailability?.()) ?? new Map();
+  const policy = effectivePolicy(basePolicy, overlay);
+  const held = overlay.size ? (ownerId: string) => heldBy(overlay, ownerId, req.now) : undefined;
   const scope = routingScope(policy, req.lead, req.team);
   const loaded = await store.loadRoutingState(scope.teamIds, scope.ownerIds);
   const openCounts = { ...loaded.openCounts };
   const state = { ...loaded, openCounts };
   for (let race = 0; ; race++) {
-    const decision = route(policy, { ...req, state });
+    const decision = route(policy, { ...req, state, held });
     if (decision.kind === 'queue' || decision.ownerId === undefined)
       return { decision, holdsSlot: false, saveRotation: nothing };
     const member = decision.teamId
@@ -55,6 +60,7 @@ export async function assign(
     if (race >= MAX_RACES) {
       const fallback = route(policy, {
         ...req,
+        held,
         state: { ...state, openCounts: saturate(openCounts, scope.ownerIds) },
       });
       return { decision: fallback, holdsSlot: false, saveRotation: nothing };

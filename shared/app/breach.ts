@@ -12,9 +12,11 @@ import type { LeadFacts } from '../domain/lead.ts';
 import { breachMessage } from '../domain/messages.ts';
 import { earliestTouch } from '../domain/touch.ts';
 import { assign } from './assign.ts';
+import { noteSlaResult } from './auto-pause.ts';
 import { messageLead } from './crm-sync.ts';
 import { applyChange, markArmed, requestSync } from './lead-events.ts';
 import type {
+  AvailabilityStore,
   Clock,
   Crm,
   LeadRecord,
@@ -38,6 +40,8 @@ export interface BreachDeps {
   log: Log;
   hubspotAppUrl?: string;
   metrics?: Metrics;
+  /** The availability overlay: a breach counts towards the rep's auto-pause. */
+  availability?: AvailabilityStore;
 }
 
 /** What happened. */
@@ -64,6 +68,8 @@ export async function handleBreach(
     return noop(deps, input, `stale attempt (lead is on attempt ${lead.attempt})`);
   if (!['routed', 'unroutable', 'breached'].includes(lead.status))
     return noop(deps, input, `lead is ${lead.status}`);
+  // A lead in its team's waiting room escalates from there, once (shared/app/waiting-room.ts).
+  if (lead.status === 'unroutable' && lead.waiting) return noop(deps, input, 'waiting in the waiting room');
   const now = deps.clock.now();
   if (now < Date.parse(lead.dueAt)) {
     // Fired early (a moved deadline, or clock skew): put the timer back.
@@ -111,6 +117,7 @@ export async function handleBreach(
     }
     breached = next;
     deps.metrics?.count('Breaches');
+    await noteSlaResult(deps, lead, true);
     await store.putEvent({
       leadId: lead.leadId,
       at: new Date(now).toISOString(),

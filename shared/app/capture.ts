@@ -19,7 +19,9 @@ import type {
   Metrics,
   SyncQueue,
   Timers,
+  WaitingRoom,
 } from './ports.ts';
+import { waitingKey } from './waiting-room.ts';
 
 /** What capture needs. */
 export interface CaptureDeps {
@@ -31,6 +33,8 @@ export interface CaptureDeps {
   log: Log;
   /** Business metrics; none when absent. */
   metrics?: Metrics;
+  /** Where leads nobody in their team can take wait (without it they go to the default queue with an alert). */
+  waiting?: WaitingRoom;
 }
 
 /** A known lead whose timer or sync is still pending this long after receipt was left unfinished by its first delivery. */
@@ -128,6 +132,12 @@ async function createLead(
   const cal = tierCalendar(q.tier, d.calendar);
   const dueAt = new Date(add(start, q.windowMs, cal)).toISOString();
   const status = d.alert ? 'unroutable' : 'routed';
+  const nowIso = new Date(now).toISOString();
+  // A team that had nobody for the lead keeps it in its waiting room, to drain when someone frees up.
+  const waiting =
+    d.alert && d.teamId && deps.waiting
+      ? { teamId: d.teamId, key: waitingKey(q.tier.rank, input.submittedAt, leadId), since: nowIso }
+      : undefined;
   const response: CaptureResponse = {
     leadId,
     status,
@@ -135,8 +145,8 @@ async function createLead(
     ownerId: d.ownerId ?? null,
     queue: d.kind === 'queue' ? (d.queueId ?? null) : null,
     dueAt,
+    ...(waiting ? { waitingRoom: waiting.teamId } : {}),
   };
-  const nowIso = new Date(now).toISOString();
   const lead: LeadRecord = {
     leadId,
     dedupeKey: key,
@@ -179,6 +189,7 @@ async function createLead(
     syncRequestedAt: nowIso,
     notifiedAttempt: 0,
     response,
+    ...(waiting ? { waiting } : {}),
   };
   if (!(await store.createLead(lead))) {
     // A concurrent delivery of the same submission won; give the slot back and answer as it did.
@@ -192,6 +203,15 @@ async function createLead(
     input.hubspotContactId ? store.claimPointer('contact', input.hubspotContactId, leadId) : undefined,
     armAndEnqueue(deps, lead),
     saveRotation(),
+    waiting
+      ? deps.waiting?.enterWaiting({
+          ...waiting,
+          leadId,
+          tier: q.tier.id,
+          submittedAt: input.submittedAt,
+          enteredAt: nowIso,
+        })
+      : undefined,
     store.putEvent({
       leadId,
       at: input.submittedAt,

@@ -29,6 +29,9 @@ export interface Settings {
   /** Current and previous, during a rotation. */
   HUBSPOT_CLIENT_SECRETS?: string[];
   INGEST_KEYS?: string[];
+  /** Viewer and admin keys (current, previous), locally; in AWS they come from the secret. */
+  VIEWER_KEYS?: string[];
+  ADMIN_KEYS?: string[];
   HUBSPOT_BASE_URL: string;
   HUBSPOT_PORTAL_ID?: string;
   HUBSPOT_BUDGET: string;
@@ -36,6 +39,14 @@ export interface Settings {
   ALLOW_LEGACY_SIGNATURES: boolean;
   INGEST_KEY_QUERY_PARAM: string;
   PUBLIC_BASE_URL?: string;
+  /** Seconds between two waiting-room digests of one team (default 900). */
+  WAITING_DIGEST_SECONDS?: number;
+  /** The AWS AppConfig profile holding the policy; without them the bundled policy is used. */
+  APPCONFIG_APPLICATION?: string;
+  APPCONFIG_ENVIRONMENT?: string;
+  APPCONFIG_PROFILE?: string;
+  /** How long functions serve a cached policy before asking AppConfig again (default 30). */
+  APPCONFIG_MAX_AGE_SECONDS?: number;
 }
 
 /** A value's parsed form, or what is wrong with it (every problem, in order). */
@@ -125,6 +136,8 @@ const VARIABLES: Readonly<Record<keyof Settings, Check>> = {
   HUBSPOT_ACCESS_TOKEN: optional(text([notEmpty])),
   HUBSPOT_CLIENT_SECRETS: optional(list),
   INGEST_KEYS: optional(list),
+  VIEWER_KEYS: optional(list),
+  ADMIN_KEYS: optional(list),
   HUBSPOT_BASE_URL: withDefault(url, 'https://api.hubapi.com'),
   HUBSPOT_PORTAL_ID: optional(text([matches(/^\d+$/, 'expected the numeric HubSpot portal (hub) id')])),
   HUBSPOT_BUDGET: withDefault(
@@ -135,6 +148,11 @@ const VARIABLES: Readonly<Record<keyof Settings, Check>> = {
   ALLOW_LEGACY_SIGNATURES: withDefault(bool, false),
   INGEST_KEY_QUERY_PARAM: withDefault(text([matches(/^[A-Za-z0-9_-]{1,32}$/)]), 'key'),
   PUBLIC_BASE_URL: optional(url),
+  WAITING_DIGEST_SECONDS: optional(positiveInt),
+  APPCONFIG_APPLICATION: optional(text([notEmpty])),
+  APPCONFIG_ENVIRONMENT: optional(text([notEmpty])),
+  APPCONFIG_PROFILE: optional(text([notEmpty])),
+  APPCONFIG_MAX_AGE_SECONDS: optional(positiveInt),
 };
 
 /** Which parts a function needs; each adds required variables. */
@@ -226,6 +244,9 @@ export interface Secrets {
   hubspotAccessToken?: string;
   hubspotClientSecrets: string[];
   ingestKeys: string[];
+  /** Keys that read (board, leads, reports), and keys that also change things (events, availability, policy). */
+  viewerKeys?: string[];
+  adminKeys?: string[];
 }
 
 /**
@@ -254,6 +275,10 @@ const SECRET_FIELDS: Readonly<Record<string, Check>> = {
   hubspotClientSecretPrevious: secretText(1),
   ingestKey: secretText(16, 'use at least 16 characters'),
   ingestKeyPrevious: secretText(16, 'use at least 16 characters'),
+  viewerKey: secretText(16, 'use at least 16 characters'),
+  viewerKeyPrevious: secretText(16, 'use at least 16 characters'),
+  adminKey: secretText(16, 'use at least 16 characters'),
+  adminKeyPrevious: secretText(16, 'use at least 16 characters'),
 };
 
 /** Parses the Secrets Manager JSON; throws ConfigError naming the bad field. */
@@ -284,6 +309,8 @@ export function parseSecretJson(text: string): Secrets {
       (x): x is string => !!x,
     ),
     ingestKeys: [s.ingestKey, s.ingestKeyPrevious].filter((x): x is string => !!x),
+    viewerKeys: [s.viewerKey, s.viewerKeyPrevious].filter((x): x is string => !!x),
+    adminKeys: [s.adminKey, s.adminKeyPrevious].filter((x): x is string => !!x),
   };
 }
 
@@ -293,5 +320,7 @@ export function secretsFromEnv(s: Settings): Secrets {
     hubspotAccessToken: s.HUBSPOT_ACCESS_TOKEN,
     hubspotClientSecrets: s.HUBSPOT_CLIENT_SECRETS ?? [],
     ingestKeys: s.INGEST_KEYS ?? [],
+    viewerKeys: s.VIEWER_KEYS ?? [],
+    adminKeys: s.ADMIN_KEYS ?? [],
   };
 }

@@ -286,6 +286,8 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
 }
 
 async function notifyAssignment(deps: SyncDeps, l: LeadRecord): Promise<void> {
+  // A lead in a waiting room pages no one: its team's managers get one digest per interval instead.
+  if (l.status === 'unroutable' && l.waiting) return;
   const m = assignmentMessage(messageLead(deps.policy, l, deps.hubspotAppUrl));
   await deps.notifier.publish({
     type: l.status === 'unroutable' ? 'alert' : 'assignment',

@@ -6,8 +6,18 @@
 import { ALWAYS, add, type BusinessCalendar, elapsed } from '../domain/clock.ts';
 import { type Policy, tierCalendar } from '../domain/compile.ts';
 import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
+import { noteSlaResult } from './auto-pause.ts';
 import { pointerHash } from './identity.ts';
-import type { Clock, LeadRecord, LeadStore, Log, Metrics, SyncQueue, Timers } from './ports.ts';
+import type {
+  AvailabilityStore,
+  Clock,
+  LeadRecord,
+  LeadStore,
+  Log,
+  Metrics,
+  SyncQueue,
+  Timers,
+} from './ports.ts';
 
 /** What the event use cases need. */
 export interface EventDeps {
@@ -18,6 +28,8 @@ export interface EventDeps {
   clock: Clock;
   log: Log;
   metrics?: Metrics;
+  /** The availability overlay: a met SLA resets the rep's run of misses (auto-pause). */
+  availability?: AvailabilityStore;
 }
 
 /** A change to apply to a lead. */
@@ -165,6 +177,7 @@ async function touch(
     },
   );
   if (!next) return 'conflict';
+  if (slaOutcome === 'met') await noteSlaResult(deps, lead, false);
   deps.metrics?.count(slaOutcome === 'met' ? 'SlaMet' : 'SlaMissed');
   deps.metrics?.seconds('SpeedToLeadSeconds', speedMs / 1000);
   await Promise.all([

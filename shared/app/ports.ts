@@ -2,6 +2,8 @@
  * The use cases' view of the outside world: small ports, one adapter per service behind each.
  * Records here are what leadclock persists; nothing in this file knows AWS or HubSpot.
  */
+import type { AvailabilityChange, Overlay, OwnerOverlay } from '../domain/availability.ts';
+import type { Policy } from '../domain/compile.ts';
 import type { LeadInput, LeadState } from '../domain/lead.ts';
 import type { OutcomeFields } from '../domain/outcomes.ts';
 import type { RoutingState } from '../domain/routing.ts';
@@ -78,6 +80,8 @@ export interface LeadRecord extends OutcomeFields {
   response: CaptureResponse;
   closedAt?: string;
   closeReason?: string;
+  /** Set while the lead waits in its team's waiting room (nobody could take it). */
+  waiting?: { teamId: string; key: string; since: string };
 }
 
 /** `202` body of POST /leads. */
@@ -89,6 +93,8 @@ export interface CaptureResponse {
   queue: string | null;
   dueAt: string;
   duplicateOf?: string;
+  /** The team whose waiting room the lead waits in, when nobody could take it. */
+  waitingRoom?: string;
 }
 
 /** A timeline entry under a lead. Keys are deterministic so a retry rewrites, never duplicates. */
@@ -153,6 +159,61 @@ export interface LeadStore {
   /** A small named value (e.g. the accounts-sync cursor). */
   getMarker(name: string): Promise<string | undefined>;
   setMarker(name: string, value: string): Promise<void>;
+  /** The availability overlay (managers' run-time changes); absent in stores that keep none. */
+  loadAvailability?(): Promise<Overlay>;
+}
+
+/** One change to the availability overlay, as recorded: who, when, what. */
+export interface AvailabilityLogEntry {
+  at: string;
+  by: string;
+  change: AvailabilityChange;
+}
+
+/** Where the availability overlay and its change log live. */
+export interface AvailabilityStore {
+  loadAvailability(): Promise<Overlay>;
+  /** Writes a rep's overlay if it is still at `expectVersion` (0: absent), with the log entry if any; false on a conflict. */
+  saveAvailability(
+    entry: OwnerOverlay,
+    expectVersion: number,
+    log: AvailabilityLogEntry | { at: string; by: string; change?: undefined },
+  ): Promise<boolean>;
+  /** One rep's overlay, read consistently, and its version (0 when there is none). */
+  availabilityEntry(ownerId: string): Promise<{ entry?: OwnerOverlay; version: number }>;
+  /** The change log, newest first. */
+  availabilityLog(limit: number): Promise<AvailabilityLogEntry[]>;
+}
+
+/** A lead in a team's waiting room. */
+export interface WaitingEntry {
+  teamId: string;
+  /** The entry's position key (drain order and identity). */
+  key: string;
+  leadId: string;
+  tier: string;
+  submittedAt: string;
+  enteredAt: string;
+}
+
+/** Per-team ordered queues of leads nobody could take: hottest tier first, then oldest. */
+export interface WaitingRoom {
+  enterWaiting(e: WaitingEntry): Promise<void>;
+  listWaiting(teamId: string, limit?: number): Promise<WaitingEntry[]>;
+  countWaiting(teamId: string): Promise<number>;
+  leaveWaiting(teamId: string, key: string): Promise<void>;
+}
+
+/**
+ * Where the policy comes from at run time: AWS AppConfig in AWS, a watched file locally. `current()` is
+ * synchronous and cheap (the adapter caches and refreshes behind it), so use cases read it per request and
+ * a published policy takes effect without a redeploy or a restart.
+ */
+export interface PolicySource {
+  current(): Policy;
+  /** Identifies the version in use (AppConfig version, or the file's content hash), for logs. */
+  version(): string;
+  close?(): void;
 }
 
 /** A partial update of a lead; `null` removes an attribute. */

@@ -12,7 +12,19 @@ import type { PacingStats } from '../adapters/hubspot/pacing.ts';
 import type { Policy } from '../domain/compile.ts';
 import type { AuthConfig } from '../http/auth.ts';
 import type { Secrets, Settings } from './config.ts';
-import type { Clock, Crm, LeadStore, Log, Metrics, Notifier, SyncQueue, Timers } from './ports.ts';
+import type {
+  AvailabilityStore,
+  Clock,
+  Crm,
+  LeadStore,
+  Log,
+  Metrics,
+  Notifier,
+  PolicySource,
+  SyncQueue,
+  Timers,
+  WaitingRoom,
+} from './ports.ts';
 import { httpAuth } from './wiring/auth.ts';
 import type { Wiring } from './wiring/context.ts';
 import { hubspotCrm } from './wiring/hubspot.ts';
@@ -39,6 +51,11 @@ export interface Runtime {
   hubspotStats: PacingStats;
   /** Business metrics: EMF in Lambda, nothing locally unless given. */
   metrics: Metrics;
+  /** The availability overlay managers change at run time, and the waiting room (with the store). */
+  availability?: AvailabilityStore;
+  waiting?: WaitingRoom;
+  /** Seconds between two waiting-room digests of one team. */
+  digestEverySeconds?: number;
 }
 
 /** AWS clients, one each per process. */
@@ -66,7 +83,7 @@ export function buildRuntime(
   s: Settings,
   clients: AwsClients,
   secrets: Secrets,
-  opts: { policy: Policy; clock?: Clock; log?: Log },
+  opts: { policy: Policy; policySource?: PolicySource; clock?: Clock; log?: Log },
 ): Runtime {
   return assembleRuntime({ settings: s, secrets, ...opts }, fullWiring(clients));
 }

@@ -1,17 +1,41 @@
 /**
  * `npm run policy -- check <policy.yaml> [--leads <file.jsonl>] [--at <iso>] [--accounts <file.json>]`
  * Validates a policy and, given sample leads, prints tier, owner, deadline and why for each: test before going live.
+ * `check --live` tests the version in use instead of a file.
+ *
+ * The policy is run-time configuration (shared/cli/policy-publish.ts):
+ *   `npm run policy -- publish <policy.yaml>`   validate, then deploy it as a new version
+ *   `npm run policy -- history`                 the versions, the live one marked
+ *   `npm run policy -- rollback [--version N]`  deploy the version before the live one (or N)
+ * Target: AWS AppConfig with APPCONFIG_APPLICATION, APPCONFIG_ENVIRONMENT, APPCONFIG_PROFILE and
+ * APPCONFIG_STRATEGY set (the stack outputs), or `--local <file>`: the file `npm start` watches.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseLeadInput } from '../domain/lead-input.ts';
 import { loadPolicy, PolicyError } from '../domain/policy.ts';
 import { decideAll, formatDecisions } from '../domain/preview.ts';
+import { history, liveText, type PublishTarget, publish, rollback } from './policy-publish.ts';
 
-const USAGE =
-  'usage: npm run policy -- check <policy.yaml> [--leads <leads.jsonl>] [--at <ISO time>] [--accounts <domain-owners.json>]';
+const USAGE = `usage: npm run policy -- check <policy.yaml> [--leads <leads.jsonl>] [--at <ISO time>] [--accounts <domain-owners.json>]
+       npm run policy -- check --live [--local <file>] [--leads …]
+       npm run policy -- publish <policy.yaml> [--local <file>]
+       npm run policy -- history [--local <file>]
+       npm run policy -- rollback [--version N] [--local <file>]
+AWS AppConfig is the target when APPCONFIG_APPLICATION, APPCONFIG_ENVIRONMENT, APPCONFIG_PROFILE and
+APPCONFIG_STRATEGY are set (the stack outputs); --local <file> publishes to the file npm start watches.`;
 
-function main(argv: string[]): number {
+function targetOf(local: string | undefined): PublishTarget | string {
+  if (local) return { kind: 'local', file: local };
+  const e = process.env;
+  const { APPCONFIG_APPLICATION: application, APPCONFIG_ENVIRONMENT: environment } = e;
+  const { APPCONFIG_PROFILE: profile, APPCONFIG_STRATEGY: strategy } = e;
+  if (application && environment && profile && strategy)
+    return { kind: 'appconfig', application, environment, profile, strategy };
+  return 'no target: pass --local <the policy file npm start watches>, or set APPCONFIG_APPLICATION, APPCONFIG_ENVIRONMENT, APPCONFIG_PROFILE and APPCONFIG_STRATEGY (the stack outputs)';
+}
+
+async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -20,17 +44,79 @@ function main(argv: string[]): number {
       at: { type: 'string' },
       accounts: { type: 'string' },
       json: { type: 'boolean', default: false },
+      live: { type: 'boolean', default: false },
+      local: { type: 'string' },
+      version: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const [command, file] = positionals;
-  if (values.help || command !== 'check' || !file) {
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === 'publish' || command === 'history' || command === 'rollback') {
+    const target = targetOf(values.local);
+    if (typeof target === 'string') {
+      console.error(target);
+      return 2;
+    }
+    try {
+      if (command === 'publish') {
+        if (!file) {
+          console.error(USAGE);
+          return 2;
+        }
+        const v = await publish(target, readFileSync(file, 'utf8'), file);
+        console.log(
+          `${file}: valid; published as version ${v}${target.kind === 'appconfig' ? ' (deployment started)' : ` to ${target.file}`}`,
+        );
+      } else if (command === 'history') {
+        const versions = await history(target);
+        if (values.json) console.log(JSON.stringify(versions, null, 2));
+        else
+          for (const v of versions)
+            console.log(
+              `${v.live ? '*' : ' '} ${String(v.version).padStart(4)}  ${v.at ?? ''}  ${v.description ?? ''}${v.state ? ` (${v.state})` : ''}`,
+            );
+      } else {
+        const n = values.version === undefined ? undefined : Number(values.version);
+        if (n !== undefined && !Number.isInteger(n)) {
+          console.error(`--version: expected a version number, got '${values.version}'`);
+          return 2;
+        }
+        const v = await rollback(target, n);
+        console.log(
+          `rolled back: version ${v} is ${target.kind === 'appconfig' ? 'being deployed' : 'live'}`,
+        );
+      }
+      return 0;
+    } catch (e) {
+      if (e instanceof PolicyError) {
+        console.error(`${e.message}\nnothing was published`);
+        return 1;
+      }
+      console.error((e as Error).message);
+      return 1;
+    }
+  }
+  if (command !== 'check' || (!file && !values.live)) {
     console.error(USAGE);
-    return values.help ? 0 : 2;
+    return 2;
   }
   let policy: ReturnType<typeof loadPolicy>;
+  let source = file as string;
   try {
-    policy = loadPolicy(readFileSync(file, 'utf8'), file);
+    if (values.live) {
+      const target = targetOf(values.local);
+      if (typeof target === 'string') {
+        console.error(target);
+        return 2;
+      }
+      const live = await liveText(target);
+      source = live.source;
+      policy = loadPolicy(live.text, source);
+    } else policy = loadPolicy(readFileSync(source, 'utf8'), source);
   } catch (e) {
     if (e instanceof PolicyError) {
       console.error(e.message);
@@ -40,7 +126,7 @@ function main(argv: string[]): number {
   }
   const teams = [...policy.teams.values()];
   console.log(
-    `${file}: valid (${policy.mode} mode; ${policy.tiers.length} tiers, ${policy.rules.length} rules, ${teams.length} teams, ${teams.reduce((n, t) => n + t.members.length, 0)} reps, ${policy.ladder.length}-rung ladder)`,
+    `${source}: valid (${policy.mode} mode; ${policy.tiers.length} tiers, ${policy.rules.length} rules, ${teams.length} teams, ${teams.reduce((n, t) => n + t.members.length, 0)} reps, ${policy.ladder.length}-rung ladder)`,
   );
   if (!values.leads) return 0;
 
@@ -79,4 +165,4 @@ function main(argv: string[]): number {
   return bad ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

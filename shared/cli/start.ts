@@ -1,7 +1,7 @@
 /**
  * `npm start`: runs leadclock on this machine. Environment: LEADCLOCK_POLICY (policy file, default the
  * example), PORT (default 3000), LEADCLOCK_DATA_DIR (keep state across restarts), HUBSPOT_ACCESS_TOKEN
- * (use a real portal instead of the sandbox), LEADCLOCK_INGEST_KEY (fix the ingest key),
+ * (use a real portal instead of the sandbox), LEADCLOCK_INGEST_KEY / LEADCLOCK_VIEWER_KEY / LEADCLOCK_ADMIN_KEY (fix the keys),
  * LEADCLOCK_SANDBOX_TOKEN (fix the HubSpot sandbox's bearer token, so a script or test can inspect the
  * sandbox), LEADCLOCK_QUIET=1 (print errors only).
  */
@@ -35,6 +35,8 @@ try {
     dataDir: env.LEADCLOCK_DATA_DIR,
     hubspotAccessToken: env.HUBSPOT_ACCESS_TOKEN,
     ingestKey: env.LEADCLOCK_INGEST_KEY,
+    viewerKey: env.LEADCLOCK_VIEWER_KEY,
+    adminKey: env.LEADCLOCK_ADMIN_KEY,
     sandboxToken: env.LEADCLOCK_SANDBOX_TOKEN,
     log: { debug: () => {}, info: print('info'), warn: print('warn'), error: print('error') },
   });
@@ -66,14 +68,16 @@ try {
 leadclock is running (${env.HUBSPOT_ACCESS_TOKEN ? 'real HubSpot portal' : `HubSpot sandbox at ${rt.stack.sandbox?.url}`}; policy ${policyPath}${env.LEADCLOCK_DATA_DIR ? `; data in ${env.LEADCLOCK_DATA_DIR}` : '; data in memory'})
 
   API          ${rt.url}/leads
-  SLA board    ${rt.url}/#key=${key}
+  SLA board    ${rt.url}/#key=${rt.stack.viewerKey}
   Ingest key   ${key}
+  Viewer key   ${rt.stack.viewerKey}
+  Admin key    ${rt.stack.adminKey}
   Webhook secret (HubSpot signature v3) ${rt.stack.clientSecret}
 
 Submit a lead:
   curl -s -X POST ${rt.url}/leads -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '${sample}'
 
-Then look it up:   curl -s ${rt.url}/leads/<leadId> -H 'Authorization: Bearer ${key}'
+Then look it up:   curl -s ${rt.url}/leads/<leadId> -H 'Authorization: Bearer ${rt.stack.viewerKey}'
 Ctrl-C stops it.
 `);
   let stopping = false;

@@ -47,6 +47,8 @@ export interface Team {
   strategy: 'round_robin' | 'weighted' | 'least_loaded';
   backup?: string;
   mode: 'live' | 'shadow';
+  /** Missed SLAs in a row after which a rep is paused automatically (run-time overlay); none when absent. */
+  autoPauseAfterMisses?: number;
   managers: Person[];
   directors: Person[];
   members: Member[];
@@ -195,6 +197,7 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
       strategy: t.strategy,
       backup: t.backup,
       mode: t.mode ?? doc.mode,
+      autoPauseAfterMisses: t.autoPauseAfterMisses,
       managers: t.managers,
       directors: t.directors,
       members: t.members.map((m) => {

@@ -150,6 +150,8 @@ const team = z.strictObject({
   managers: z.array(person).default([]),
   directors: z.array(person).default([]),
   members: z.array(member).min(1, { error: 'a team needs at least one member' }),
+  /** Pause a rep automatically after this many missed SLAs in a row (and tell the managers); off when absent. */
+  autoPauseAfterMisses: posInt.optional(),
 });
 
 const queue = z.strictObject({

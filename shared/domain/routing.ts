@@ -35,6 +35,8 @@ export interface RouteRequest {
   exclude?: ReadonlySet<string>;
   /** Skip the rules and pick from this team (reassignment within the team that had the lead). */
   team?: string;
+  /** Why the availability overlay holds an owner back now (paused, out today, PTO, left), if it does. */
+  held?: (ownerId: string) => string | undefined;
 }
 
 /** The outcome: an owner from a team, a direct owner, or a queue. */
@@ -149,6 +151,8 @@ function directOwnerBlocked(policy: Policy, req: RouteRequest, ownerId: string):
   if (req.exclude?.has(ownerId)) return 'already had this lead';
   const found = findMember(policy, ownerId);
   if (found && !found.member.active) return 'is inactive in the policy';
+  const held = req.held?.(ownerId);
+  if (held) return `is ${held}`;
   if (found && onPto(found.member, req.now)) return 'is on PTO';
   return undefined;
 }
@@ -169,6 +173,8 @@ function onPto(m: Member, now: number): boolean {
 /** Why a pool member is not eligible, ignoring shift; undefined when eligible. */
 function ineligible(m: Member, req: RouteRequest): string | undefined {
   if (!m.active) return 'inactive in the policy';
+  const held = req.held?.(m.ownerId);
+  if (held) return held;
   if (req.state.inactiveOwners.has(m.ownerId)) return 'archived or deactivated in HubSpot';
   if (req.exclude?.has(m.ownerId)) return 'already had this lead';
   if (onPto(m, req.now)) return 'on PTO';

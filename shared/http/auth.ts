@@ -1,4 +1,8 @@
-/** Who may call leadclock: HubSpot signatures (v3; v1/v2 only when turned on) or an ingest key. */
+/**
+ * Who may call leadclock: HubSpot signatures (v3; v1/v2 only when turned on), or a key with a scope:
+ * an ingest key may only submit leads; a viewer key reads the board, leads and reports; an admin key
+ * also records lead events, changes availability and publishes policy (and may submit leads).
+ */
 
 import { HttpError } from './errors.ts';
 import { bearerToken, type HttpApiEvent, queryParam, signatureParts } from './request.ts';
@@ -10,6 +14,10 @@ export interface AuthConfig {
   clientSecrets: readonly string[];
   /** Ingest keys for `Authorization: Bearer` or the query parameter: current, and the previous one while rotating. */
   ingestKeys: readonly string[];
+  /** Viewer keys (board, leads, reports): current, and the previous one while rotating. */
+  viewerKeys?: readonly string[];
+  /** Admin keys (everything a viewer may, plus lead events, availability and policy). */
+  adminKeys?: readonly string[];
   /** v1/v2 signatures carry no timestamp and can be replayed: off unless turned on. */
   allowLegacySignatures: boolean;
   /** Query parameter that may carry the ingest key (HubSpot's "API key" option can only add it to the URL). */
@@ -24,12 +32,39 @@ export type AuthMethod = 'signature-v3' | 'signature-legacy' | 'bearer' | 'query
 
 const unauthorized = (message: string) =>
   new HttpError(401, 'unauthorized', message, { headers: { 'www-authenticate': 'Bearer' } });
+const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
 
 function keyMatches(keys: readonly string[], given: string): boolean {
   // Every key is compared, so timing does not reveal which one (or whether any) is configured.
   let ok = false;
   for (const k of keys) if (k && safeEqual(k, given)) ok = true;
   return ok;
+}
+
+/** What a key may do. */
+export type KeyScope = 'ingest' | 'viewer' | 'admin';
+
+/** The scope of a key, or undefined when it is none of ours. Every list is compared, whatever matches. */
+export function keyScope(cfg: AuthConfig, given: string): KeyScope | undefined {
+  const admin = keyMatches(cfg.adminKeys ?? [], given);
+  const viewer = keyMatches(cfg.viewerKeys ?? [], given);
+  const ingest = keyMatches(cfg.ingestKeys, given);
+  return admin ? 'admin' : viewer ? 'viewer' : ingest ? 'ingest' : undefined;
+}
+
+/** A valid key used where its scope does not reach: 403 naming what the key may do and what is needed. */
+function wrongScope(scope: KeyScope, need: 'submit' | 'viewer' | 'admin'): HttpError {
+  const may =
+    scope === 'ingest'
+      ? 'an ingest key may only submit leads (POST /leads)'
+      : 'a viewer key may only read the board, leads and reports';
+  const needs =
+    need === 'submit'
+      ? 'submitting leads needs an ingest or admin key'
+      : need === 'viewer'
+        ? 'reading needs a viewer or admin key'
+        : 'this needs an admin key';
+  return forbidden(`${may}; ${needs}`);
 }
 
 /** Checks a HubSpot signature; `allowKeys` also accepts the ingest key (POST /leads). Throws 401 otherwise. */
@@ -79,12 +114,16 @@ export function authenticate(
   if (allowKeys) {
     const bearer = bearerToken(event);
     if (bearer !== undefined) {
-      if (keyMatches(cfg.ingestKeys, bearer)) return 'bearer';
+      const scope = keyScope(cfg, bearer);
+      if (scope === 'ingest' || scope === 'admin') return 'bearer';
+      if (scope) throw wrongScope(scope, 'submit');
       throw unauthorized('the bearer token is not a valid ingest key');
     }
     const q = queryParam(event, cfg.queryKeyParam);
     if (q !== undefined) {
-      if (keyMatches(cfg.ingestKeys, q)) return 'query-key';
+      const scope = keyScope(cfg, q);
+      if (scope === 'ingest' || scope === 'admin') return 'query-key';
+      if (scope) throw wrongScope(scope, 'submit');
       throw unauthorized('the key query parameter is not a valid ingest key');
     }
     throw unauthorized(
@@ -94,9 +133,15 @@ export function authenticate(
   throw unauthorized('X-HubSpot-Signature-v3 is required');
 }
 
-/** Checks the bearer token of the read and event APIs. */
-export function requireBearer(event: HttpApiEvent, cfg: AuthConfig): void {
+/**
+ * Checks the bearer token of the read APIs (`viewer`: a viewer or admin key) and of the changing ones
+ * (`admin`). A valid key without the scope gets 403, an unknown one 401.
+ */
+export function requireBearer(event: HttpApiEvent, cfg: AuthConfig, need: 'viewer' | 'admin'): KeyScope {
   const bearer = bearerToken(event);
   if (bearer === undefined) throw unauthorized('Authorization: Bearer <key> is required');
-  if (!keyMatches(cfg.ingestKeys, bearer)) throw unauthorized('the bearer token is not valid');
+  const scope = keyScope(cfg, bearer);
+  if (!scope) throw unauthorized('the bearer token is not valid');
+  if (scope === 'admin' || (scope === 'viewer' && need === 'viewer')) return scope;
+  throw wrongScope(scope, need);
 }

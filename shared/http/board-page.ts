@@ -51,6 +51,13 @@ export function boardHtml(dataPath = '/board/data'): string {
 <form id="login"><label>Access token <input id="token" type="password" autocomplete="off" size="32"></label> <button>Open board</button></form>
 <section class="kpis" id="kpis"></section>
 <main id="leads"></main>
+<details id="admin" style="padding:0 16px 16px"><summary class="muted">Team changes (admin key)</summary>
+<form id="avail" style="display:flex;flex-wrap:wrap;gap:6px;margin-top:8px">
+<input id="a-owner" placeholder="rep owner id" size="10" required>
+<select id="a-action"><option>pause</option><option>resume</option><option>out_today</option><option>leaver</option></select>
+<input id="a-by" placeholder="your name" size="14" required>
+<input id="a-key" type="password" placeholder="admin key" size="20" autocomplete="off" required>
+<button>Apply</button> <span class="muted" id="a-result" data-testid="availability-result"></span></form></details>
 <script>
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -68,6 +75,7 @@ export function boardHtml(dataPath = '/board/data'): string {
       ['Speed to lead (median)', secs(k.speedToLeadMedianSeconds)], ['SLA attainment', pct(k.attainment)],
       ['Breaches today', k.breaches], ['Breach recovery (median)', secs(k.recoveryMedianSeconds)],
       ['Parked', k.parked], ['Leads today', k.leads],
+      ...(data.waitingRoom ? [['Waiting room', data.waitingRoom.total]] : []),
     ].map(([l, v]) => '<div class="kpi"><span class="muted">' + esc(l) + '</span><b>' + esc(v) + '</b></div>').join('');
     const now = Date.now() + (data.skewMs || 0);
     $('leads').innerHTML = data.leads.map((l) => {
@@ -104,6 +112,13 @@ export function boardHtml(dataPath = '/board/data'): string {
     const l = data.leads.find((x) => x.leadId === id);
     if (l) l.why = ['Why this tier:', ...lead.why.qualification, '', 'Why this owner:', ...lead.why.routing.map((s) => s.trim())].join('\\n');
     render();
+  });
+  $('avail').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await fetch('/admin/availability', { method: 'POST', headers: { authorization: 'Bearer ' + $('a-key').value, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: $('a-action').value, ownerId: $('a-owner').value, by: $('a-by').value }) });
+    const b = await r.json().catch(() => ({}));
+    $('a-result').textContent = r.ok ? 'done: ' + (b.change?.action || '') + ' ' + (b.change?.ownerId || '') : (b.error?.message || 'refused (' + r.status + ')');
   });
   $('login').addEventListener('submit', (ev) => { ev.preventDefault(); token = $('token').value; sessionStorage.setItem('leadclock-token', token); $('login').style.display = 'none'; load(); });
   if (token) sessionStorage.setItem('leadclock-token', token);

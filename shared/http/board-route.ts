@@ -37,10 +37,22 @@ export function boardKpis(leads: readonly LeadRecord[], from: Date, now: number)
   };
 }
 
+/** How many leads wait for a rep, in all and per team (teams with none are left out). */
+async function waitingRoomCount(rt: Runtime): Promise<{ total: number; byTeam: Record<string, number> }> {
+  const room = rt.waiting;
+  const byTeam: Record<string, number> = {};
+  if (room)
+    for (const [teamId, n] of await Promise.all(
+      [...rt.policy.teams.keys()].map(async (t) => [t, await room.countWaiting(t)] as const),
+    ))
+      if (n > 0) byTeam[teamId] = n;
+  return { total: Object.values(byTeam).reduce((a, b) => a + b, 0), byTeam };
+}
+
 /** GET /board/data */
 export function boardDataRoute(rt: Runtime): Route {
   return async (event) => {
-    requireBearer(event, rt.auth);
+    requireBearer(event, rt.auth, 'viewer');
     const now = rt.clock.now();
     const startOfDay = new Date(new Date(now).toISOString().slice(0, 10));
     const [today, running] = await Promise.all([
@@ -76,6 +88,11 @@ export function boardDataRoute(rt: Runtime): Route {
         slaOutcome: l.slaOutcome ?? null,
         mode: l.mode,
       }));
-    return json(200, { now: new Date(now).toISOString(), leads, kpis: boardKpis(today, startOfDay, now) });
+    return json(200, {
+      now: new Date(now).toISOString(),
+      leads,
+      kpis: boardKpis(today, startOfDay, now),
+      waitingRoom: await waitingRoomCount(rt),
+    });
   };
 }

@@ -24,7 +24,7 @@ export type ReportRouteDeps = Pick<Runtime, 'auth' | 'clock' | 'policy' | 'log'>
 /** GET /reports/sla */
 export function reportRoute(rt: ReportRouteDeps): Route {
   return async (event) => {
-    requireBearer(event, rt.auth);
+    requireBearer(event, rt.auth, 'viewer');
     const load = rt.loadLeads;
     if (!load) throw new Error('reportRoute: no loadLeads given (see functions/reports/handler.ts)');
     const now = new Date(rt.clock.now());
@@ -60,7 +60,7 @@ export function reportRoute(rt: ReportRouteDeps): Route {
 /** GET /reports/review?month=YYYY-MM&format=json|csv|html[&pilot=team=x&baseline=YYYY-MM&metric=…][&target=0.9] */
 export function reviewRoute(rt: ReportRouteDeps): Route {
   return async (event) => {
-    requireBearer(event, rt.auth);
+    requireBearer(event, rt.auth, 'viewer');
     const load = rt.loadLeads;
     if (!load) throw new Error('reviewRoute: no loadLeads given (see functions/reports/handler.ts)');
     const now = new Date(rt.clock.now());

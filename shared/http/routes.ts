@@ -4,6 +4,7 @@ import { applyChange, type ChangeResult, type LeadChange } from '../app/lead-eve
 import { recordOutcome } from '../app/outcomes.ts';
 import type { LeadRecord } from '../app/ports.ts';
 import type { Runtime } from '../app/runtime.ts';
+import { drainAfterChange } from '../app/waiting-room.ts';
 import { classifyEvent, eventKey, type Outcome, parseHubSpotEvents } from '../domain/hubspot-events.ts';
 import { detectPayloadKind, parseCaptureBody } from '../domain/hubspot-payload.ts';
 import { OUTCOME_KINDS, type OutcomeFact } from '../domain/outcomes.ts';
@@ -111,6 +112,8 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
       }
     }
     rt.log.info('webhook handled', { events: batch.events.length, applied });
+    // Touches and closes free slots: a waiting lead can take one.
+    if (applied) await drainAfterChange(rt);
     return { statusCode: 204 };
   };
 }
@@ -205,7 +208,7 @@ const EVENT_TYPES = [...CHANGE_TYPES, ...OUTCOME_KINDS] as const;
 export function leadEventsRoute(rt: Runtime): Route {
   return async (event) => {
     tooLarge(event);
-    requireBearer(event, rt.auth);
+    requireBearer(event, rt.auth, 'admin');
     const leadId = leadIdParam(event);
     const b = body(event) as Record<string, unknown>;
     if (typeof b !== 'object' || b === null || Array.isArray(b))
@@ -234,6 +237,8 @@ export function leadEventsRoute(rt: Runtime): Route {
           };
     if (!(await rt.store.getLead(leadId))) throw new HttpError(404, 'not_found', `no lead ${leadId}`);
     const result = await applyChange(rt, leadId, change);
+    // A touch or a close may free the owner's slot: a waiting lead can take it.
+    if (result === 'applied') await drainAfterChange(rt);
     const lead = (await rt.store.getLead(leadId)) as LeadRecord;
     if (result === 'ignored') {
       throw new HttpError(
@@ -341,7 +346,7 @@ function outcomeFact(
 /** GET /leads/{leadId} */
 export function getLeadRoute(rt: Runtime): Route {
   return async (event) => {
-    requireBearer(event, rt.auth);
+    requireBearer(event, rt.auth, 'viewer');
     const leadId = leadIdParam(event);
     const lead = await rt.store.getLead(leadId);
     if (!lead) throw new HttpError(404, 'not_found', `no lead ${leadId}`);

@@ -3,6 +3,7 @@
  * `npm run bench -- burst [--leads 5000] [--seconds 60] [--concurrency 64]`: the webinar burst.
  * `npm run bench -- faults [--leads 400] [--seconds 8] [--seed 20300107] [--only hubspot,sns,…]`: fault runs.
  * `npm run bench -- review [--leads 100000]`: the monthly review over a month of leads and outcomes.
+ * `npm run bench -- runtime-config`: seconds from a policy publish or an availability change to its first lead.
  */
 import { parseArgs } from 'node:util';
 
@@ -31,6 +32,7 @@ if (mode === undefined) {
   const { benchLive } = await import('./live.ts');
   const { benchReport } = await import('./report.ts');
   const { benchBundles } = await import('./bundles.ts');
+  const { benchRuntimeConfig } = await import('./runtime-config.ts');
   results = {
     node: process.version,
     at: new Date().toISOString(),
@@ -39,7 +41,11 @@ if (mode === undefined) {
     ...(await benchReport()),
     ...(await import('./review.ts')).benchReview(),
     ...(await benchBundles()),
+    ...(await benchRuntimeConfig()),
   };
+} else if (mode === 'runtime-config') {
+  const { benchRuntimeConfig } = await import('./runtime-config.ts');
+  results = { node: process.version, at: new Date().toISOString(), ...(await benchRuntimeConfig()) };
 } else if (mode === 'burst') {
   const { benchBurst } = await import('./burst.ts');
   results = {
@@ -71,6 +77,8 @@ if (mode === undefined) {
     ...benchReview(num('leads', values.leads, 100_000)),
   };
 } else {
-  throw new Error(`unknown bench '${mode}': expected no argument, 'burst', 'faults' or 'review'`);
+  throw new Error(
+    `unknown bench '${mode}': expected no argument, 'burst', 'faults', 'review' or 'runtime-config'`,
+  );
 }
 console.log(JSON.stringify(results, null, 2));

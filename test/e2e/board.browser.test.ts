@@ -55,7 +55,7 @@ describe('the SLA board in chromium', () => {
 
   it('shows the lead with owner, tier and a countdown that ticks, and drops the key from the address bar', async () => {
     // Act
-    await page.goto(`${lc.url}/#key=${lc.ingestKey}`);
+    await page.goto(`${lc.url}/#key=${lc.viewerKey}`);
     const lead = page.getByTestId('lead');
     await lead.first().waitFor({ timeout: 10_000 });
     const countdown = lead.getByTestId('countdown');
@@ -71,7 +71,7 @@ describe('the SLA board in chromium', () => {
     expect(first).toMatch(/^(59|60)m \d{2}s$/);
     expect(later).toMatch(/^(59|60)m \d{2}s$/);
     expect(later).not.toBe(first);
-    expect(await page.locator('#kpis .kpi').count()).toBe(6);
+    expect(await page.locator('#kpis .kpi').count()).toBe(7);
     expect(page.url()).toBe(`${lc.url}/`);
   });
 

@@ -20,6 +20,8 @@ export interface LeadclockProcess {
   /** The API base URL, e.g. `http://127.0.0.1:4123`. */
   url: string;
   ingestKey: string;
+  viewerKey: string;
+  adminKey: string;
   /** The HubSpot sandbox base URL from the banner. */
   sandboxUrl: string;
   /** Everything printed to stdout so far. */
@@ -76,6 +78,8 @@ export async function startLeadclock(
   return {
     url: grab(/^ {2}API +(http:\/\/\S+)\/leads$/m, 'API URL'),
     ingestKey: grab(/^ {2}Ingest key +(\S+)$/m, 'ingest key'),
+    viewerKey: grab(/^ {2}Viewer key +(\S+)$/m, 'viewer key'),
+    adminKey: grab(/^ {2}Admin key +(\S+)$/m, 'admin key'),
     sandboxUrl: grab(/HubSpot sandbox at (http:\/\/[^;\s]+)/, 'sandbox URL'),
     stdout: () => out,
     async stop(withinMs = 5000) {
@@ -106,9 +110,9 @@ export interface JsonAnswer<T> {
   body: T;
 }
 
-/** Calls the API with the ingest key as bearer token. */
+/** Calls the API with the admin key (which may do everything) as bearer token. */
 export async function api<T = Record<string, unknown>>(
-  lc: Pick<LeadclockProcess, 'url' | 'ingestKey'>,
+  lc: Pick<LeadclockProcess, 'url' | 'adminKey'>,
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
@@ -116,7 +120,7 @@ export async function api<T = Record<string, unknown>>(
   const res = await fetch(`${lc.url}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${lc.ingestKey}`,
+      authorization: `Bearer ${lc.adminKey}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),

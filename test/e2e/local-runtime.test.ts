@@ -80,7 +80,10 @@ describe('npm start: the live path against the HubSpot sandbox', () => {
 
     // Assess
     expect(lc.ingestKey).toMatch(/^lk_[A-Za-z0-9_-]{24}$/);
-    expect(out).toContain(`  SLA board    ${lc.url}/#key=${lc.ingestKey}\n`);
+    expect(out).toContain(`  SLA board    ${lc.url}/#key=${lc.viewerKey}\n`);
+    expect(out).toContain(`  Viewer key   ${lc.viewerKey}\n`);
+    expect(out).toContain(`  Admin key    ${lc.adminKey}\n`);
+    expect(new Set([lc.ingestKey, lc.viewerKey, lc.adminKey]).size).toBe(3);
     expect(out).toContain(`curl -s -X POST ${lc.url}/leads -H 'Authorization: Bearer ${lc.ingestKey}'`);
     expect(out).not.toContain(SANDBOX_TOKEN);
   });

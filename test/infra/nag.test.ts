@@ -87,6 +87,8 @@ describe('cdk-nag', () => {
         'Leadclock-Stateless/CrmSync',
         'Leadclock-Stateless/HubspotEvents',
         'Leadclock-Stateless/LeadApi',
+        // The X-Ray statement of the AppConfig policy validator (PolicyConfig/Validator).
+        'Leadclock-Stateless/PolicyConfig',
         'Leadclock-Stateless/Reports',
         'Leadclock-Stateless/SlaBreach',
         'Leadclock-Stateless/Sweeper',

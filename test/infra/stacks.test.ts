@@ -380,6 +380,11 @@ describe('least privilege', () => {
         Effect: 'Allow',
         Resource: expect.objectContaining({ 'Fn::ImportValue': expect.stringMatching(/Secret/) }),
       },
+      {
+        Action: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
+        Effect: 'Allow',
+        Resource: expect.objectContaining({ 'Fn::Join': expect.any(Array) }),
+      },
     ]);
   });
 
@@ -417,7 +422,8 @@ describe('least privilege', () => {
     expect(new Set(wildcards.map((st) => JSON.stringify(st.Action)))).toEqual(
       new Set([JSON.stringify(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'])]),
     );
-    expect(wildcards).toHaveLength(FUNCTIONS.length);
+    // Every function of FUNCTIONS, and the AppConfig policy validator.
+    expect(wildcards).toHaveLength(FUNCTIONS.length + 1);
   });
 
   it('attaches no managed policy to any role', () => {
@@ -520,8 +526,11 @@ describe('HTTP API', () => {
     expect(keys.sort()).toEqual(
       [
         'GET /',
+        'GET /admin/availability',
         'GET /board/data',
         'GET /leads/{leadId}',
+        'GET /waiting-room',
+        'POST /admin/availability',
         'GET /reports/sla',
         'GET /reports/review',
         'POST /hubspot/webhooks',

@@ -222,7 +222,7 @@ describe('hostile input over HTTP: always a 4xx, never a 5xx, nothing stored, no
   const host = () => new URL(gateway.url).host;
   /** The URL HubSpot signs: https, the Host header, the path and the query as sent. */
   const publicUrl = (path: string, query = '') => `https://${host()}${path}${query ? `?${query}` : ''}`;
-  const bearer = () => ({ authorization: `Bearer ${stack.ingestKey}` });
+  const bearer = () => ({ authorization: `Bearer ${stack.adminKey}` });
 
   async function send(path: string, r: Req): Promise<Answer> {
     const res = await fetch(`${gateway.url}${path}${r.query ? `?${r.query}` : ''}`, {
@@ -991,7 +991,7 @@ async function liveStack(options: Parameters<typeof startStack>[0] = {}) {
     stack,
     call,
     signed,
-    bearer: { authorization: `Bearer ${stack.ingestKey}` },
+    bearer: { authorization: `Bearer ${stack.adminKey}` },
     async close() {
       await gateway.close();
       await stack.close();

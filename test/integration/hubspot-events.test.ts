@@ -25,7 +25,7 @@ describe('after capture: first touch, duplicates, reassignment and the lead API'
   let stack: LocalStack;
   const clock = manualClock();
   let eventIds = 5000;
-  const bearer = () => ({ authorization: `Bearer ${stack.ingestKey}` });
+  const bearer = () => ({ authorization: `Bearer ${stack.adminKey}` });
 
   /** Captures a HubSpot contact's lead at the current clock time, pinned to `ownerId`, and syncs it. */
   async function leadFor(email: string, ownerId: string, submittedAt = clock.now()) {

@@ -16,7 +16,7 @@ const MIN = 60_000;
 
 describe('outcomes through the events API', () => {
   let stack: LocalStack;
-  const bearer = () => ({ authorization: `Bearer ${stack.ingestKey}` });
+  const bearer = () => ({ authorization: `Bearer ${stack.adminKey}` });
 
   beforeAll(async () => {
     stack = await startStack({ clock: { now: () => NOW + 3 * 3_600_000 } });

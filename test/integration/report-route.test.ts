@@ -56,7 +56,13 @@ describe('GET /reports/sla', () => {
     ])
       await store.createLead(l);
     deps = {
-      auth: { clientSecrets: [], ingestKeys: [KEY], allowLegacySignatures: false, queryKeyParam: 'key' },
+      auth: {
+        clientSecrets: [],
+        ingestKeys: [],
+        viewerKeys: [KEY],
+        allowLegacySignatures: false,
+        queryKeyParam: 'key',
+      },
       clock: { now: () => NOW },
       policy: examplePolicy(),
       log: silent,

@@ -23,7 +23,7 @@ describe('the monthly review', () => {
   let stack: LocalStack;
   let dir: string;
   let clock = NOW;
-  const bearer = () => ({ authorization: `Bearer ${stack.ingestKey}` });
+  const bearer = () => ({ authorization: `Bearer ${stack.adminKey}` });
 
   async function capture(tag: string, at: number, country: string): Promise<string> {
     clock = at;

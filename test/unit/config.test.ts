@@ -62,6 +62,8 @@ const referenceEnv = z.object({
   HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
   HUBSPOT_CLIENT_SECRETS: list.optional(),
   INGEST_KEYS: list.optional(),
+  VIEWER_KEYS: list.optional(),
+  ADMIN_KEYS: list.optional(),
   HUBSPOT_BASE_URL: url.default('https://api.hubapi.com'),
   HUBSPOT_PORTAL_ID: z
     .string()
@@ -78,6 +80,11 @@ const referenceEnv = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/)
     .default('key'),
   PUBLIC_BASE_URL: url.optional(),
+  WAITING_DIGEST_SECONDS: z.coerce.number().int().positive().optional(),
+  APPCONFIG_APPLICATION: z.string().min(1).optional(),
+  APPCONFIG_ENVIRONMENT: z.string().min(1).optional(),
+  APPCONFIG_PROFILE: z.string().min(1).optional(),
+  APPCONFIG_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(),
 });
 const secretText = (min: number, error?: string) =>
   z
@@ -90,6 +97,10 @@ const referenceSecret = z.object({
   hubspotClientSecretPrevious: secretText(1),
   ingestKey: secretText(16, 'use at least 16 characters'),
   ingestKeyPrevious: secretText(16, 'use at least 16 characters'),
+  viewerKey: secretText(16, 'use at least 16 characters'),
+  viewerKeyPrevious: secretText(16, 'use at least 16 characters'),
+  adminKey: secretText(16, 'use at least 16 characters'),
+  adminKeyPrevious: secretText(16, 'use at least 16 characters'),
 });
 
 /** What readSettings did with the reference schema (the need checks are unchanged code). */
@@ -235,6 +246,8 @@ describe('parseSecretJson', () => {
                 Boolean,
               ),
               ingestKeys: [r.data.ingestKey, r.data.ingestKeyPrevious].filter(Boolean),
+              viewerKeys: [r.data.viewerKey, r.data.viewerKeyPrevious].filter(Boolean),
+              adminKeys: [r.data.adminKey, r.data.adminKeyPrevious].filter(Boolean),
             },
           });
       }),

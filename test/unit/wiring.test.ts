@@ -51,6 +51,8 @@ describe('runtimeFromEnv', () => {
     expect(rt.auth).toEqual({
       clientSecrets: [],
       ingestKeys: ['ingest-key-0123456789'],
+      viewerKeys: [],
+      adminKeys: [],
       allowLegacySignatures: false,
       queryKeyParam: 'key',
       publicBaseUrl: undefined,

@@ -6,6 +6,8 @@ export function httpAuth(): Factory<Ports['auth']> {
   return ({ settings: s, secrets }) => ({
     clientSecrets: secrets.hubspotClientSecrets,
     ingestKeys: secrets.ingestKeys,
+    viewerKeys: secrets.viewerKeys ?? [],
+    adminKeys: secrets.adminKeys ?? [],
     allowLegacySignatures: s.ALLOW_LEGACY_SIGNATURES,
     queryKeyParam: s.INGEST_KEY_QUERY_PARAM,
     publicBaseUrl: s.PUBLIC_BASE_URL,

@@ -18,7 +18,7 @@ import {
   secretsFromEnv,
 } from '../config.ts';
 import { log as defaultLog } from '../logging.ts';
-import { type Clock, type Log, type Metrics, noMetrics, systemClock } from '../ports.ts';
+import { type Clock, type Log, type Metrics, noMetrics, type PolicySource, systemClock } from '../ports.ts';
 import type { Runtime } from '../runtime.ts';
 import type { Wiring, WiringContext } from './context.ts';
 
@@ -35,6 +35,8 @@ export interface RuntimeBase {
   settings: Settings;
   secrets: Secrets;
   policy: Policy;
+  /** When given, `runtime.policy` is read from it on every access (a run-time policy change needs no restart). */
+  policySource?: PolicySource;
   clock?: Clock;
   log?: Log;
   metrics?: Metrics;
@@ -46,9 +48,13 @@ export function assembleRuntime(base: RuntimeBase, wiring: Wiring): Runtime {
   const hubspotStats: PacingStats = { requests: 0, rateLimited: 0, retries: 0, failures: 0 };
   const ctx: WiringContext = { settings: s, secrets, hubspotStats };
   const crm = wiring.hubspot?.(ctx);
-  return {
+  const store = wiring.store?.(ctx);
+  const rt: Runtime = {
     policy: base.policy,
-    store: wiring.store?.(ctx) ?? missing('TABLE_NAME'),
+    store: store ?? missing('TABLE_NAME'),
+    availability: store?.availability,
+    waiting: store?.availability,
+    digestEverySeconds: s.WAITING_DIGEST_SECONDS,
     timers: wiring.timers?.(ctx) ?? missing('the Scheduler'),
     queue: wiring.queue?.(ctx) ?? missing('SYNC_QUEUE_URL'),
     notifier: wiring.notifier?.(ctx) ?? missing('NOTIFY_TOPIC_ARN'),
@@ -63,6 +69,14 @@ export function assembleRuntime(base: RuntimeBase, wiring: Wiring): Runtime {
     hubspotStats,
     metrics: base.metrics ?? noMetrics,
   };
+  const source = base.policySource;
+  if (source)
+    Object.defineProperty(rt, 'policy', {
+      get: () => source.current(),
+      enumerable: true,
+      configurable: true,
+    });
+  return rt;
 }
 
 /**
@@ -74,12 +88,38 @@ export async function runtimeFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): Promise<Runtime> {
   const settings = readSettings(env, Object.keys(wiring) as Need[]);
-  const [policy, secrets] = await Promise.all([
+  const [policy, secrets, policySource] = await Promise.all([
     readPolicy(settings.LEADCLOCK_POLICY),
     settings.SECRETS_ARN ? fetchSecrets(settings.SECRETS_ARN) : secretsFromEnv(settings),
+    appConfigSource(settings),
   ]);
   // Functions publish EMF; the handlers flush it (shared/http/chain.ts, and the event handlers' chains).
-  return assembleRuntime({ settings, secrets, policy, metrics: emfMetrics }, wiring);
+  return assembleRuntime({ settings, secrets, policy, policySource, metrics: emfMetrics }, wiring);
+}
+
+/**
+ * The AppConfig policy source when the profile is configured. If AppConfig cannot be read at cold start,
+ * the function runs on the policy bundled at deploy time (and says so) rather than not at all.
+ */
+async function appConfigSource(s: Settings): Promise<PolicySource | undefined> {
+  if (!s.APPCONFIG_APPLICATION || !s.APPCONFIG_ENVIRONMENT || !s.APPCONFIG_PROFILE) return undefined;
+  try {
+    const { appConfigPolicySource } = await import('../../adapters/appconfig-policy.ts');
+    return await appConfigPolicySource(
+      {
+        application: s.APPCONFIG_APPLICATION,
+        environment: s.APPCONFIG_ENVIRONMENT,
+        profile: s.APPCONFIG_PROFILE,
+        maxAgeSeconds: s.APPCONFIG_MAX_AGE_SECONDS,
+      },
+      { log: defaultLog },
+    );
+  } catch (e) {
+    defaultLog.error('reading the policy from AWS AppConfig failed; using the policy bundled at deploy', {
+      error: String(e),
+    });
+    return undefined;
+  }
 }
 
 async function fetchSecrets(arn: string): Promise<Secrets> {
