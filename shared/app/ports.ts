@@ -318,6 +318,10 @@ export interface Crm {
    * history, following a merge to the surviving contact; `deleted` when HubSpot answers 404.
    */
   contactActivity(contactId: string): Promise<ContactActivity>;
+  /** A deal's properties and the contacts it is associated with; undefined when HubSpot no longer has it. */
+  deal(
+    id: string,
+  ): Promise<{ properties: Record<string, string | null | undefined>; contactIds: string[] } | undefined>;
   /** An engagement and the contacts it is associated with; undefined when HubSpot no longer has it. */
   engagement(
     kind: EngagementKind,

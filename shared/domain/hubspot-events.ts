@@ -4,6 +4,7 @@
  * manual reassignment, a rep's engagement to read). Pure.
  */
 import type { FieldError } from './lead-input.ts';
+import { DEFAULT_OUTCOME_SETTINGS, type OutcomeFact, type OutcomeSettings } from './outcomes.ts';
 import type { PolicyDoc } from './policy.ts';
 
 /** One app webhook event, validated. Ids are strings so they compare with stored HubSpot ids. */
@@ -46,7 +47,11 @@ export type Outcome =
   | { kind: 'accepted' | 'rejected' | 'recycled'; status: string; at: string }
   | { kind: 'owner_changed'; ownerId: string | undefined; byUser: boolean; at: string }
   | { kind: 'activity'; activity: Activity; objectId: string; at: string }
-  | { kind: 'contact_merged'; primaryId: string; mergedIds: string[]; at: string };
+  | { kind: 'contact_merged'; primaryId: string; mergedIds: string[]; at: string }
+  /** An outcome the contact's own properties show (contact made by lead status, qualified by lifecycle stage). */
+  | { kind: 'outcome'; fact: OutcomeFact }
+  /** A deal was created or changed: read it and its contacts (amount, stage, closed won). */
+  | { kind: 'deal'; dealId: string; at: string };
 
 /** Most events HubSpot puts in one delivery. */
 export const MAX_EVENTS = 1000;
@@ -59,6 +64,7 @@ export const ACTIVITY_TYPE_IDS: Readonly<Record<string, Activity>> = {
 };
 
 const CONTACT_TYPE_ID = '0-1';
+const DEAL_TYPE_ID = '0-3';
 // Who a change came from: a person in HubSpot (web or mobile app) rather than an integration,
 // workflow or import. leadclock's own writes arrive as INTEGRATION/API.
 const USER_SOURCES: ReadonlySet<string> = new Set(['CRM_UI', 'MOBILE_IOS', 'MOBILE_ANDROID']);
@@ -94,8 +100,13 @@ export function eventKey(e: HubSpotEvent): string {
  * What an event means under the policy's touch rules. Lead status changes may be both a touch and an
  * acceptance/rejection/recycle, so the answer is a list; `[]` means the event is ignored.
  */
-export function classifyEvent(event: HubSpotEvent, touch: TouchConfig): Outcome[] {
+export function classifyEvent(
+  event: HubSpotEvent,
+  touch: TouchConfig,
+  outcomes: OutcomeSettings = DEFAULT_OUTCOME_SETTINGS,
+): Outcome[] {
   const occurred = new Date(event.occurredAt).toISOString();
+  if (isDealEvent(event)) return [{ kind: 'deal', dealId: event.objectId, at: occurred }];
   const activity = activityOf(event);
   // An engagement is judged once read (who logged it, its direction, source and time: domain/touch.ts), so
   // every call, email and meeting is passed on; a meetings-link booking becomes an outcome, not a touch.
@@ -126,8 +137,16 @@ export function classifyEvent(event: HubSpotEvent, touch: TouchConfig): Outcome[
         out.push({ kind: 'rejected', status: value, at: occurred });
       if (includesStatus(touch.recycleStatuses, value))
         out.push({ kind: 'recycled', status: value, at: occurred });
+      // A lead status meaning "reached" set by a person: contact made (an outcome beside the touch).
+      if (includesStatus(outcomes.connectedStatuses, value) && changedByUser(event))
+        out.push({ kind: 'outcome', fact: { kind: 'connected', at: occurred, via: 'lead_status' } });
       return out;
     }
+    case 'lifecyclestage':
+      // Qualified whoever moved the stage (a rep, or a workflow acting on the rep's qualification).
+      return value !== '' && outcomes.qualifiedStages.some((q) => q.toLowerCase() === value.toLowerCase())
+        ? [{ kind: 'outcome', fact: { kind: 'qualified', at: occurred, stage: value.toLowerCase() } }]
+        : [];
     case 'hs_sa_first_engagement_date': {
       // HubSpot's owner-specific "first engagement" (reset when the owner changes): the rep's own outreach.
       // The contact's own engagement (hs_last_sales_activity_timestamp, notes_last_contacted) is never a touch.
@@ -169,6 +188,15 @@ function activityOf(e: HubSpotEvent): Activity | undefined {
     return e.objectTypeId ? ACTIVITY_TYPE_IDS[e.objectTypeId] : undefined;
   const m = /^(call|email|meeting)\.creation$/.exec(e.subscriptionType);
   return m?.[1] as Activity | undefined;
+}
+
+/** A deal created or changed (legacy `deal.*` subscriptions, or generic object events of type 0-3). */
+function isDealEvent(e: HubSpotEvent): boolean {
+  if (e.subscriptionType === 'deal.creation' || e.subscriptionType === 'deal.propertyChange') return true;
+  return (
+    (e.subscriptionType === 'object.creation' || e.subscriptionType === 'object.propertyChange') &&
+    e.objectTypeId === DEAL_TYPE_ID
+  );
 }
 
 function isContactPropertyChange(e: HubSpotEvent): boolean {

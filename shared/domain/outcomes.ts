@@ -206,3 +206,99 @@ export function dealTotals(deals: Record<string, DealFact> | undefined): {
   }
   return { deals: n, pipeline, won, wonDeals };
 }
+
+/**
+ * HubSpot's default call outcome "Connected" (`hs_call_disposition` holds the outcome's GUID; the defaults
+ * are listed by GET /calling/v1/dispositions, see docs/hubspot-semantics.md). Portals with custom outcomes
+ * that mean a conversation add their GUIDs in the policy (`outcomes.connectedDispositions`).
+ */
+export const CONNECTED_DISPOSITION = 'f240bbac-87c9-4f6e-bf70-924b57d47db7';
+
+/** What leadclock reads as outcomes in HubSpot; the policy's `outcomes` section, with these defaults. */
+export interface OutcomeSettings {
+  /** `hs_call_disposition` values that mean the rep spoke with the lead. */
+  connectedDispositions: readonly string[];
+  /** `hs_lead_status` values a user sets when the lead was reached. */
+  connectedStatuses: readonly string[];
+  /** Lifecycle stages (internal values) that mean qualified. */
+  qualifiedStages: readonly string[];
+}
+
+/** leadclock's defaults: HubSpot's default "Connected" outcome and lead status, SQL and beyond. */
+export const DEFAULT_OUTCOME_SETTINGS: OutcomeSettings = {
+  connectedDispositions: [CONNECTED_DISPOSITION],
+  connectedStatuses: ['CONNECTED'],
+  qualifiedStages: [...QUALIFIED_STAGES],
+};
+
+/** An engagement as HubSpot returns it (domain/touch.ts's EngagementFacts, structurally). */
+export interface EngagementRecord {
+  kind: 'call' | 'email' | 'meeting';
+  id: string;
+  properties: Readonly<Record<string, string | null | undefined>>;
+}
+
+/**
+ * The outcome an engagement shows, if any: a call whose outcome is a connection (contact made at the
+ * call's `hs_timestamp`), an email from the lead (`INCOMING_EMAIL`: a reply, at its `hs_timestamp`), or a
+ * meeting (booked at its create date; `hs_meeting_start_time`, else `hs_timestamp`, is when it starts and
+ * may lie in the future). A canceled meeting is no outcome.
+ */
+export function engagementOutcome(e: EngagementRecord, settings: OutcomeSettings): OutcomeFact | undefined {
+  const p = e.properties;
+  const at = hubspotTime(p.hs_timestamp);
+  switch (e.kind) {
+    case 'call': {
+      const disposition = p.hs_call_disposition?.trim();
+      if (!at || !disposition || !settings.connectedDispositions.includes(disposition)) return undefined;
+      return { kind: 'connected', at, via: 'call' };
+    }
+    case 'email':
+      return at && p.hs_email_direction?.toUpperCase() === 'INCOMING_EMAIL'
+        ? { kind: 'connected', at, via: 'reply' }
+        : undefined;
+    case 'meeting': {
+      if (p.hs_meeting_outcome?.toUpperCase() === 'CANCELED') return undefined;
+      const booked = hubspotTime(p.hs_createdate) ?? at;
+      if (!booked) return undefined;
+      const start = hubspotTime(p.hs_meeting_start_time) ?? at;
+      return {
+        kind: 'meeting_booked',
+        at: booked,
+        via: p.hs_meeting_source?.toUpperCase() === 'MEETINGS_PUBLIC' ? 'meetings_link' : 'rep',
+        meetingId: e.id,
+        ...(start ? { startAt: start } : {}),
+      };
+    }
+  }
+}
+
+/** A deal as HubSpot returns it (`amount`, `dealstage`, `hs_is_closed_won`, `hs_is_closed`, `createdate`). */
+export function dealFact(
+  id: string,
+  p: Readonly<Record<string, string | null | undefined>>,
+  seenAt: string,
+): OutcomeFact {
+  const amount =
+    p.amount === undefined || p.amount === null || p.amount.trim() === '' ? undefined : Number(p.amount);
+  const won = p.hs_is_closed_won === 'true';
+  const lost = !won && p.hs_is_closed === 'true';
+  return {
+    kind: 'deal',
+    // A deal's first sighting is its create date; a later change (closed won) is dated when leadclock saw it.
+    at: won || lost ? (hubspotTime(p.closedate) ?? seenAt) : (hubspotTime(p.createdate) ?? seenAt),
+    dealId: id,
+    ...(amount !== undefined && Number.isFinite(amount) && amount >= 0 ? { amount } : {}),
+    ...(p.dealstage ? { stage: p.dealstage } : {}),
+    ...(won ? { won } : {}),
+    ...(lost ? { lost } : {}),
+  };
+}
+
+/** A HubSpot time value (epoch ms digits or ISO 8601) as ISO 8601; undefined when unparseable. */
+function hubspotTime(value: string | null | undefined): string | undefined {
+  if (value === undefined || value === null || value.trim() === '') return undefined;
+  const v = value.trim();
+  const ms = /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : Number.NaN;
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
+}

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { describeIssues } from './issues.ts';
 import { CHANNELS, INTENTS } from './lead.ts';
+import { DEFAULT_OUTCOME_SETTINGS } from './outcomes.ts';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$|^24:00$/;
@@ -222,6 +223,14 @@ const schema = z.strictObject({
     // prefault runs {} through the fields above, so the defaults are written once.
     .prefault({}),
   recycle: z.strictObject({ minAttempts: posInt.default(6), minSpan: duration.default('P10D') }).prefault({}),
+  // What leadclock reads as outcomes in HubSpot (contact made, qualified): docs/hubspot-semantics.md.
+  outcomes: z
+    .strictObject({
+      connectedDispositions: z.array(nonEmpty).default([...DEFAULT_OUTCOME_SETTINGS.connectedDispositions]),
+      connectedStatuses: z.array(nonEmpty).default([...DEFAULT_OUTCOME_SETTINGS.connectedStatuses]),
+      qualifiedStages: z.array(nonEmpty).default([...DEFAULT_OUTCOME_SETTINGS.qualifiedStages]),
+    })
+    .prefault({}),
 });
 
 /** The policy as written in YAML, after defaults are applied. */

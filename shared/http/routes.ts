@@ -7,7 +7,7 @@ import type { Runtime } from '../app/runtime.ts';
 import { drainAfterChange } from '../app/waiting-room.ts';
 import { classifyEvent, eventKey, type Outcome, parseHubSpotEvents } from '../domain/hubspot-events.ts';
 import { detectPayloadKind, parseCaptureBody } from '../domain/hubspot-payload.ts';
-import { OUTCOME_KINDS, type OutcomeFact } from '../domain/outcomes.ts';
+import { dealFact, engagementOutcome, OUTCOME_KINDS, type OutcomeFact } from '../domain/outcomes.ts';
 import { classifyEngagement } from '../domain/touch.ts';
 import { authenticate, requireBearer } from './auth.ts';
 import type { Route } from './chain.ts';
@@ -88,7 +88,7 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
     let applied = 0;
     for (const e of batch.events) {
       const key = `hs:${eventKey(e)}`;
-      const outcomes = classifyEvent(e, rt.policy.doc.touch);
+      const outcomes = classifyEvent(e, rt.policy.doc.touch, rt.policy.doc.outcomes);
       if (outcomes.length === 0) continue;
       // A call, email or meeting names the engagement, not the contact: read it to find its contacts and judge it.
       const first = outcomes[0];
@@ -97,7 +97,9 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
           ? await engagementTargets(rt, first)
           : first?.kind === 'contact_merged'
             ? await mergeTargets(rt, first)
-            : await contactTarget(rt, e.objectId, outcomes);
+            : first?.kind === 'deal'
+              ? await dealTargets(rt, first)
+              : await contactTarget(rt, e.objectId, outcomes);
       // Contacts leadclock does not know are acknowledged.
       if (targets.length === 0) continue;
       // Claimed before handling and released on failure, so a retried delivery redoes only what did not finish.
@@ -121,7 +123,7 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
 /** One thing a webhook event does to one lead. */
 type WebhookTarget =
   | { leadId: string; change: LeadChange }
-  | { leadId: string; meetingBooked: { meetingId: string; at: string } }
+  | { leadId: string; outcome: OutcomeFact }
   | { leadId: string; mergedInto: { from: string; to: string } };
 
 async function contactTarget(rt: Runtime, contactId: string, outcomes: Outcome[]): Promise<WebhookTarget[]> {
@@ -132,9 +134,11 @@ async function contactTarget(rt: Runtime, contactId: string, outcomes: Outcome[]
       ? [{ leadId, change: { kind: 'touch', at: o.at, via: o.via } }]
       : o.kind === 'owner_changed'
         ? [{ leadId, change: { kind: 'owner_changed', at: o.at, ownerId: o.ownerId, byUser: o.byUser } }]
-        : o.kind === 'activity' || o.kind === 'contact_merged'
-          ? []
-          : [{ leadId, change: { kind: o.kind, at: o.at, status: o.status } }],
+        : o.kind === 'outcome'
+          ? [{ leadId, outcome: o.fact }]
+          : o.kind === 'activity' || o.kind === 'contact_merged' || o.kind === 'deal'
+            ? []
+            : [{ leadId, change: { kind: o.kind, at: o.at, status: o.status } }],
   );
 }
 
@@ -150,19 +154,37 @@ async function engagementTargets(
   const found = await rt.crm.engagement(o.activity, o.objectId);
   if (!found) return [];
   const meaning = classifyEngagement(found.facts, rt.policy.doc.touch);
-  if (meaning.kind === 'ignored') return [];
+  // What the engagement shows beyond the SLA: a connected call, the lead's reply, a meeting (issue 18).
+  const outcome = engagementOutcome(found.facts, rt.policy.doc.outcomes);
   const out: WebhookTarget[] = [];
   for (const contactId of found.contactIds) {
     const leadId = await rt.store.getPointer('contact', contactId);
     if (!leadId) continue;
-    if (meaning.kind === 'meeting_booked') {
-      out.push({ leadId, meetingBooked: { meetingId: o.objectId, at: meaning.at } });
-      continue;
-    }
-    if (Date.parse(meaning.at) > rt.clock.now() + CLOCK_SKEW_MS) continue;
     const lead = await rt.store.getLead(leadId);
-    if (!lead || meaning.at < lead.submittedAt) continue;
-    out.push({ leadId, change: { kind: 'touch', at: meaning.at, via: o.activity } });
+    if (!lead) continue;
+    // The touch first, so a connected call counts itself among the attempts before contact.
+    const touch =
+      meaning.kind === 'touch' &&
+      Date.parse(meaning.at) <= rt.clock.now() + CLOCK_SKEW_MS &&
+      meaning.at >= lead.submittedAt;
+    if (touch) out.push({ leadId, change: { kind: 'touch', at: meaning.at, via: o.activity } });
+    // A reply is an answer to outreach: an email from the lead before any touch is an inquiry, not contact.
+    const reply = outcome?.kind === 'connected' && outcome.via === 'reply';
+    if (outcome && (!reply || (lead.firstTouchAt !== undefined && outcome.at >= lead.firstTouchAt)))
+      out.push({ leadId, outcome });
+  }
+  return out;
+}
+
+/** The leads of a deal's contacts, each given the deal's amount, stage and whether it closed won. */
+async function dealTargets(rt: Runtime, o: Extract<Outcome, { kind: 'deal' }>): Promise<WebhookTarget[]> {
+  const found = await rt.crm.deal(o.dealId);
+  if (!found) return [];
+  const fact = dealFact(o.dealId, found.properties, o.at);
+  const out: WebhookTarget[] = [];
+  for (const contactId of found.contactIds) {
+    const leadId = await rt.store.getPointer('contact', contactId);
+    if (leadId) out.push({ leadId, outcome: fact });
   }
   return out;
 }
@@ -190,15 +212,8 @@ async function applyTarget(rt: Runtime, t: WebhookTarget): Promise<ChangeResult>
     await rt.store.claimPointer('contact', t.mergedInto.to, t.leadId);
     return 'applied';
   }
-  // An outcome (time to meeting), kept on the timeline; the clock keeps running.
-  const fresh = await rt.store.putEvent({
-    leadId: t.leadId,
-    at: new Date(rt.clock.now()).toISOString(),
-    type: 'meeting_booked',
-    ref: t.meetingBooked.meetingId,
-    data: { meetingId: t.meetingBooked.meetingId, startsAt: t.meetingBooked.at, via: 'meetings_link' },
-  });
-  return fresh ? 'applied' : 'duplicate';
+  // An outcome (contact, meeting, qualification, deal): on the lead and its timeline; the clock keeps running.
+  return recordOutcome(rt, t.leadId, t.outcome);
 }
 
 const CHANGE_TYPES = ['first_touch', 'accepted', 'rejected', 'recycled'] as const;

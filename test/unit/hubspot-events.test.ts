@@ -309,7 +309,67 @@ describe('classifyEvent: lead status', () => {
     const outcomes = [classifyEvent(contact, TOUCH), classifyEvent(company, TOUCH)];
 
     // Assess
-    expect(outcomes).toEqual([[{ kind: 'touch', via: 'lead_status', at: OCCURRED_ISO }], []]);
+    expect(outcomes).toEqual([
+      [
+        { kind: 'touch', via: 'lead_status', at: OCCURRED_ISO },
+        // CONNECTED set by a user is also contact made (issue 18).
+        { kind: 'outcome', fact: { kind: 'connected', at: OCCURRED_ISO, via: 'lead_status' } },
+      ],
+      [],
+    ]);
+  });
+});
+
+describe('classifyEvent: outcomes (issue 18)', () => {
+  it('reads qualification from the lifecycle stage reaching SQL or opportunity, and nothing from earlier stages', () => {
+    // Act
+    const sql = classifyEvent(
+      ev({ propertyName: 'lifecyclestage', propertyValue: 'salesqualifiedlead' }),
+      TOUCH,
+    );
+    const mql = classifyEvent(
+      ev({ propertyName: 'lifecyclestage', propertyValue: 'marketingqualifiedlead' }),
+      TOUCH,
+    );
+
+    // Assess
+    expect(sql).toEqual([
+      { kind: 'outcome', fact: { kind: 'qualified', at: OCCURRED_ISO, stage: 'salesqualifiedlead' } },
+    ]);
+    expect(mql).toEqual([]);
+  });
+
+  it('passes deal creations and changes on to be read, legacy and generic subscriptions alike', () => {
+    // Act
+    const outcomes = [
+      ev({ subscriptionType: 'deal.creation', objectId: '77' }),
+      ev({
+        subscriptionType: 'deal.propertyChange',
+        objectId: '77',
+        propertyName: 'dealstage',
+        propertyValue: 'closedwon',
+      }),
+      ev({ subscriptionType: 'object.creation', objectTypeId: '0-3', objectId: '77' }),
+    ].map((e) => classifyEvent(e, TOUCH));
+
+    // Assess
+    for (const o of outcomes) expect(o).toEqual([{ kind: 'deal', dealId: '77', at: OCCURRED_ISO }]);
+  });
+
+  it('does not take a lead status set by a workflow for contact made', () => {
+    // Act
+    const outcomes = classifyEvent(
+      ev({
+        propertyName: 'hs_lead_status',
+        propertyValue: 'CONNECTED',
+        changeSource: 'AUTOMATION_PLATFORM',
+        sourceId: 'workflow:9',
+      }),
+      TOUCH,
+    );
+
+    // Assess
+    expect(outcomes.filter((o) => o.kind === 'outcome')).toEqual([]);
   });
 });
 
@@ -517,11 +577,11 @@ describe('classifyEvent: merges', () => {
 describe('classifyEvent: ignored events', () => {
   it.each([
     ['contact creation', ev({ subscriptionType: 'contact.creation' })],
-    ['another property', ev({ propertyName: 'lifecyclestage', propertyValue: 'salesqualifiedlead' })],
+    ['another property', ev({ propertyName: 'jobtitle', propertyValue: 'CTO' })],
     [
-      'a deal status',
+      'a company status',
       ev({
-        subscriptionType: 'deal.propertyChange',
+        subscriptionType: 'company.propertyChange',
         propertyName: 'hs_lead_status',
         propertyValue: 'IN_PROGRESS',
       }),

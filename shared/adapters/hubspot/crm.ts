@@ -22,11 +22,24 @@ const ENGAGEMENT_TYPES: readonly [EngagementKind, EngagementType][] = [
 /** What domain/touch.ts needs to judge an engagement. */
 const ENGAGEMENT_PROPERTIES = [
   'hs_timestamp',
+  'hs_createdate',
+  'hs_call_disposition',
+  'hs_meeting_start_time',
+  'hs_meeting_outcome',
   'hs_email_direction',
   'hs_call_direction',
   'hs_meeting_source',
   'hs_engagement_source',
   'hubspot_owner_id',
+];
+/** What a deal outcome needs (domain/outcomes.ts dealFact). */
+const DEAL_PROPERTIES = [
+  'amount',
+  'dealstage',
+  'hs_is_closed_won',
+  'hs_is_closed',
+  'createdate',
+  'closedate',
 ];
 /** Tries of one task batch, each after reconciling by key (as many as a paced call gets). */
 const MAX_CREATE_ROUNDS = 6;
@@ -226,6 +239,17 @@ export class HubSpotCrm implements Crm {
     if (!record) return undefined;
     const contactIds = await this.#associatedIds(type, record.id, 'contacts');
     return { facts: { kind, id: record.id, properties: record.properties ?? {} }, contactIds };
+  }
+
+  async deal(
+    id: string,
+  ): Promise<{ properties: Record<string, string | null | undefined>; contactIds: string[] } | undefined> {
+    const [record] = await this.#readAll('deals', [id], DEAL_PROPERTIES);
+    if (!record) return undefined;
+    return {
+      properties: record.properties ?? {},
+      contactIds: await this.#associatedIds('deals', record.id, 'contacts'),
+    };
   }
 
   /**
