@@ -720,6 +720,11 @@ export class CrmStore {
         if (value === '') delete record.properties.hs_email_domain;
         else record.properties.hs_email_domain = value.slice(value.indexOf('@') + 1);
       }
+      // HubSpot calculates whether a deal is closed (won) from its stage.
+      if (record.type === 'deals' && name === 'dealstage') {
+        record.properties.hs_is_closed_won = String(value === 'closedwon');
+        record.properties.hs_is_closed = String(value === 'closedwon' || value === 'closedlost');
+      }
       if (record.type === 'tasks' && name === 'hs_task_status') {
         if (value === 'COMPLETED') record.properties.hs_task_completion_date = iso;
         else delete record.properties.hs_task_completion_date;

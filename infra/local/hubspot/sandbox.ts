@@ -214,6 +214,13 @@ export interface HubSpotSandbox {
     at: Date | number | string,
     properties?: Record<string, string>,
   ): SandboxRecord;
+  /**
+   * A deal a rep creates on a contact (pipeline `default`, stage `appointmentscheduled` unless given),
+   * associated with it as HubSpot does (deal → contact, type 3); returns the deal.
+   */
+  createDeal(contactId: string, properties?: Record<string, string>): SandboxRecord;
+  /** Moves a deal to a stage as a rep would; `closedwon` makes HubSpot's `hs_is_closed_won` true. */
+  setDealStage(dealId: string, stage: string): SandboxRecord;
   /** Adds or replaces an owner (e.g. to archive one mid-test). */
   upsertOwner(owner: SandboxOwnerSeed): void;
   /** The token's scopes (what the token-info endpoint reports); replace them to take one away. */
@@ -638,6 +645,32 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
           computed,
         ),
       );
+    },
+    createDeal: (contactId, properties = {}) => {
+      mustContact(contactId);
+      const toContact = [...ASSOCIATION_TYPES.values()].find(
+        (t) => t.from === 'deals' && t.to === 'contacts',
+      );
+      if (!toContact) throw new Error('No deals → contacts association');
+      const deal = store.insert(
+        'deals',
+        store.prepareCreate(
+          'deals',
+          { dealname: 'New deal', pipeline: 'default', dealstage: 'appointmentscheduled', ...properties },
+          [],
+        ),
+        { sourceType: 'CRM_UI', sourceId: 'userId:2000001', updatedByUserId: 2000001 },
+      );
+      store.associate(deal, toContact, contactId);
+      return view(deal);
+    },
+    setDealStage: (dealId, stage) => {
+      const deal = store.find('deals', dealId);
+      if (!deal) throw new Error(`No deal ${dealId} in the sandbox`);
+      store.setPropertyDirect(deal, 'dealstage', stage);
+      if (stage === 'closedwon' || stage === 'closedlost')
+        store.setPropertyDirect(deal, 'closedate', new Date(now()).toISOString());
+      return view(deal);
     },
     upsertOwner: (owner) => store.upsertOwner(owner),
     get requests() {

@@ -1,7 +1,15 @@
 /** What the sandbox portal knows before anyone writes: object types, standard properties, association types. */
 
 /** The object types the sandbox serves (plural names, as in `/crm/v3/objects/{type}`). */
-export type ObjectTypeName = 'contacts' | 'companies' | 'tasks' | 'calls' | 'emails' | 'meetings' | 'notes';
+export type ObjectTypeName =
+  | 'contacts'
+  | 'companies'
+  | 'deals'
+  | 'tasks'
+  | 'calls'
+  | 'emails'
+  | 'meetings'
+  | 'notes';
 
 /** Per-type facts the CRM logic needs. */
 export interface ObjectTypeConfig {
@@ -40,6 +48,27 @@ export const OBJECT_TYPES: Readonly<Record<ObjectTypeName, ObjectTypeConfig>> = 
     createdProperty: 'createdate',
     modifiedProperty: 'hs_lastmodifieddate',
     defaults: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
+    required: [],
+  },
+  // docs/hubspot-semantics.md, Deals: object type 0-3, `amount`, `dealstage`, `closedate`, and the calculated
+  // `hs_is_closed_won` / `hs_is_closed`.
+  deals: {
+    name: 'deals',
+    typeId: '0-3',
+    singular: 'deal',
+    label: 'DEAL',
+    createdProperty: 'createdate',
+    modifiedProperty: 'hs_lastmodifieddate',
+    defaults: [
+      'amount',
+      'closedate',
+      'createdate',
+      'dealname',
+      'dealstage',
+      'hs_lastmodifieddate',
+      'hs_object_id',
+      'pipeline',
+    ],
     required: [],
   },
   tasks: engagement('tasks', '0-27', 'task', 'TASK'),
@@ -146,12 +175,24 @@ export const SEED_GROUPS: Readonly<Record<ObjectTypeName, readonly { name: strin
     { name: 'conversioninformation', label: 'Conversion information' },
   ],
   companies: [{ name: 'companyinformation', label: 'Company information' }],
+  deals: [{ name: 'dealinformation', label: 'Deal information' }],
   tasks: [{ name: 'task', label: 'Task information' }],
   calls: [{ name: 'call', label: 'Call information' }],
   emails: [{ name: 'email', label: 'Email information' }],
   meetings: [{ name: 'meeting', label: 'Meeting information' }],
   notes: [{ name: 'note', label: 'Note information' }],
 };
+
+/** The default sales pipeline's stages, in order; the last two are closed. */
+export const DEAL_STAGES = [
+  'appointmentscheduled',
+  'qualifiedtobuy',
+  'presentationscheduled',
+  'decisionmakerboughtin',
+  'contractsent',
+  'closedwon',
+  'closedlost',
+] as const;
 
 /** The standard properties each object type starts with (the subset leadclock and its tests touch). */
 export const SEED_PROPERTIES: Readonly<Record<ObjectTypeName, readonly PropertySeed[]>> = {
@@ -297,6 +338,23 @@ export const SEED_PROPERTIES: Readonly<Record<ObjectTypeName, readonly PropertyS
     prop('hs_task_reminders', 'string', 'task'),
     prop('hs_task_completion_date', 'datetime', 'task', { readOnly: true }),
   ],
+  deals: [
+    prop('dealname', 'string', 'dealinformation', { label: 'Deal Name' }),
+    prop('amount', 'number', 'dealinformation', { label: 'Amount' }),
+    prop('pipeline', 'enumeration', 'dealinformation', { label: 'Pipeline', options: ['default'] }),
+    // The default sales pipeline's stages (internal values).
+    prop('dealstage', 'enumeration', 'dealinformation', {
+      label: 'Deal Stage',
+      options: [...DEAL_STAGES],
+    }),
+    prop('closedate', 'datetime', 'dealinformation', { label: 'Close Date' }),
+    prop('createdate', 'datetime', 'dealinformation', { readOnly: true }),
+    prop('hs_lastmodifieddate', 'datetime', 'dealinformation', { readOnly: true }),
+    prop('hs_object_id', 'number', 'dealinformation', { readOnly: true, label: 'Record ID' }),
+    prop('hs_is_closed_won', 'bool', 'dealinformation', { readOnly: true, label: 'Is Closed Won' }),
+    prop('hs_is_closed', 'bool', 'dealinformation', { readOnly: true, label: 'Is Deal Closed?' }),
+    OWNER('dealinformation'),
+  ],
   calls: [
     ...COMMON_ENGAGEMENT('call'),
     prop('hs_call_title', 'string', 'call'),
@@ -363,6 +421,8 @@ export interface AssociationType {
 /** Pairs of (forward, inverse) HUBSPOT_DEFINED ids for the unlabeled associations between these types. */
 const ASSOCIATION_PAIRS: readonly [ObjectTypeName, ObjectTypeName, number, number][] = [
   ['contacts', 'companies', 279, 280],
+  ['contacts', 'deals', 4, 3],
+  ['companies', 'deals', 342, 341],
   ['contacts', 'calls', 193, 194],
   ['contacts', 'emails', 197, 198],
   ['contacts', 'meetings', 199, 200],
