@@ -24,14 +24,19 @@ export const REQUIRED_SCOPES = [
   'crm.schemas.contacts.write',
   'crm.objects.companies.read',
   'crm.objects.owners.read',
+  'crm.objects.deals.read',
 ] as const;
 
 /** The webhook subscriptions leadclock's first-touch and ownership detection rely on. */
 export const WEBHOOK_SUBSCRIPTIONS = [
   'contact.propertyChange hs_lead_status',
-  'contact.propertyChange notes_last_contacted',
-  'contact.propertyChange hs_last_sales_activity_timestamp',
+  'contact.propertyChange hs_sa_first_engagement_date',
   'contact.propertyChange hubspot_owner_id',
+  'contact.propertyChange lifecyclestage',
+  'contact.merge',
+  'object.creation calls, emails, meetings',
+  'deal.creation',
+  'deal.propertyChange dealstage, amount',
 ] as const;
 
 /** Where doctor looks. */

@@ -76,7 +76,9 @@ Next, in HubSpot:
    contact.propertyChange  hs_sa_first_engagement_date  (the owner's first engagement)
    contact.propertyChange  hubspot_owner_id             (manual reassignment)
    contact.merge                                        (the lead follows the surviving contact)
-   object.creation         calls, emails, meetings      (a rep's outreach; a meetings-link booking is an outcome)
+   contact.propertyChange  lifecyclestage               (qualified: SQL or opportunity, an outcome)
+   object.creation         calls, emails, meetings      (a rep's outreach; connected calls, replies, meetings: outcomes)
+   deal.creation, deal.propertyChange dealstage, amount (pipeline and won revenue per lead)
    Do NOT subscribe to notes_last_contacted or hs_last_sales_activity_timestamp for touches: they move on the
    contact's own engagement (docs/hubspot-semantics.md).
 `);

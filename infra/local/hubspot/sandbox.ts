@@ -98,6 +98,7 @@ export const SANDBOX_SCOPES: readonly string[] = [
   'crm.schemas.contacts.write',
   'crm.objects.companies.read',
   'crm.objects.owners.read',
+  'crm.objects.deals.read',
 ];
 
 /** HubSpot's private-app token introspection (developers.hubspot.com/docs/api/private-apps, end of page). */
