@@ -10,6 +10,7 @@ import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-sch
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
+import { SchedulerTimers } from '../../shared/adapters/scheduler-timers.ts';
 import { handleBreach } from '../../shared/app/breach.ts';
 import { readSettings } from '../../shared/app/config.ts';
 import { type SyncDeps, syncBatch } from '../../shared/app/crm-sync.ts';
@@ -162,6 +163,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     { hubspotAccessToken: accessToken, hubspotClientSecrets: [clientSecret], ingestKeys },
     { policy: opts.policy, clock: opts.clock, log: opts.log },
   );
+  const precisionMs = opts.scheduler?.precisionMs;
+  if (precisionMs !== undefined && precisionMs !== 60_000) {
+    // A scaled-down minute (second-long SLA demos and tests): timers round up to it as they do to AWS's minute.
+    rt.timers = new SchedulerTimers(clients.scheduler, {
+      groupName: LOCAL.scheduleGroup,
+      targetArn: LOCAL.breachArn,
+      roleArn: LOCAL.schedulerRole,
+      deadLetterArn: env.SCHEDULER_DLQ_ARN,
+      precisionMs,
+    });
+  }
   await setupProperties(hubspotBaseUrl, accessToken);
 
   // The Scheduler invokes sla-breach; a throw makes the emulator retry, as the real target would be retried.

@@ -15,8 +15,11 @@ export interface SweepReport {
   errors: number;
 }
 
-/** A deadline this long past with the lead still running means its timer was lost. */
-export const LOST_TIMER_MS = 2 * 60_000;
+/**
+ * A deadline this long past with the lead still running means its timer was lost. A timer armed at the
+ * whole minute after the deadline fires up to 59 s into that minute: up to 2 minutes after the deadline.
+ */
+export const LOST_TIMER_MS = 3 * 60_000;
 /** A timer still pending this long after assignment was never armed. */
 const UNARMED_MS = 60_000;
 /** A sync not done this long after it was requested is stuck. */
