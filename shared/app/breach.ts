@@ -48,6 +48,8 @@ export type BreachOutcome =
 
 /** How long one delivery holds the right to escalate a breach; a crashed delivery is resumed after it. */
 const LEASE_SECONDS = 60;
+/** How long a page's claim is kept: longer than any retry of the same breach. */
+const PAGE_CLAIM_SECONDS = 30 * 86_400;
 /** Within this lateness a failed HubSpot check is retried (the Scheduler redelivers); past it the breach goes ahead unverified. */
 const VERIFY_GRACE_MS = 15 * 60_000;
 
@@ -412,8 +414,10 @@ async function notifyBreach(
     return;
   }
   if (step.notify.length === 0) return;
-  const events = await deps.store.listEvents(lead.leadId);
-  if (events.some((e) => e.type === 'breach_notified' && e.ref === ref)) return;
+  // Claimed before the publish: a DynamoDB failure after it makes the Scheduler retry, and the retry finds
+  // the claim and does not page again. A failed publish gives the claim back, so the retry pages.
+  const claim = `paged:${lead.leadId}:${ref}`;
+  if (!(await deps.store.once(claim, PAGE_CLAIM_SECONDS))) return;
   const ownerName = (id: string | undefined) => (id ? (findName(deps.policy, id) ?? id) : undefined);
   const lateMs = now - Date.parse(lead.dueAt);
   const m = breachMessage(messageLead(deps.policy, lead, deps.hubspotAppUrl), {
@@ -423,8 +427,8 @@ async function notifyBreach(
     newOwner: ownerName(newOwner),
     action: step.action,
   });
-  await deps.notifier.publish({
-    type: 'breach',
+  const page = {
+    type: 'breach' as const,
     subject: m.subject,
     body: m.body,
     sms: m.sms,
@@ -435,7 +439,13 @@ async function notifyBreach(
       rung: step.rung,
       audience: step.notify,
     },
-  });
+  };
+  try {
+    await deps.notifier.publish(page);
+  } catch (e) {
+    await deps.store.forget(claim).catch(() => undefined);
+    throw e;
+  }
   await deps.store.putEvent({
     leadId: lead.leadId,
     at: new Date(now).toISOString(),

@@ -144,16 +144,54 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
     });
     for (const id of byLead.get(leadId)?.ids ?? []) failed.add(id);
   };
+  const isFailed = (leadId: string) => byLead.get(leadId)?.ids.some((id) => failed.has(id)) ?? false;
 
-  const loaded = await Promise.all([...byLead.keys()].map((id) => deps.store.getLead(id)));
+  // A lead that changed while it was being synced (a breach reassigned it, a touch stopped its clock) is
+  // synced again from its new state before its messages are acknowledged; never written back stale.
+  let ids = [...byLead.keys()];
+  for (let round = 1; ids.length; round++) {
+    const changed = await syncRound(deps, ids, fail, isFailed);
+    if (round >= MAX_ROUNDS) {
+      for (const id of changed) fail(id, 'the lead kept changing during the sync');
+      break;
+    }
+    ids = changed;
+  }
+  return [...failed];
+}
+
+/** Rounds of "sync, find the lead changed, sync again" before the message is left to SQS's retry. */
+const MAX_ROUNDS = 3;
+
+/**
+ * One pass over `leadIds`: HubSpot writes, then a final write conditional on the version read (plus
+ * crm-sync's own writes). Returns the leads whose final write lost to a change made meanwhile.
+ */
+async function syncRound(
+  deps: SyncDeps,
+  leadIds: readonly string[],
+  fail: (leadId: string, why: string, error?: unknown) => void,
+  isFailed: (leadId: string) => boolean,
+): Promise<string[]> {
+  const changed: string[] = [];
+  const loaded = await Promise.all(leadIds.map((id) => deps.store.getLead(id)));
   const live: LeadRecord[] = [];
+  /** The version each lead should still have: the one read, moved on by crm-sync's own writes only. */
+  const expected = new Map<string, number>();
+  /** Follows a write of ours: one version on from the expected one, or someone else wrote in between. */
+  const track = (leadId: string, written: LeadRecord | undefined) => {
+    const v = expected.get(leadId);
+    expected.set(leadId, written && v !== undefined && written.version === v + 1 ? written.version : -1);
+  };
   for (const lead of loaded) {
     if (!lead) continue;
     if (lead.mode === 'shadow') await recordShadow(deps, lead);
-    else live.push(lead);
+    else {
+      live.push(lead);
+      expected.set(lead.leadId, lead.version);
+    }
   }
-  if (live.length === 0) return [...failed];
-
+  if (live.length === 0) return changed;
   // 1. Contacts leadclock has no id for (non-HubSpot channels) are upserted by email with every
   //    property at once, so they need no separate update.
   let withContact: LeadRecord[] = [];
@@ -162,8 +200,9 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
     ({ leads: withContact, upserted } = await ensureContacts(deps, live, fail));
   } catch (e) {
     for (const l of live) fail(l.leadId, 'contact upsert', e);
-    return [...failed];
+    return changed;
   }
+  for (const l of withContact) if (upserted.has(l.leadId)) track(l.leadId, l);
 
   // 2. Owner and SLA properties of the other contacts, one batch.
   try {
@@ -184,7 +223,7 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
     withContact = withContact.filter((l) => !missing.has(l.hubspotContactId as string));
   } catch (e) {
     for (const l of withContact) fail(l.leadId, 'contact update', e);
-    return [...failed];
+    return changed;
   }
 
   // 3. Follow-up tasks for owners who do not have one yet for this attempt.
@@ -219,7 +258,10 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
       for (const [k, v] of existing) taskIds.set(k, v);
       const fresh = tasks.filter((t) => !existing.has(t.key));
       await Promise.all(
-        fresh.map((t) => deps.store.updateLead(t.key.split(':')[0] as string, {}, { taskPending: t.key })),
+        fresh.map(async (t) => {
+          const leadId = t.key.split(':')[0] as string;
+          track(leadId, await deps.store.updateLead(leadId, {}, { taskPending: t.key }));
+        }),
       );
       const created = await deps.crm.createTasks(fresh);
       for (const [k, v] of created) taskIds.set(k, v);
@@ -239,37 +281,48 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
     }
   }
 
-  // 4. Tell the rep, once per attempt, then mark synced.
+  // 4. Mark synced, conditional on the version read: that write is also the claim on the rep's
+  //    notification, made before the publish, so a DynamoDB failure after the publish cannot page twice.
   await Promise.all(
     withContact.map(async (l) => {
-      if (byLead.get(l.leadId)?.ids.some((id) => failed.has(id))) return;
+      if (isFailed(l.leadId)) return;
       const key = `${l.leadId}:${l.attempt}`;
-      const tasks = taskIds.has(key)
-        ? { ...l.tasks, [String(l.attempt)]: taskIds.get(key) as string }
-        : l.tasks;
-      let notified = l.notifiedAttempt;
-      if (notified < l.attempt && ['routed', 'unroutable'].includes(l.status)) {
-        try {
-          await notifyAssignment(deps, l);
-          notified = l.attempt;
-        } catch (e) {
-          // Notifications are retried with the message; the HubSpot writes above are idempotent.
-          await deps.store.updateLead(l.leadId, {}, { tasks, taskPending: null });
-          fail(l.leadId, 'notification', e);
-          return;
-        }
-      }
-      await deps.store.updateLead(
+      const taskId = taskIds.get(key);
+      const tasks = taskId ? { ...l.tasks, [String(l.attempt)]: taskId } : l.tasks;
+      const notify = l.notifiedAttempt < l.attempt && ['routed', 'unroutable'].includes(l.status);
+      const written = await deps.store.updateLead(
         l.leadId,
-        {},
+        { version: expected.get(l.leadId) ?? -1 },
         {
           tasks,
-          notifiedAttempt: notified,
+          notifiedAttempt: notify ? l.attempt : l.notifiedAttempt,
           sync: 'synced',
           syncedAt: new Date(deps.clock.now()).toISOString(),
           closeTasks: null,
         },
       );
+      if (!written) {
+        // Changed meanwhile: keep what this pass created, and sync the new state before acknowledging.
+        await keepStaleTask(deps, l, taskId);
+        changed.push(l.leadId);
+        return;
+      }
+      if (notify) {
+        try {
+          await notifyAssignment(deps, l);
+        } catch (e) {
+          // Not sent: give the claim back so the retry sends it.
+          await deps.store
+            .updateLead(
+              l.leadId,
+              { version: written.version },
+              { notifiedAttempt: l.notifiedAttempt, sync: 'queued' },
+            )
+            .catch(() => undefined);
+          fail(l.leadId, 'notification', e);
+          return;
+        }
+      }
       if (l.syncRequestedAt)
         deps.metrics?.seconds(
           'SyncLagSeconds',
@@ -284,7 +337,33 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
       });
     }),
   );
-  return [...failed];
+  return changed;
+}
+
+/**
+ * A pass that lost its final write may have created a task for an attempt that is over: record its id on
+ * the lead, and have the next sync complete it when the lead has moved to another attempt, so no task is
+ * left open for a rep who no longer owns the lead.
+ */
+async function keepStaleTask(deps: SyncDeps, stale: LeadRecord, taskId: string | undefined): Promise<void> {
+  if (!taskId) return;
+  for (let i = 0; i < 5; i++) {
+    const fresh = await deps.store.getLead(stale.leadId);
+    if (!fresh) return;
+    const over = fresh.attempt !== stale.attempt;
+    const known = fresh.tasks[String(stale.attempt)] === taskId;
+    const closing = fresh.closeTasks ?? [];
+    if (known && (!over || closing.includes(taskId))) return;
+    const done = await deps.store.updateLead(
+      stale.leadId,
+      { version: fresh.version },
+      {
+        tasks: { ...fresh.tasks, [String(stale.attempt)]: taskId },
+        ...(over && !closing.includes(taskId) ? { closeTasks: [...closing, taskId] } : {}),
+      },
+    );
+    if (done) return;
+  }
 }
 
 async function notifyAssignment(deps: SyncDeps, l: LeadRecord): Promise<void> {
