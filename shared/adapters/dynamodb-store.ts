@@ -296,6 +296,18 @@ export class DynamoLeadStore implements LeadStore {
     this.#roster = undefined;
   }
 
+  async addInactiveOwner(ownerId: string): Promise<void> {
+    await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: 'ROSTER' }, SK: { S: 'INACTIVE' } },
+        UpdateExpression: 'ADD owners :o',
+        ExpressionAttributeValues: { ':o': { SS: [ownerId] } },
+      }),
+    );
+    this.#roster = undefined;
+  }
+
   async takeSlot(ownerId: string, cap: number | undefined): Promise<boolean> {
     try {
       await this.#db.send(

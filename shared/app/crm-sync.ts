@@ -4,17 +4,19 @@
  */
 import type { Policy } from '../domain/compile.ts';
 import { assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
-import type {
-  Clock,
-  Crm,
-  CrmTask,
-  LeadRecord,
-  LeadStore,
-  Log,
-  Metrics,
-  Notifier,
-  SyncMessage,
+import {
+  type Clock,
+  type Crm,
+  CrmRefusedError,
+  type CrmTask,
+  type LeadRecord,
+  type LeadStore,
+  type Log,
+  type Metrics,
+  type Notifier,
+  type SyncMessage,
 } from './ports.ts';
+import { rerouteRefusedOwner } from './reroute.ts';
 
 /** What crm-sync needs. */
 export interface SyncDeps {
@@ -196,8 +198,11 @@ async function syncRound(
   //    property at once, so they need no separate update.
   let withContact: LeadRecord[] = [];
   let upserted = new Set<string>();
+  /** Leads HubSpot refused (one bad input fails its whole batch, so batches are split to find them). */
+  const refusals = new Map<string, { lead: LeadRecord; error: CrmRefusedError }>();
+  const refuse = (lead: LeadRecord, error: CrmRefusedError) => refusals.set(lead.leadId, { lead, error });
   try {
-    ({ leads: withContact, upserted } = await ensureContacts(deps, live, fail));
+    ({ leads: withContact, upserted } = await ensureContacts(deps, live, fail, refuse));
   } catch (e) {
     for (const l of live) fail(l.leadId, 'contact upsert', e);
     return changed;
@@ -207,14 +212,22 @@ async function syncRound(
   // 2. Owner and SLA properties of the other contacts, one batch.
   try {
     const toUpdate = withContact.filter((l) => !upserted.has(l.leadId));
-    const missing = toUpdate.length
-      ? await deps.crm.updateContacts(
-          toUpdate.map((l) => ({
+    const missing = new Set<string>();
+    const bad = await splitRefused(
+      toUpdate,
+      (chunk) =>
+        deps.crm.updateContacts(
+          chunk.map((l) => ({
             id: l.hubspotContactId as string,
             properties: contactProperties(deps.policy, l),
           })),
-        )
-      : new Set<string>();
+        ),
+      (r) => {
+        for (const id of r) missing.add(id);
+      },
+    );
+    for (const b of bad) refuse(b.item, b.error);
+    withContact = withContact.filter((l) => !refusals.has(l.leadId));
     for (const l of withContact.filter((x) => missing.has(x.hubspotContactId as string))) {
       // The contact was deleted or merged in HubSpot: forget it, the retry will upsert again.
       await deps.store.updateLead(l.leadId, {}, { hubspotContactId: null });
@@ -263,8 +276,19 @@ async function syncRound(
           track(leadId, await deps.store.updateLead(leadId, {}, { taskPending: t.key }));
         }),
       );
-      const created = await deps.crm.createTasks(fresh);
-      for (const [k, v] of created) taskIds.set(k, v);
+      const bad = await splitRefused(
+        fresh,
+        (chunk) => deps.crm.createTasks(chunk),
+        (created) => {
+          for (const [k, v] of created) taskIds.set(k, v);
+        },
+      );
+      for (const b of bad) {
+        const lead = needTask.find((l) => `${l.leadId}:${l.attempt}` === b.item.key);
+        if (!lead) continue;
+        refuse(lead, b.error);
+        await deps.store.forget(`task:${lead.leadId}:${lead.attempt}`);
+      }
     } catch (e) {
       for (const l of needTask) fail(l.leadId, 'task create', e);
       // Give the lease back, or every redelivery would wait it out and the message would end in the DLQ;
@@ -281,11 +305,21 @@ async function syncRound(
     }
   }
 
+  // A refused owner is marked inactive and the lead goes to the fallback, then synced again in this
+  // batch; any other refusal fails that lead's message alone.
+  for (const { lead, error } of refusals.values()) {
+    if (error.invalidOwner && lead.ownerId && lead.status === 'routed') {
+      const version = expected.get(lead.leadId) ?? -1;
+      if (await rerouteRefusedOwner(deps, lead, version).catch(() => false)) changed.push(lead.leadId);
+      else fail(lead.leadId, 'owner refused by HubSpot; rerouting failed', error);
+    } else fail(lead.leadId, 'HubSpot refused this lead', error);
+  }
+
   // 4. Mark synced, conditional on the version read: that write is also the claim on the rep's
   //    notification, made before the publish, so a DynamoDB failure after the publish cannot page twice.
   await Promise.all(
     withContact.map(async (l) => {
-      if (isFailed(l.leadId)) return;
+      if (isFailed(l.leadId) || refusals.has(l.leadId)) return;
       const key = `${l.leadId}:${l.attempt}`;
       const taskId = taskIds.get(key);
       const tasks = taskId ? { ...l.tasks, [String(l.attempt)]: taskId } : l.tasks;
@@ -389,19 +423,30 @@ async function ensureContacts(
   deps: SyncDeps,
   leads: LeadRecord[],
   fail: (id: string, why: string, e?: unknown) => void,
+  refuse: (lead: LeadRecord, error: CrmRefusedError) => void,
 ): Promise<{ leads: LeadRecord[]; upserted: Set<string> }> {
   const upserted = new Set<string>();
   const need = leads.filter((l) => !l.hubspotContactId);
   if (need.length === 0) return { leads, upserted };
   const byEmail = need.filter((l) => l.input.email);
-  const ids = await deps.crm.upsertContacts(
-    byEmail.map((l) => ({
-      email: l.input.email as string,
-      properties: { ...baseContactProperties(l), ...contactProperties(deps.policy, l) },
-    })),
+  const ids = new Map<string, string>();
+  const bad = await splitRefused(
+    byEmail,
+    (chunk) =>
+      deps.crm.upsertContacts(
+        chunk.map((l) => ({
+          email: l.input.email as string,
+          properties: { ...baseContactProperties(l), ...contactProperties(deps.policy, l) },
+        })),
+      ),
+    (r) => {
+      for (const [k, v] of r) ids.set(k, v);
+    },
   );
+  for (const b of bad) refuse(b.item, b.error);
+  const refused = new Set(bad.map((b) => b.item.leadId));
   const out = leads.filter((l) => l.hubspotContactId);
-  for (const l of need) {
+  for (const l of need.filter((x) => !refused.has(x.leadId))) {
     let id = l.input.email ? ids.get(l.input.email.toLowerCase()) : undefined;
     if (!id && !l.input.email) {
       try {
@@ -410,7 +455,8 @@ async function ensureContacts(
           ...contactProperties(deps.policy, l),
         });
       } catch (e) {
-        fail(l.leadId, 'contact create', e);
+        if (e instanceof CrmRefusedError) refuse(l, e);
+        else fail(l.leadId, 'contact create', e);
         continue;
       }
     }
@@ -424,6 +470,28 @@ async function ensureContacts(
     out.push(updated ?? { ...l, hubspotContactId: id });
   }
   return { leads: out, upserted };
+}
+
+/**
+ * Runs a batch call; when HubSpot refuses the batch for what one input carries, splits it in halves
+ * until the refused inputs stand alone, so the others go through. Returns the refused inputs.
+ */
+async function splitRefused<T, R>(
+  items: readonly T[],
+  call: (chunk: readonly T[]) => Promise<R>,
+  onResult: (r: R) => void,
+): Promise<{ item: T; error: CrmRefusedError }[]> {
+  if (items.length === 0) return [];
+  try {
+    onResult(await call(items));
+    return [];
+  } catch (e) {
+    if (!(e instanceof CrmRefusedError)) throw e;
+    if (items.length === 1) return [{ item: items[0] as T, error: e }];
+    const mid = Math.ceil(items.length / 2);
+    const left = await splitRefused(items.slice(0, mid), call, onResult);
+    return [...left, ...(await splitRefused(items.slice(mid), call, onResult))];
+  }
 }
 
 function baseContactProperties(l: LeadRecord): Record<string, string> {

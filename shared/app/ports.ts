@@ -144,6 +144,8 @@ export interface LeadStore {
   findUnsynced(now: Date, days: number): Promise<LeadRecord[]>;
   /** Replaces the set of owners archived or deactivated in HubSpot. */
   setInactiveOwners(ownerIds: readonly string[]): Promise<void>;
+  /** Adds one owner to that set (HubSpot refused them as an owner between two accounts syncs). */
+  addInactiveOwner(ownerId: string): Promise<void>;
   /** Sets, or with undefined clears, the account owner of a company domain. */
   setAccountOwner(domain: string, ownerId: string | undefined): Promise<void>;
   /** A small named value (e.g. the accounts-sync cursor). */
@@ -222,6 +224,22 @@ export interface CrmTask {
   subject: string;
   body: string;
   priority: 'HIGH' | 'MEDIUM' | 'LOW';
+}
+
+/**
+ * The CRM refused a request for what it carries (HubSpot's 400 VALIDATION_ERROR), not for how it was
+ * sent: sending it again fails again. A batch fails whole for one bad input, so callers split it.
+ */
+export class CrmRefusedError extends Error {
+  override readonly name = 'CrmRefusedError';
+  /** The HTTP status, where a status-reading retry policy looks for it. */
+  readonly code = 400;
+  /** HubSpot named an owner that is not an active owner (archived, deactivated, or never existed). */
+  readonly invalidOwner: boolean;
+  constructor(message: string, opts: { invalidOwner: boolean; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.invalidOwner = opts.invalidOwner;
+  }
 }
 
 /** The CRM (HubSpot): batched writes and the few reads leadclock needs. */
