@@ -11,7 +11,8 @@ import type { Node } from 'constructs';
 import { z } from 'zod';
 import type { Policy } from '../shared/domain/compile.ts';
 import { describeIssues } from '../shared/domain/issues.ts';
-import { loadPolicy } from '../shared/domain/policy.ts';
+import { loadPolicy, PolicyError } from '../shared/domain/policy.ts';
+import { audienceIssues } from '../shared/domain/subscriptions.ts';
 
 /** Prefix of every leadclock context key. */
 export const CONTEXT_PREFIX = 'leadclock:';
@@ -126,5 +127,9 @@ export function deployConfig(raw: Record<string, unknown>, cwd = process.cwd()):
       `${CONTEXT_PREFIX}policy: cannot read '${policyPath}': ${(e as Error).message}`,
     );
   }
-  return { ...r.data, policyPath, compiledPolicy: loadPolicy(text, r.data.policy) };
+  const compiledPolicy = loadPolicy(text, r.data.policy);
+  // A message kind that can match no subscription would page nobody: refuse to synth such a policy.
+  const unheard = audienceIssues(compiledPolicy);
+  if (unheard.length) throw new PolicyError(unheard, r.data.policy);
+  return { ...r.data, policyPath, compiledPolicy };
 }

@@ -434,7 +434,8 @@ async function notifyBreach(
     sms: m.sms,
     attributes: {
       ownerId: lead.ownerId,
-      teamId: lead.teamId,
+      // Outside every team (an existing or account owner, a queue lead): the ops team's managers.
+      teamId: lead.teamId ?? deps.policy.opsTeam,
       tier: lead.tier,
       rung: step.rung,
       audience: step.notify,

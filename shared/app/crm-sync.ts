@@ -3,7 +3,7 @@
  * then tells the rep. Only the items that failed are reported back, so SQS retries just those.
  */
 import type { Policy } from '../domain/compile.ts';
-import { assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
+import { alertMessage, assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
 import {
   type Clock,
   type Crm,
@@ -401,21 +401,31 @@ async function keepStaleTask(deps: SyncDeps, stale: LeadRecord, taskId: string |
 }
 
 async function notifyAssignment(deps: SyncDeps, l: LeadRecord): Promise<void> {
-  const m = assignmentMessage(messageLead(deps.policy, l, deps.hubspotAppUrl));
+  const lead = messageLead(deps.policy, l, deps.hubspotAppUrl);
+  if (l.status === 'unroutable') {
+    // Managers get the manager's alert, under the lead's team or, outside every team, the ops team.
+    const m = alertMessage(lead, l.queueId);
+    await deps.notifier.publish({
+      type: 'alert',
+      subject: m.subject,
+      body: m.body,
+      sms: m.sms,
+      attributes: {
+        ownerId: l.ownerId,
+        teamId: l.teamId ?? deps.policy.opsTeam,
+        tier: l.tier,
+        audience: ['manager'],
+      },
+    });
+    return;
+  }
+  const m = assignmentMessage(lead);
   await deps.notifier.publish({
-    type: l.status === 'unroutable' ? 'alert' : 'assignment',
-    subject:
-      l.status === 'unroutable'
-        ? `Unassigned lead in ${l.queueId ?? 'the default queue'}: nobody eligible`
-        : m.subject,
+    type: 'assignment',
+    subject: m.subject,
     body: m.body,
     sms: m.sms,
-    attributes: {
-      ownerId: l.ownerId,
-      teamId: l.teamId,
-      tier: l.tier,
-      audience: l.status === 'unroutable' ? ['manager'] : ['rep'],
-    },
+    attributes: { ownerId: l.ownerId, teamId: l.teamId, tier: l.tier, audience: ['rep'] },
   });
 }
 

@@ -2,11 +2,13 @@
  * `npm run policy -- check <policy.yaml> [--leads <file.jsonl>] [--at <iso>] [--accounts <file.json>]`
  * Validates a policy and, given sample leads, prints tier, owner, deadline and why for each: test before going live.
  */
+
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseLeadInput } from '../domain/lead-input.ts';
 import { loadPolicy, PolicyError } from '../domain/policy.ts';
 import { decideAll, formatDecisions } from '../domain/preview.ts';
+import { audienceIssues } from '../domain/subscriptions.ts';
 
 const USAGE =
   'usage: npm run policy -- check <policy.yaml> [--leads <leads.jsonl>] [--at <ISO time>] [--accounts <domain-owners.json>]';
@@ -37,6 +39,11 @@ function main(argv: string[]): number {
       return 1;
     }
     throw e;
+  }
+  const unheard = audienceIssues(policy);
+  if (unheard.length) {
+    console.error(new PolicyError(unheard, file).message);
+    return 1;
   }
   const teams = [...policy.teams.values()];
   console.log(
