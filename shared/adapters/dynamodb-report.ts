@@ -36,6 +36,7 @@ export const REPORT_ATTRIBUTES = [
   'slaOutcome',
   'breachCount',
   'breachedAt',
+  'missedBy',
   'recoveredAt',
   'attemptsLogged',
   'firstAttemptAt',

@@ -103,6 +103,7 @@ export async function handleBreach(
       {
         status: 'breached',
         breachCount: lead.breachCount + 1,
+        ...(lead.ownerId ? { missedBy: [...(lead.missedBy ?? []), lead.ownerId] } : {}),
         breachedAt: lead.breachedAt ?? new Date(now).toISOString(),
       },
     );

@@ -45,6 +45,8 @@ export interface LeadRecord {
   /** Whether the owner holds a slot of the open-lead counter for this lead. */
   holdsSlot: boolean;
   breachCount: number;
+  /** The owners whose deadlines passed untouched, one per breach (the owner at breach time). */
+  missedBy?: string[];
   /** The last escalation rung taken (a fall-through can skip rungs). */
   escalationRung?: number;
   breachedAt?: string;

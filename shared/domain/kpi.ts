@@ -80,6 +80,8 @@ export interface KpiLead {
   slaOutcome?: 'met' | 'late';
   breachCount: number;
   breachedAt?: string;
+  /** The owners whose deadlines passed untouched, one per breach, in order (owner at breach time). */
+  missedBy?: string[];
   recoveredAt?: string;
   attemptsLogged: number;
   firstAttemptAt?: string;
@@ -487,6 +489,12 @@ function add(acc: Acc, r: Row, routed: boolean): void {
   if (r.overdue) acc.overdue++;
 }
 
+/** A breach charged to an owner who no longer holds the lead: due to them, and missed. */
+function addMiss(acc: Acc): void {
+  acc.due++;
+  acc.breached++;
+}
+
 function push(m: Map<string, number[]>, reason: string, submitted: number): void {
   const list = m.get(reason);
   if (list) list.push(submitted);
@@ -613,12 +621,20 @@ export function computeKpis(
     add(total, row, routed);
     if (!grouped) continue;
     const key = groupKey(lead, q.groupBy);
-    let acc = groups.get(key);
-    if (!acc) {
-      acc = emptyAcc();
-      groups.set(key, acc);
-    }
-    add(acc, row, routed);
+    const group = (k: string) => {
+      let acc = groups.get(k);
+      if (!acc) {
+        acc = emptyAcc();
+        groups.set(k, acc);
+      }
+      return acc;
+    };
+    if (q.groupBy === 'owner' && lead.missedBy?.length) {
+      // A breach is the miss of the owner at breach time, not of the rep the lead went to afterwards.
+      const missed = new Set(lead.missedBy);
+      add(group(key), { ...row, breached: missed.has(key) }, routed);
+      for (const owner of missed) if (owner !== key) addMiss(group(owner));
+    } else add(group(key), row, routed);
     if (q.groupBy === 'form' && lead.input.formTitle && key !== lead.input.formTitle)
       labels.set(key, lead.input.formTitle);
   }
