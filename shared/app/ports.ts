@@ -139,11 +139,12 @@ export interface LeadStore {
   /** Leads whose clock runs and whose deadline is before `before` (over the last `days` days of deadlines). */
   findDue(before: Date, days?: number, limit?: number): Promise<LeadRecord[]>;
   /** Leads whose clock runs with deadlines from `days` ago up to `ahead` days ahead (sweeper re-arm). */
-  findRunning(now: Date, days: number, ahead: number): Promise<LeadRecord[]>;
+  /** Leads whose clock runs, due from `days` ago to `ahead` days on: what the sweeper reads, or whole leads. */
+  findRunning(now: Date, days: number, ahead: number, opts?: { whole?: boolean }): Promise<LeadRecord[]>;
   /** Leads submitted in [from, to), one GSI2 day partition at a time. */
   listSubmitted(from: Date, to: Date): Promise<LeadRecord[]>;
-  /** Leads submitted in the last `days` days whose CRM sync has not completed. */
-  findUnsynced(now: Date, days: number): Promise<LeadRecord[]>;
+  /** Leads whose CRM sync is not done and was requested before `requestedBefore` (a sparse index, any age). */
+  findUnsynced(requestedBefore: Date): Promise<LeadRecord[]>;
   /** Replaces the set of owners archived or deactivated in HubSpot. */
   setInactiveOwners(ownerIds: readonly string[]): Promise<void>;
   /** Adds one owner to that set (HubSpot refused them as an owner between two accounts syncs). */

@@ -61,7 +61,8 @@ export async function sweep(deps: BreachDeps): Promise<SweepReport> {
     });
   }
 
-  const unsynced = await deps.store.findUnsynced(new Date(now), 2);
+  // By sync state, not submission day: a lead submitted last week and touched today whose sync failed is found.
+  const unsynced = await deps.store.findUnsynced(new Date(now - STUCK_SYNC_MS));
   for (const lead of unsynced) {
     if (!isStuck(lead, now)) continue;
     await guard(lead.leadId, 're-queue sync', async () => {

@@ -329,6 +329,12 @@ describe('least privilege', () => {
               [expect.objectContaining({ 'Fn::ImportValue': expect.any(String) }), '/index/GSI2'],
             ],
           },
+          {
+            'Fn::Join': [
+              '',
+              [expect.objectContaining({ 'Fn::ImportValue': expect.any(String) }), '/index/GSI3'],
+            ],
+          },
         ],
       },
       {
