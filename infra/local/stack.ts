@@ -69,6 +69,8 @@ export interface LocalStackOptions {
   hubspotTimeoutMs?: number;
   clock?: Clock;
   log?: Log;
+  /** Called with the stack's DynamoDB client before first use (the capacity bench adds its meter). */
+  instrumentDynamo?: (client: DynamoDBClient) => void;
   ingestKey?: string;
   /** A second valid ingest key, as during a rotation (current and previous). */
   previousIngestKey?: string;
@@ -112,6 +114,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     sqs: new SQSClient({ endpoint: sqs.url, region: REGION, credentials: CREDENTIALS }),
   };
   await ensureTable(clients.dynamo, LOCAL.table);
+  opts.instrumentDynamo?.(clients.dynamo);
   await clients.scheduler.send(new CreateScheduleGroupCommand({ Name: LOCAL.scheduleGroup })).catch((e) => {
     if ((e as { name?: string }).name !== 'ConflictException') throw e;
   });

@@ -139,9 +139,14 @@ export class DynamoLeadStore implements LeadStore {
       set('GSI3PK', null);
       set('GSI3SK', null);
     } else if (patch.sync) {
+      // Entered once, at the first request: a lead already waiting keeps its key (no index write).
       const keys = syncKeys(leadId, patch.syncRequestedAt ?? new Date().toISOString());
-      set('GSI3PK', keys.GSI3PK);
-      set('GSI3SK', keys.GSI3SK);
+      for (const [attr, value] of Object.entries(keys)) {
+        const k = `a${n++}`;
+        names[`#${k}`] = attr;
+        values[`:${k}`] = value;
+        sets.push(`#${k} = if_not_exists(#${k}, :${k})`);
+      }
     }
     const conds = ['attribute_exists(PK)'];
     if (expect.version !== undefined) {
@@ -508,6 +513,7 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   async findUnsynced(requestedBefore: Date): Promise<LeadRecord[]> {
+    // GSI3 holds ids only; the candidates (waiting since before the cut-off: few) are read whole.
     const parts = await Promise.all(
       shards().map((shard) =>
         this.#queryAll({
@@ -520,7 +526,7 @@ export class DynamoLeadStore implements LeadStore {
         }),
       ),
     );
-    return parts.flat();
+    return this.#getMany(parts.flat().map((l) => l.leadId));
   }
 
   async #queryAll(

@@ -73,7 +73,7 @@ export const INDEXES = {
   due: { name: 'GSI1', pk: 'GSI1PK', sk: 'GSI1SK' },
   /** GSI2PK = `DAY#<yyyy-mm-dd of submittedAt>#<shard>`, GSI2SK = `<submittedAt ISO>#<leadId>`. */
   byDay: { name: 'GSI2', pk: 'GSI2PK', sk: 'GSI2SK' },
-  /** Sparse: only leads whose CRM sync is not done. GSI3PK = `SYNC#<shard>`, GSI3SK = `<requested ISO>#<leadId>`. */
+  /** Sparse: only leads whose CRM sync is not done. GSI3PK = `SYNC#<shard>`, GSI3SK = `<first request ISO>#<leadId>`. */
   sync: { name: 'GSI3', pk: 'GSI3PK', sk: 'GSI3SK' },
 } as const;
 

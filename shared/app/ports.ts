@@ -143,7 +143,7 @@ export interface LeadStore {
   findRunning(now: Date, days: number, ahead: number, opts?: { whole?: boolean }): Promise<LeadRecord[]>;
   /** Leads submitted in [from, to), one GSI2 day partition at a time. */
   listSubmitted(from: Date, to: Date): Promise<LeadRecord[]>;
-  /** Leads whose CRM sync is not done and was requested before `requestedBefore` (a sparse index, any age). */
+  /** Leads whose CRM sync is not done and was first requested before `requestedBefore` (a sparse index, any age). */
   findUnsynced(requestedBefore: Date): Promise<LeadRecord[]>;
   /** Replaces the set of owners archived or deactivated in HubSpot. */
   setInactiveOwners(ownerIds: readonly string[]): Promise<void>;

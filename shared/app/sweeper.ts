@@ -64,7 +64,7 @@ export async function sweep(deps: BreachDeps): Promise<SweepReport> {
   // By sync state, not submission day: a lead submitted last week and touched today whose sync failed is found.
   const unsynced = await deps.store.findUnsynced(new Date(now - STUCK_SYNC_MS));
   for (const lead of unsynced) {
-    if (!isStuck(lead, now)) continue;
+    if (lead.sync === 'synced' || !isStuck(lead, now)) continue;
     await guard(lead.leadId, 're-queue sync', async () => {
       // Marked before the send, so a sync that finishes first is not marked queued (and stuck) after it.
       await deps.store.updateLead(
