@@ -51,8 +51,10 @@ const schema = z.object({
     }),
     90,
   ),
-  apiRateLimit: withDefault(int(1), 50),
-  apiBurstLimit: withDefault(int(1), 100),
+  // Sized from the expected peak (README, Performance: API throttling): 83 leads/s (a 5,000-lead webinar
+  // minute) × 2 API requests per lead (the lead, the touch webhook) × 1.2 headroom ≈ 200 rps; burst 2×.
+  apiRateLimit: withDefault(int(1), 200),
+  apiBurstLimit: withDefault(int(1), 400),
   hubspotBaseUrl: withDefault(z.url({ error: 'expected a URL' }), 'https://api.hubapi.com'),
   hubspotPortalId: optional(z.coerce.string().regex(/^\d+$/, { error: 'expected the numeric portal id' })),
   hubspotBudget: withDefault(
