@@ -14,8 +14,9 @@ import type { Node } from 'constructs';
 import { z } from 'zod';
 import { compilePolicy, type Policy } from '../shared/domain/compile.ts';
 import { describeIssues } from '../shared/domain/issues.ts';
-import { parsePolicy } from '../shared/domain/policy.ts';
+import { PolicyError, parsePolicy } from '../shared/domain/policy.ts';
 import type { PolicyDoc } from '../shared/domain/policy-schema.ts';
+import { audienceIssues } from '../shared/domain/subscriptions.ts';
 
 /** The deployment config every command reads (relative to the project root). */
 export const DEPLOY_CONFIG_FILE = 'config/deploy.json';
@@ -81,7 +82,7 @@ const schema = z.object({
     90,
   ),
   /** Expected peak of new leads per minute; the API throttle is derived from it (`throttleFor`). */
-  peakLeadsPerMinute: withDefault(int(1), 60),
+  peakLeadsPerMinute: withDefault(int(1), 1000),
   /** Explicit throttle; when set, it must cover `throttleFor(peakLeadsPerMinute)`. */
   apiRateLimit: optional(int(1)),
   apiBurstLimit: optional(int(1)),
@@ -198,12 +199,16 @@ export function deployConfig(raw: Record<string, unknown>, cwd = process.cwd()):
     warnings.push(
       `${CONTEXT_PREFIX}apiRateLimit/apiBurstLimit: ${apiRateLimit}/s, burst ${apiBurstLimit} is below the ${derived.rateLimit}/s, burst ${derived.burstLimit} that peakLeadsPerMinute=${r.data.peakLeadsPerMinute} needs: leads at the peak would get 429s`,
     );
+  const compiledPolicy = compilePolicy(example ? shadowed(doc) : doc);
+  // A message kind that can match no subscription would page nobody: refuse to synth such a policy.
+  const unheard = audienceIssues(compiledPolicy);
+  if (unheard.length) throw new PolicyError(unheard, r.data.policy);
   return {
     ...r.data,
     apiRateLimit,
     apiBurstLimit,
     policyPath,
-    compiledPolicy: compilePolicy(example ? shadowed(doc) : doc),
+    compiledPolicy,
     examplePolicy: example,
     warnings,
   };

@@ -119,6 +119,7 @@ export class StatefulStack extends Stack implements StatefulResources {
         partitionKey: attribute(g.KeySchema[0].AttributeName),
         sortKey: attribute(g.KeySchema[1].AttributeName),
         projectionType: g.Projection.ProjectionType as ProjectionType,
+        nonKeyAttributes: [...g.Projection.NonKeyAttributes],
       })),
     });
 

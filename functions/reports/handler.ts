@@ -17,12 +17,10 @@ const sla = reportRoute(
     loadLeads: { value: (from: Date, to: Date) => loadLeadsForPeriod(db, table, from, to) },
   }),
 );
-// Whole items: the review's staffing what-if replays each lead's input through the policy.
+// GSI2 carries each lead's input too: the review's staffing what-if replays it through the policy.
 const review = reviewRoute(
   Object.create(rt, {
-    loadLeads: {
-      value: (from: Date, to: Date) => loadLeadsForPeriod(db, table, from, to, { wholeItems: true }),
-    },
+    loadLeads: { value: (from: Date, to: Date) => loadLeadsForPeriod(db, table, from, to) },
   }),
 );
 

@@ -46,6 +46,8 @@ export interface LocalRuntimeOptions {
   policyPollMs?: number;
   /** Told of each change of the policy file (applied or refused). */
   onPolicyChange?: (e: PolicyFileEvent) => void;
+  /** The Scheduler emulator's minute, scaled down for second-long SLA demos (default 60 000 ms, as AWS). */
+  schedulerPrecisionMs?: number;
   accountsEveryMs?: number;
   log?: Log;
 }
@@ -107,6 +109,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
       ...(o.dataDir ? { firstId: 100_001 + (Math.floor(Date.now() / 1000) % 100_000_000) * 100 } : {}),
     },
     sns: { log: (line) => o.log?.info(line) },
+    ...(o.schedulerPrecisionMs ? { scheduler: { precisionMs: o.schedulerPrecisionMs } } : {}),
   });
   const rt = stack.rt;
   const gateway = await startGateway(

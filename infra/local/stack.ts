@@ -10,6 +10,7 @@ import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-sch
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
+import { SchedulerTimers } from '../../shared/adapters/scheduler-timers.ts';
 import { handleBreach } from '../../shared/app/breach.ts';
 import { readSettings } from '../../shared/app/config.ts';
 import { type SyncDeps, syncBatch } from '../../shared/app/crm-sync.ts';
@@ -71,6 +72,8 @@ export interface LocalStackOptions {
   hubspotTimeoutMs?: number;
   clock?: Clock;
   log?: Log;
+  /** Called with the stack's DynamoDB client before first use (the capacity bench adds its meter). */
+  instrumentDynamo?: (client: DynamoDBClient) => void;
   ingestKey?: string;
   /** A second valid ingest key, as during a rotation (current and previous). */
   previousIngestKey?: string;
@@ -128,6 +131,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     sqs: new SQSClient({ endpoint: sqs.url, region: REGION, credentials: CREDENTIALS }),
   };
   await ensureTable(clients.dynamo, LOCAL.table);
+  opts.instrumentDynamo?.(clients.dynamo);
   await clients.scheduler.send(new CreateScheduleGroupCommand({ Name: LOCAL.scheduleGroup })).catch((e) => {
     if ((e as { name?: string }).name !== 'ConflictException') throw e;
   });
@@ -189,6 +193,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     },
     { policy: opts.policy, policySource: opts.policySource, clock: opts.clock, log: opts.log },
   );
+  const precisionMs = opts.scheduler?.precisionMs;
+  if (precisionMs !== undefined && precisionMs !== 60_000) {
+    // A scaled-down minute (second-long SLA demos and tests): timers round up to it as they do to AWS's minute.
+    rt.timers = new SchedulerTimers(clients.scheduler, {
+      groupName: LOCAL.scheduleGroup,
+      targetArn: LOCAL.breachArn,
+      roleArn: LOCAL.schedulerRole,
+      deadLetterArn: env.SCHEDULER_DLQ_ARN,
+      precisionMs,
+    });
+  }
   await setupProperties(hubspotBaseUrl, accessToken);
 
   // The Scheduler invokes sla-breach; a throw makes the emulator retry, as the real target would be retried.

@@ -1,7 +1,7 @@
 /**
  * The report's read model on DynamoDB: the leads submitted in a period, read through GSI2 (leads by
- * submission day) and never by a Scan. One Query per day partition `DAY#yyyy-mm-dd` and time slice of
- * that day, with `GSI2SK BETWEEN <slice start ISO> AND <slice end ISO>`: the sort key is
+ * submission day) and never by a Scan. One Query per day partition `DAY#yyyy-mm-dd#<shard>` (SHARDS
+ * per day, table.ts) and time slice of that day, with `GSI2SK BETWEEN <slice start ISO> AND <slice end ISO>`: the sort key is
  * `<submittedAt ISO>#<leadId>`, so `<end ISO>#…` sorts after `<end ISO>` and the range is exactly
  * [start, end). Slices run in parallel (bounded), each paginated; only the attributes the KPIs read are
  * projected, which keeps contact details out of the report and the responses small (read units are
@@ -10,7 +10,7 @@
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KpiLead } from '../domain/kpi.ts';
-import { INDEXES } from './table.ts';
+import { INDEXES, SHARDS } from './table.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -36,6 +36,7 @@ export const REPORT_ATTRIBUTES = [
   'slaOutcome',
   'breachCount',
   'breachedAt',
+  'missedBy',
   'recoveredAt',
   'attemptsLogged',
   'firstAttemptAt',
@@ -59,8 +60,6 @@ export interface PeriodReadOptions {
   concurrency?: number;
   /** Items per Query page; DynamoDB's 1 MB page unless given. */
   pageSize?: number;
-  /** Whole items (the board needs names) instead of the KPI attributes only. */
-  wholeItems?: boolean;
 }
 
 /** One Query of the plan: a day partition and a [start, end) slice of it. */
@@ -103,8 +102,8 @@ async function querySlice(
   db: DynamoDBClient,
   table: string,
   s: PeriodSlice,
+  shard: number,
   pageSize: number | undefined,
-  wholeItems = false,
 ): Promise<KpiLead[]> {
   const out: KpiLead[] = [];
   let start: Record<string, AttributeValue> | undefined;
@@ -114,14 +113,14 @@ async function querySlice(
         TableName: table,
         IndexName: INDEXES.byDay.name,
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :start AND :end',
-        ...(wholeItems ? {} : { ProjectionExpression: projection }),
+        ProjectionExpression: projection,
         ExpressionAttributeNames: {
-          ...(wholeItems ? {} : names),
+          ...names,
           '#pk': INDEXES.byDay.pk,
           '#sk': INDEXES.byDay.sk,
         },
         ExpressionAttributeValues: {
-          ':pk': { S: `DAY#${s.day}` },
+          ':pk': { S: `DAY#${s.day}#${shard}` },
           ':start': { S: s.start },
           ':end': { S: s.end },
         },
@@ -143,15 +142,23 @@ export async function loadLeadsForPeriod(
   to: Date,
   opts: PeriodReadOptions = {},
 ): Promise<KpiLead[]> {
-  const slices = periodSlices(from, to, opts.slicesPerDay ?? 4);
+  const slices = periodSlices(from, to, opts.slicesPerDay ?? 4).flatMap((slice) =>
+    Array.from({ length: SHARDS }, (_, shard) => ({ slice, shard })),
+  );
   const results: KpiLead[][] = new Array(slices.length);
   let next = 0;
   const worker = async () => {
     while (next < slices.length) {
       const i = next++;
-      results[i] = await querySlice(db, table, slices[i] as PeriodSlice, opts.pageSize, opts.wholeItems);
+      const { slice, shard } = slices[i] as { slice: PeriodSlice; shard: number };
+      results[i] = await querySlice(db, table, slice, shard, opts.pageSize);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, slices.length) }, worker));
-  return results.flat();
+  // Shards interleave within a slice: order by submission, as one partition per day read.
+  return results
+    .flat()
+    .sort((a, b) =>
+      a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : a.leadId < b.leadId ? -1 : 1,
+    );
 }

@@ -19,15 +19,32 @@ import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
 import type { RoutingState } from '../domain/routing.ts';
 import { DynamoAvailability } from './dynamodb-availability.ts';
 import { loadLeadsForPeriod } from './dynamodb-report.ts';
+import { SHARDS, shardOf } from './table.ts';
 
-const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'expiresAt']);
+const INTERNAL = new Set([
+  'PK',
+  'SK',
+  'GSI1PK',
+  'GSI1SK',
+  'GSI2PK',
+  'GSI2SK',
+  'GSI3PK',
+  'GSI3SK',
+  'expiresAt',
+]);
 const ROSTER_TTL_MS = 60_000;
 
 const leadKey = (id: string) => ({ PK: { S: `LEAD#${id}` }, SK: { S: 'LEAD' } });
 const dueKeys = (leadId: string, dueAt: string) => ({
-  GSI1PK: `DUE#${dueAt.slice(0, 10)}`,
+  GSI1PK: `DUE#${dueAt.slice(0, 10)}#${shardOf(leadId)}`,
   GSI1SK: `${dueAt}#${leadId}`,
 });
+/** In the sparse sync index while the CRM sync is not done, ordered by when it was requested. */
+const syncKeys = (leadId: string, since: string) => ({
+  GSI3PK: `SYNC#${shardOf(leadId)}`,
+  GSI3SK: `${since}#${leadId}`,
+});
+const shards = () => Array.from({ length: SHARDS }, (_, i) => i);
 
 function isConditionFailure(e: unknown): boolean {
   return (
@@ -73,9 +90,10 @@ export class DynamoLeadStore implements LeadStore {
 
   async createLead(lead: LeadRecord): Promise<boolean> {
     const extra: Record<string, string> = {
-      GSI2PK: `DAY#${lead.submittedAt.slice(0, 10)}`,
+      GSI2PK: `DAY#${lead.submittedAt.slice(0, 10)}#${shardOf(lead.leadId)}`,
       GSI2SK: `${lead.submittedAt}#${lead.leadId}`,
       ...(CLOCK_RUNNING.has(lead.status) ? dueKeys(lead.leadId, lead.dueAt) : {}),
+      ...(lead.sync !== 'synced' ? syncKeys(lead.leadId, lead.syncRequestedAt ?? lead.receivedAt) : {}),
     };
     try {
       await this.#db.send(
@@ -124,6 +142,20 @@ export class DynamoLeadStore implements LeadStore {
       const keys = dueKeys(leadId, patch.dueAt);
       set('GSI1PK', keys.GSI1PK);
       set('GSI1SK', keys.GSI1SK);
+    }
+    // And the sparse sync index: only leads whose CRM sync is not done.
+    if (patch.sync === 'synced') {
+      set('GSI3PK', null);
+      set('GSI3SK', null);
+    } else if (patch.sync) {
+      // Entered once, at the first request: a lead already waiting keeps its key (no index write).
+      const keys = syncKeys(leadId, patch.syncRequestedAt ?? new Date().toISOString());
+      for (const [attr, value] of Object.entries(keys)) {
+        const k = `a${n++}`;
+        names[`#${k}`] = attr;
+        values[`:${k}`] = value;
+        sets.push(`#${k} = if_not_exists(#${k}, :${k})`);
+      }
     }
     const conds = ['attribute_exists(PK)'];
     if (expect.version !== undefined) {
@@ -305,6 +337,18 @@ export class DynamoLeadStore implements LeadStore {
     this.#roster = undefined;
   }
 
+  async addInactiveOwner(ownerId: string): Promise<void> {
+    await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: 'ROSTER' }, SK: { S: 'INACTIVE' } },
+        UpdateExpression: 'ADD owners :o',
+        ExpressionAttributeValues: { ':o': { SS: [ownerId] } },
+      }),
+    );
+    this.#roster = undefined;
+  }
+
   async takeSlot(ownerId: string, cap: number | undefined): Promise<boolean> {
     try {
       await this.#db.send(
@@ -423,42 +467,75 @@ export class DynamoLeadStore implements LeadStore {
     );
   }
 
-  async findRunning(now: Date, days: number, ahead: number): Promise<LeadRecord[]> {
+  async findRunning(
+    now: Date,
+    days: number,
+    ahead: number,
+    opts: { whole?: boolean } = {},
+  ): Promise<LeadRecord[]> {
     const out: LeadRecord[] = [];
     for (let d = -days; d <= ahead; d++) {
       const day = new Date(now.getTime() + d * 86_400_000).toISOString().slice(0, 10);
-      out.push(
-        ...(await this.#queryAll({
-          IndexName: 'GSI1',
-          KeyConditionExpression: 'GSI1PK = :pk',
-          ExpressionAttributeValues: { ':pk': { S: `DUE#${day}` } },
-        })),
+      const parts = await Promise.all(
+        shards().map((shard) =>
+          this.#queryAll({
+            IndexName: 'GSI1',
+            KeyConditionExpression: 'GSI1PK = :pk',
+            ExpressionAttributeValues: { ':pk': { S: `DUE#${day}#${shard}` } },
+          }),
+        ),
       );
+      out.push(...parts.flat());
     }
-    return out;
+    // GSI1 projects what the sweeper reads; the board wants whole leads.
+    return opts.whole ? this.#getMany(out.map((l) => l.leadId)) : out;
+  }
+
+  /** Whole lead items by id (BatchGetItem, eventually consistent), in the order given; missing ones left out. */
+  async #getMany(ids: readonly string[]): Promise<LeadRecord[]> {
+    const found = new Map<string, LeadRecord>();
+    for (let i = 0; i < ids.length; i += 100) {
+      let pending: Record<string, AttributeValue>[] | undefined = ids.slice(i, i + 100).map(leadKey);
+      for (let tries = 0; pending?.length; tries++) {
+        const r = await this.#db.send(
+          new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: pending } } }),
+        );
+        for (const item of r.Responses?.[this.#table] ?? []) {
+          const lead = toRecord(item);
+          found.set(lead.leadId, lead);
+        }
+        pending = r.UnprocessedKeys?.[this.#table]?.Keys as Record<string, AttributeValue>[] | undefined;
+        if (pending?.length) {
+          if (tries > 8) throw new Error('DynamoDB left keys unprocessed after 8 retries');
+          await new Promise((res) => setTimeout(res, 10 * 2 ** tries));
+        }
+      }
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   async listSubmitted(from: Date, to: Date): Promise<LeadRecord[]> {
-    // The report's read pattern (GSI2 day partitions, sliced, never a scan), with whole items.
-    const items = await loadLeadsForPeriod(this.#db, this.#table, from, to, { wholeItems: true });
-    return items.map((i) => stripKeys(i as unknown as Record<string, unknown>));
+    // The report's read pattern (GSI2 day partitions, sharded and sliced, never a scan), then the whole
+    // items: GSI2 projects only what the KPIs read.
+    const items = await loadLeadsForPeriod(this.#db, this.#table, from, to);
+    return this.#getMany(items.map((i) => i.leadId));
   }
 
-  async findUnsynced(now: Date, days: number): Promise<LeadRecord[]> {
-    const out: LeadRecord[] = [];
-    for (let d = -days; d <= 0; d++) {
-      const day = new Date(now.getTime() + d * 86_400_000).toISOString().slice(0, 10);
-      out.push(
-        ...(await this.#queryAll({
-          IndexName: 'GSI2',
-          KeyConditionExpression: 'GSI2PK = :pk',
-          FilterExpression: '#sync <> :synced',
-          ExpressionAttributeNames: { '#sync': 'sync' },
-          ExpressionAttributeValues: { ':pk': { S: `DAY#${day}` }, ':synced': { S: 'synced' } },
-        })),
-      );
-    }
-    return out;
+  async findUnsynced(requestedBefore: Date): Promise<LeadRecord[]> {
+    // GSI3 holds ids only; the candidates (waiting since before the cut-off: few) are read whole.
+    const parts = await Promise.all(
+      shards().map((shard) =>
+        this.#queryAll({
+          IndexName: 'GSI3',
+          KeyConditionExpression: 'GSI3PK = :pk AND GSI3SK < :before',
+          ExpressionAttributeValues: {
+            ':pk': { S: `SYNC#${shard}` },
+            ':before': { S: requestedBefore.toISOString() },
+          },
+        }),
+      ),
+    );
+    return this.#getMany(parts.flat().map((l) => l.leadId));
   }
 
   async #queryAll(
@@ -500,21 +577,27 @@ export class DynamoLeadStore implements LeadStore {
     const out: LeadRecord[] = [];
     for (let d = days - 1; d >= 0 && out.length < limit; d--) {
       const day = new Date(before.getTime() - d * 86_400_000).toISOString().slice(0, 10);
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const r = await this.#db.send(
-          new QueryCommand({
-            TableName: this.#table,
-            IndexName: 'GSI1',
-            KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK < :before',
-            ExpressionAttributeValues: { ':pk': { S: `DUE#${day}` }, ':before': { S: before.toISOString() } },
-            ExclusiveStartKey: start,
-            Limit: limit - out.length,
-          }),
-        );
-        for (const item of r.Items ?? []) out.push(toRecord(item));
-        start = out.length < limit ? r.LastEvaluatedKey : undefined;
-      } while (start);
+      for (const shard of shards()) {
+        let start: Record<string, AttributeValue> | undefined;
+        do {
+          if (out.length >= limit) break;
+          const r = await this.#db.send(
+            new QueryCommand({
+              TableName: this.#table,
+              IndexName: 'GSI1',
+              KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK < :before',
+              ExpressionAttributeValues: {
+                ':pk': { S: `DUE#${day}#${shard}` },
+                ':before': { S: before.toISOString() },
+              },
+              ExclusiveStartKey: start,
+              Limit: limit - out.length,
+            }),
+          );
+          for (const item of r.Items ?? []) out.push(toRecord(item));
+          start = out.length < limit ? r.LastEvaluatedKey : undefined;
+        } while (start);
+      }
     }
     return out;
   }

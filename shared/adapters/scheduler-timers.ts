@@ -18,6 +18,8 @@ export interface SchedulerTimersConfig {
   roleArn: string;
   /** SQS queue for invocations that fail after retries. */
   deadLetterArn?: string;
+  /** The Scheduler's precision in ms (default 60 000); only the local stack's scaled-down minute changes it. */
+  precisionMs?: number;
 }
 
 /** `lc-<leadId>-<attempt>`: deterministic, so arming twice finds the same schedule. Valid per Scheduler's name rules. */
@@ -27,9 +29,14 @@ export function scheduleName(leadId: string, attempt: number): string {
   return name;
 }
 
-/** `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the second so a timer never fires before its deadline. Scheduler fires with one-minute precision; the breach handler re-checks anyway. */
-export function atExpression(at: Date): string {
-  return `at(${new Date(Math.ceil(at.getTime() / 1000) * 1000).toISOString().slice(0, 19)})`;
+/**
+ * `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded UP to the whole minute. The Scheduler invokes a target "with
+ * 60 second precision": `at(…T10:05:17)` may fire at 10:05:00, before the deadline
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html). `at(…T10:06:00)` fires
+ * between 10:06:00 and 10:06:59, never early. The breach handler still re-arms an early fire.
+ */
+export function atExpression(at: Date, precisionMs = 60_000): string {
+  return `at(${new Date(Math.ceil(at.getTime() / precisionMs) * precisionMs).toISOString().slice(0, 19)})`;
 }
 
 function isNamed(e: unknown, name: string): boolean {
@@ -50,7 +57,7 @@ export class SchedulerTimers implements Timers {
     return {
       Name: scheduleName(leadId, attempt),
       GroupName: this.#cfg.groupName,
-      ScheduleExpression: atExpression(at),
+      ScheduleExpression: atExpression(at, this.#cfg.precisionMs),
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' as const },
       ActionAfterCompletion: 'DELETE' as const,
@@ -67,9 +74,12 @@ export class SchedulerTimers implements Timers {
   async arm(leadId: string, attempt: number, at: Date): Promise<void> {
     const req = this.#request(leadId, attempt, at);
     try {
-      await this.#client.send(
-        new CreateScheduleCommand({ ...req, ClientToken: `${req.Name}-${at.getTime()}` }),
-      );
+      // No ClientToken of ours: the SDK draws a fresh one per call and keeps it across its own retries, which
+      // is all the idempotency a create needs (a repeat finds ConflictException and updates). A token derived
+      // from the name and time replayed the first answer when an early fire re-armed the same deadline after
+      // the fired schedule had deleted itself: no timer was left ("If you do not specify a client token,
+      // EventBridge Scheduler uses a randomly generated token": CreateSchedule, ClientToken).
+      await this.#client.send(new CreateScheduleCommand(req));
     } catch (e) {
       // Already armed (a retry, or a tier raised by a repeat inquiry): move it to the new time.
       if (e instanceof ConflictException || isNamed(e, 'ConflictException')) {

@@ -53,6 +53,8 @@ export type BreachOutcome =
 
 /** How long one delivery holds the right to escalate a breach; a crashed delivery is resumed after it. */
 const LEASE_SECONDS = 60;
+/** How long a page's claim is kept: longer than any retry of the same breach. */
+const PAGE_CLAIM_SECONDS = 30 * 86_400;
 /** Within this lateness a failed HubSpot check is retried (the Scheduler redelivers); past it the breach goes ahead unverified. */
 const VERIFY_GRACE_MS = 15 * 60_000;
 
@@ -108,6 +110,7 @@ export async function handleBreach(
       {
         status: 'breached',
         breachCount: lead.breachCount + 1,
+        ...(lead.ownerId ? { missedBy: [...(lead.missedBy ?? []), lead.ownerId] } : {}),
         breachedAt: lead.breachedAt ?? new Date(now).toISOString(),
       },
     );
@@ -435,8 +438,10 @@ async function notifyBreach(
     return;
   }
   if (step.notify.length === 0) return;
-  const events = await deps.store.listEvents(lead.leadId);
-  if (events.some((e) => e.type === 'breach_notified' && e.ref === ref)) return;
+  // Claimed before the publish: a DynamoDB failure after it makes the Scheduler retry, and the retry finds
+  // the claim and does not page again. A failed publish gives the claim back, so the retry pages.
+  const claim = `paged:${lead.leadId}:${ref}`;
+  if (!(await deps.store.once(claim, PAGE_CLAIM_SECONDS))) return;
   const ownerName = (id: string | undefined) => (id ? (findName(deps.policy, id) ?? id) : undefined);
   const lateMs = now - Date.parse(lead.dueAt);
   const m = breachMessage(messageLead(deps.policy, lead, deps.hubspotAppUrl), {
@@ -446,19 +451,26 @@ async function notifyBreach(
     newOwner: ownerName(newOwner),
     action: step.action,
   });
-  await deps.notifier.publish({
-    type: 'breach',
+  const page = {
+    type: 'breach' as const,
     subject: m.subject,
     body: m.body,
     sms: m.sms,
     attributes: {
       ownerId: lead.ownerId,
-      teamId: lead.teamId,
+      // Outside every team (an existing or account owner, a queue lead): the ops team's managers.
+      teamId: lead.teamId ?? deps.policy.opsTeam,
       tier: lead.tier,
       rung: step.rung,
       audience: step.notify,
     },
-  });
+  };
+  try {
+    await deps.notifier.publish(page);
+  } catch (e) {
+    await deps.store.forget(claim).catch(() => undefined);
+    throw e;
+  }
   await deps.store.putEvent({
     leadId: lead.leadId,
     at: new Date(now).toISOString(),

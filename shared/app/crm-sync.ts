@@ -3,18 +3,20 @@
  * then tells the rep. Only the items that failed are reported back, so SQS retries just those.
  */
 import type { Policy } from '../domain/compile.ts';
-import { assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
-import type {
-  Clock,
-  Crm,
-  CrmTask,
-  LeadRecord,
-  LeadStore,
-  Log,
-  Metrics,
-  Notifier,
-  SyncMessage,
+import { alertMessage, assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
+import {
+  type Clock,
+  type Crm,
+  CrmRefusedError,
+  type CrmTask,
+  type LeadRecord,
+  type LeadStore,
+  type Log,
+  type Metrics,
+  type Notifier,
+  type SyncMessage,
 } from './ports.ts';
+import { rerouteRefusedOwner } from './reroute.ts';
 
 /** What crm-sync needs. */
 export interface SyncDeps {
@@ -144,38 +146,88 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
     });
     for (const id of byLead.get(leadId)?.ids ?? []) failed.add(id);
   };
+  const isFailed = (leadId: string) => byLead.get(leadId)?.ids.some((id) => failed.has(id)) ?? false;
 
-  const loaded = await Promise.all([...byLead.keys()].map((id) => deps.store.getLead(id)));
+  // A lead that changed while it was being synced (a breach reassigned it, a touch stopped its clock) is
+  // synced again from its new state before its messages are acknowledged; never written back stale.
+  let ids = [...byLead.keys()];
+  for (let round = 1; ids.length; round++) {
+    const changed = await syncRound(deps, ids, fail, isFailed);
+    if (round >= MAX_ROUNDS) {
+      for (const id of changed) fail(id, 'the lead kept changing during the sync');
+      break;
+    }
+    ids = changed;
+  }
+  return [...failed];
+}
+
+/** Rounds of "sync, find the lead changed, sync again" before the message is left to SQS's retry. */
+const MAX_ROUNDS = 3;
+
+/**
+ * One pass over `leadIds`: HubSpot writes, then a final write conditional on the version read (plus
+ * crm-sync's own writes). Returns the leads whose final write lost to a change made meanwhile.
+ */
+async function syncRound(
+  deps: SyncDeps,
+  leadIds: readonly string[],
+  fail: (leadId: string, why: string, error?: unknown) => void,
+  isFailed: (leadId: string) => boolean,
+): Promise<string[]> {
+  const changed: string[] = [];
+  const loaded = await Promise.all(leadIds.map((id) => deps.store.getLead(id)));
   const live: LeadRecord[] = [];
+  /** The version each lead should still have: the one read, moved on by crm-sync's own writes only. */
+  const expected = new Map<string, number>();
+  /** Follows a write of ours: one version on from the expected one, or someone else wrote in between. */
+  const track = (leadId: string, written: LeadRecord | undefined) => {
+    const v = expected.get(leadId);
+    expected.set(leadId, written && v !== undefined && written.version === v + 1 ? written.version : -1);
+  };
   for (const lead of loaded) {
     if (!lead) continue;
     if (lead.mode === 'shadow') await recordShadow(deps, lead);
-    else live.push(lead);
+    else {
+      live.push(lead);
+      expected.set(lead.leadId, lead.version);
+    }
   }
-  if (live.length === 0) return [...failed];
-
+  if (live.length === 0) return changed;
   // 1. Contacts leadclock has no id for (non-HubSpot channels) are upserted by email with every
   //    property at once, so they need no separate update.
   let withContact: LeadRecord[] = [];
   let upserted = new Set<string>();
+  /** Leads HubSpot refused (one bad input fails its whole batch, so batches are split to find them). */
+  const refusals = new Map<string, { lead: LeadRecord; error: CrmRefusedError }>();
+  const refuse = (lead: LeadRecord, error: CrmRefusedError) => refusals.set(lead.leadId, { lead, error });
   try {
-    ({ leads: withContact, upserted } = await ensureContacts(deps, live, fail));
+    ({ leads: withContact, upserted } = await ensureContacts(deps, live, fail, refuse));
   } catch (e) {
     for (const l of live) fail(l.leadId, 'contact upsert', e);
-    return [...failed];
+    return changed;
   }
+  for (const l of withContact) if (upserted.has(l.leadId)) track(l.leadId, l);
 
   // 2. Owner and SLA properties of the other contacts, one batch.
   try {
     const toUpdate = withContact.filter((l) => !upserted.has(l.leadId));
-    const missing = toUpdate.length
-      ? await deps.crm.updateContacts(
-          toUpdate.map((l) => ({
+    const missing = new Set<string>();
+    const bad = await splitRefused(
+      toUpdate,
+      (chunk) =>
+        deps.crm.updateContacts(
+          chunk.map((l) => ({
             id: l.hubspotContactId as string,
             properties: contactProperties(deps.policy, l),
           })),
-        )
-      : new Set<string>();
+        ),
+      (r) => {
+        for (const id of r) missing.add(id);
+      },
+    );
+    for (const b of bad) refuse(b.item, b.error);
+    withContact = withContact.filter((l) => !refusals.has(l.leadId));
     for (const l of withContact.filter((x) => missing.has(x.hubspotContactId as string))) {
       // The contact was deleted or merged in HubSpot: forget it, the retry will upsert again.
       await deps.store.updateLead(l.leadId, {}, { hubspotContactId: null });
@@ -184,7 +236,7 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
     withContact = withContact.filter((l) => !missing.has(l.hubspotContactId as string));
   } catch (e) {
     for (const l of withContact) fail(l.leadId, 'contact update', e);
-    return [...failed];
+    return changed;
   }
 
   // 3. Follow-up tasks for owners who do not have one yet for this attempt.
@@ -217,10 +269,24 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
       for (const [k, v] of existing) taskIds.set(k, v);
       const fresh = tasks.filter((t) => !existing.has(t.key));
       await Promise.all(
-        fresh.map((t) => deps.store.updateLead(t.key.split(':')[0] as string, {}, { taskPending: t.key })),
+        fresh.map(async (t) => {
+          const leadId = t.key.split(':')[0] as string;
+          track(leadId, await deps.store.updateLead(leadId, {}, { taskPending: t.key }));
+        }),
       );
-      const created = await deps.crm.createTasks(fresh);
-      for (const [k, v] of created) taskIds.set(k, v);
+      const bad = await splitRefused(
+        fresh,
+        (chunk) => deps.crm.createTasks(chunk),
+        (created) => {
+          for (const [k, v] of created) taskIds.set(k, v);
+        },
+      );
+      for (const b of bad) {
+        const lead = needTask.find((l) => `${l.leadId}:${l.attempt}` === b.item.key);
+        if (!lead) continue;
+        refuse(lead, b.error);
+        await deps.store.forget(`task:${lead.leadId}:${lead.attempt}`);
+      }
     } catch (e) {
       for (const l of needTask) fail(l.leadId, 'task create', e);
       // Give the lease back, or every redelivery would wait it out and the message would end in the DLQ;
@@ -237,37 +303,58 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
     }
   }
 
-  // 4. Tell the rep, once per attempt, then mark synced.
+  // A refused owner is marked inactive and the lead goes to the fallback, then synced again in this
+  // batch; any other refusal fails that lead's message alone.
+  for (const { lead, error } of refusals.values()) {
+    if (error.invalidOwner && lead.ownerId && lead.status === 'routed') {
+      const version = expected.get(lead.leadId) ?? -1;
+      if (await rerouteRefusedOwner(deps, lead, version).catch(() => false)) changed.push(lead.leadId);
+      else fail(lead.leadId, 'owner refused by HubSpot; rerouting failed', error);
+    } else fail(lead.leadId, 'HubSpot refused this lead', error);
+  }
+
+  // 4. Mark synced, conditional on the version read: that write is also the claim on the rep's
+  //    notification, made before the publish, so a DynamoDB failure after the publish cannot page twice.
   await Promise.all(
     withContact.map(async (l) => {
-      if (byLead.get(l.leadId)?.ids.some((id) => failed.has(id))) return;
+      if (isFailed(l.leadId) || refusals.has(l.leadId)) return;
       const key = `${l.leadId}:${l.attempt}`;
-      const tasks = taskIds.has(key)
-        ? { ...l.tasks, [String(l.attempt)]: taskIds.get(key) as string }
-        : l.tasks;
-      let notified = l.notifiedAttempt;
-      if (notified < l.attempt && ['routed', 'unroutable'].includes(l.status)) {
-        try {
-          await notifyAssignment(deps, l);
-          notified = l.attempt;
-        } catch (e) {
-          // Notifications are retried with the message; the HubSpot writes above are idempotent.
-          await deps.store.updateLead(l.leadId, {}, { tasks, taskPending: null });
-          fail(l.leadId, 'notification', e);
-          return;
-        }
-      }
-      await deps.store.updateLead(
+      const taskId = taskIds.get(key);
+      const tasks = taskId ? { ...l.tasks, [String(l.attempt)]: taskId } : l.tasks;
+      const notify = l.notifiedAttempt < l.attempt && ['routed', 'unroutable'].includes(l.status);
+      const written = await deps.store.updateLead(
         l.leadId,
-        {},
+        { version: expected.get(l.leadId) ?? -1 },
         {
           tasks,
-          notifiedAttempt: notified,
+          notifiedAttempt: notify ? l.attempt : l.notifiedAttempt,
           sync: 'synced',
           syncedAt: new Date(deps.clock.now()).toISOString(),
           closeTasks: null,
         },
       );
+      if (!written) {
+        // Changed meanwhile: keep what this pass created, and sync the new state before acknowledging.
+        await keepStaleTask(deps, l, taskId);
+        changed.push(l.leadId);
+        return;
+      }
+      if (notify) {
+        try {
+          await notifyAssignment(deps, l);
+        } catch (e) {
+          // Not sent: give the claim back so the retry sends it.
+          await deps.store
+            .updateLead(
+              l.leadId,
+              { version: written.version },
+              { notifiedAttempt: l.notifiedAttempt, sync: 'queued' },
+            )
+            .catch(() => undefined);
+          fail(l.leadId, 'notification', e);
+          return;
+        }
+      }
       if (l.syncRequestedAt)
         deps.metrics?.seconds(
           'SyncLagSeconds',
@@ -282,27 +369,63 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
       });
     }),
   );
-  return [...failed];
+  return changed;
+}
+
+/**
+ * A pass that lost its final write may have created a task for an attempt that is over: record its id on
+ * the lead, and have the next sync complete it when the lead has moved to another attempt, so no task is
+ * left open for a rep who no longer owns the lead.
+ */
+async function keepStaleTask(deps: SyncDeps, stale: LeadRecord, taskId: string | undefined): Promise<void> {
+  if (!taskId) return;
+  for (let i = 0; i < 5; i++) {
+    const fresh = await deps.store.getLead(stale.leadId);
+    if (!fresh) return;
+    const over = fresh.attempt !== stale.attempt;
+    const known = fresh.tasks[String(stale.attempt)] === taskId;
+    const closing = fresh.closeTasks ?? [];
+    if (known && (!over || closing.includes(taskId))) return;
+    const done = await deps.store.updateLead(
+      stale.leadId,
+      { version: fresh.version },
+      {
+        tasks: { ...fresh.tasks, [String(stale.attempt)]: taskId },
+        ...(over && !closing.includes(taskId) ? { closeTasks: [...closing, taskId] } : {}),
+      },
+    );
+    if (done) return;
+  }
 }
 
 async function notifyAssignment(deps: SyncDeps, l: LeadRecord): Promise<void> {
   // A lead in a waiting room pages no one: its team's managers get one digest per interval instead.
   if (l.status === 'unroutable' && l.waiting) return;
-  const m = assignmentMessage(messageLead(deps.policy, l, deps.hubspotAppUrl));
+  const lead = messageLead(deps.policy, l, deps.hubspotAppUrl);
+  if (l.status === 'unroutable') {
+    // Managers get the manager's alert, under the lead's team or, outside every team, the ops team.
+    const m = alertMessage(lead, l.queueId);
+    await deps.notifier.publish({
+      type: 'alert',
+      subject: m.subject,
+      body: m.body,
+      sms: m.sms,
+      attributes: {
+        ownerId: l.ownerId,
+        teamId: l.teamId ?? deps.policy.opsTeam,
+        tier: l.tier,
+        audience: ['manager'],
+      },
+    });
+    return;
+  }
+  const m = assignmentMessage(lead);
   await deps.notifier.publish({
-    type: l.status === 'unroutable' ? 'alert' : 'assignment',
-    subject:
-      l.status === 'unroutable'
-        ? `Unassigned lead in ${l.queueId ?? 'the default queue'}: nobody eligible`
-        : m.subject,
+    type: 'assignment',
+    subject: m.subject,
     body: m.body,
     sms: m.sms,
-    attributes: {
-      ownerId: l.ownerId,
-      teamId: l.teamId,
-      tier: l.tier,
-      audience: l.status === 'unroutable' ? ['manager'] : ['rep'],
-    },
+    attributes: { ownerId: l.ownerId, teamId: l.teamId, tier: l.tier, audience: ['rep'] },
   });
 }
 
@@ -310,19 +433,30 @@ async function ensureContacts(
   deps: SyncDeps,
   leads: LeadRecord[],
   fail: (id: string, why: string, e?: unknown) => void,
+  refuse: (lead: LeadRecord, error: CrmRefusedError) => void,
 ): Promise<{ leads: LeadRecord[]; upserted: Set<string> }> {
   const upserted = new Set<string>();
   const need = leads.filter((l) => !l.hubspotContactId);
   if (need.length === 0) return { leads, upserted };
   const byEmail = need.filter((l) => l.input.email);
-  const ids = await deps.crm.upsertContacts(
-    byEmail.map((l) => ({
-      email: l.input.email as string,
-      properties: { ...baseContactProperties(l), ...contactProperties(deps.policy, l) },
-    })),
+  const ids = new Map<string, string>();
+  const bad = await splitRefused(
+    byEmail,
+    (chunk) =>
+      deps.crm.upsertContacts(
+        chunk.map((l) => ({
+          email: l.input.email as string,
+          properties: { ...baseContactProperties(l), ...contactProperties(deps.policy, l) },
+        })),
+      ),
+    (r) => {
+      for (const [k, v] of r) ids.set(k, v);
+    },
   );
+  for (const b of bad) refuse(b.item, b.error);
+  const refused = new Set(bad.map((b) => b.item.leadId));
   const out = leads.filter((l) => l.hubspotContactId);
-  for (const l of need) {
+  for (const l of need.filter((x) => !refused.has(x.leadId))) {
     let id = l.input.email ? ids.get(l.input.email.toLowerCase()) : undefined;
     if (!id && !l.input.email) {
       try {
@@ -331,7 +465,8 @@ async function ensureContacts(
           ...contactProperties(deps.policy, l),
         });
       } catch (e) {
-        fail(l.leadId, 'contact create', e);
+        if (e instanceof CrmRefusedError) refuse(l, e);
+        else fail(l.leadId, 'contact create', e);
         continue;
       }
     }
@@ -345,6 +480,28 @@ async function ensureContacts(
     out.push(updated ?? { ...l, hubspotContactId: id });
   }
   return { leads: out, upserted };
+}
+
+/**
+ * Runs a batch call; when HubSpot refuses the batch for what one input carries, splits it in halves
+ * until the refused inputs stand alone, so the others go through. Returns the refused inputs.
+ */
+async function splitRefused<T, R>(
+  items: readonly T[],
+  call: (chunk: readonly T[]) => Promise<R>,
+  onResult: (r: R) => void,
+): Promise<{ item: T; error: CrmRefusedError }[]> {
+  if (items.length === 0) return [];
+  try {
+    onResult(await call(items));
+    return [];
+  } catch (e) {
+    if (!(e instanceof CrmRefusedError)) throw e;
+    if (items.length === 1) return [{ item: items[0] as T, error: e }];
+    const mid = Math.ceil(items.length / 2);
+    const left = await splitRefused(items.slice(0, mid), call, onResult);
+    return [...left, ...(await splitRefused(items.slice(mid), call, onResult))];
+  }
 }
 
 function baseContactProperties(l: LeadRecord): Record<string, string> {

@@ -174,6 +174,8 @@ async function touch(
       firstAttemptAt: at,
       holdsSlot: false,
       ...(lead.breachedAt ? { recoveredAt: at } : {}),
+      // A parked lead someone picked up is theirs now.
+      ...(lead.status === 'parked' && c.by && c.by !== lead.ownerId ? takenBy(policy, lead, c.by) : {}),
     },
   );
   if (!next) return 'conflict';
@@ -214,6 +216,18 @@ async function touch(
   ]);
   await requestSync(deps, next);
   return 'applied';
+}
+
+/** The owner fields of a lead moving to `ownerId` (a parked lead touched by a rep). */
+function takenBy(policy: EventDeps['policy'], lead: LeadRecord, ownerId: string) {
+  const team = [...policy.teams.values()].find((t) => t.members.some((m) => m.ownerId === ownerId));
+  return {
+    ownerId,
+    ownerName: team?.members.find((m) => m.ownerId === ownerId)?.name ?? null,
+    teamId: team?.id ?? null,
+    queueId: null,
+    previousOwners: lead.ownerId ? [...lead.previousOwners, lead.ownerId] : lead.previousOwners,
+  };
 }
 
 async function close(
@@ -283,13 +297,16 @@ async function ownerChanged(
   lead: LeadRecord,
   c: Extract<LeadChange, { kind: 'owner_changed' }>,
 ): Promise<ChangeResult | 'conflict'> {
-  // leadclock's own writes and workflow changes are not misroutes.
-  if (!c.byUser || !c.ownerId || c.ownerId === lead.ownerId) return 'ignored';
+  // leadclock's own writes and workflow changes are not misroutes; but a parked lead handed to a rep, by a
+  // person or a workflow, is back in play (leadclock's own write of a parked lead is its queue's owner).
+  const parked = lead.status === 'parked';
+  if ((!c.byUser && !parked) || !c.ownerId || c.ownerId === lead.ownerId) return 'ignored';
   // A change made before the current assignment (a breach reassignment, or a later change delivered first)
   // was overtaken by it: applying it would reassign twice and write an older owner over a newer one.
   if (c.at < lead.assignedAt) return 'ignored';
   const { policy, store } = deps;
-  const running = CLOCK_RUNNING.has(lead.status);
+  // A parked lead handed over is timed again, like a running one moved by hand.
+  const running = CLOCK_RUNNING.has(lead.status) || parked;
   const team = [...policy.teams.values()].find((t) => t.members.some((m) => m.ownerId === c.ownerId));
   const member = team?.members.find((m) => m.ownerId === c.ownerId);
   const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
@@ -320,7 +337,7 @@ async function ownerChanged(
   await store.putEvent({
     leadId: lead.leadId,
     at: c.at,
-    type: 'misroute',
+    type: parked ? 'handed_over' : 'misroute',
     ref: c.ownerId,
     data: {
       from: lead.ownerId,

@@ -49,6 +49,8 @@ export interface LeadRecord extends OutcomeFields {
   /** Whether the owner holds a slot of the open-lead counter for this lead. */
   holdsSlot: boolean;
   breachCount: number;
+  /** The owners whose deadlines passed untouched, one per breach (the owner at breach time). */
+  missedBy?: string[];
   /** The last escalation rung taken (a fall-through can skip rungs). */
   escalationRung?: number;
   breachedAt?: string;
@@ -147,13 +149,16 @@ export interface LeadStore {
   /** Leads whose clock runs and whose deadline is before `before` (over the last `days` days of deadlines). */
   findDue(before: Date, days?: number, limit?: number): Promise<LeadRecord[]>;
   /** Leads whose clock runs with deadlines from `days` ago up to `ahead` days ahead (sweeper re-arm). */
-  findRunning(now: Date, days: number, ahead: number): Promise<LeadRecord[]>;
+  /** Leads whose clock runs, due from `days` ago to `ahead` days on: what the sweeper reads, or whole leads. */
+  findRunning(now: Date, days: number, ahead: number, opts?: { whole?: boolean }): Promise<LeadRecord[]>;
   /** Leads submitted in [from, to), one GSI2 day partition at a time. */
   listSubmitted(from: Date, to: Date): Promise<LeadRecord[]>;
-  /** Leads submitted in the last `days` days whose CRM sync has not completed. */
-  findUnsynced(now: Date, days: number): Promise<LeadRecord[]>;
+  /** Leads whose CRM sync is not done and was first requested before `requestedBefore` (a sparse index, any age). */
+  findUnsynced(requestedBefore: Date): Promise<LeadRecord[]>;
   /** Replaces the set of owners archived or deactivated in HubSpot. */
   setInactiveOwners(ownerIds: readonly string[]): Promise<void>;
+  /** Adds one owner to that set (HubSpot refused them as an owner between two accounts syncs). */
+  addInactiveOwner(ownerId: string): Promise<void>;
   /** Sets, or with undefined clears, the account owner of a company domain. */
   setAccountOwner(domain: string, ownerId: string | undefined): Promise<void>;
   /** A small named value (e.g. the accounts-sync cursor). */
@@ -294,6 +299,21 @@ export interface CrmTask {
 export type ContactActivity =
   | { contact: 'found'; contactId: string; facts: ContactFacts; mergedFrom?: string }
   | { contact: 'deleted' };
+/**
+ * The CRM refused a request for what it carries (HubSpot's 400 VALIDATION_ERROR), not for how it was
+ * sent: sending it again fails again. A batch fails whole for one bad input, so callers split it.
+ */
+export class CrmRefusedError extends Error {
+  override readonly name = 'CrmRefusedError';
+  /** The HTTP status, where a status-reading retry policy looks for it. */
+  readonly code = 400;
+  /** HubSpot named an owner that is not an active owner (archived, deactivated, or never existed). */
+  readonly invalidOwner: boolean;
+  constructor(message: string, opts: { invalidOwner: boolean; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.invalidOwner = opts.invalidOwner;
+  }
+}
 
 /** The CRM (HubSpot): batched writes and the few reads leadclock needs. */
 export interface Crm {

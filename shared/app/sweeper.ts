@@ -15,8 +15,11 @@ export interface SweepReport {
   errors: number;
 }
 
-/** A deadline this long past with the lead still running means its timer was lost. */
-export const LOST_TIMER_MS = 2 * 60_000;
+/**
+ * A deadline this long past with the lead still running means its timer was lost. A timer armed at the
+ * whole minute after the deadline fires up to 59 s into that minute: up to 2 minutes after the deadline.
+ */
+export const LOST_TIMER_MS = 3 * 60_000;
 /** A timer still pending this long after assignment was never armed. */
 const UNARMED_MS = 60_000;
 /** A sync not done this long after it was requested is stuck. */
@@ -58,9 +61,10 @@ export async function sweep(deps: BreachDeps): Promise<SweepReport> {
     });
   }
 
-  const unsynced = await deps.store.findUnsynced(new Date(now), 2);
+  // By sync state, not submission day: a lead submitted last week and touched today whose sync failed is found.
+  const unsynced = await deps.store.findUnsynced(new Date(now - STUCK_SYNC_MS));
   for (const lead of unsynced) {
-    if (!isStuck(lead, now)) continue;
+    if (lead.sync === 'synced' || !isStuck(lead, now)) continue;
     await guard(lead.leadId, 're-queue sync', async () => {
       // Marked before the send, so a sync that finishes first is not marked queued (and stuck) after it.
       await deps.store.updateLead(

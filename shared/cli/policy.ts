@@ -10,11 +10,13 @@
  * Target: AWS AppConfig with APPCONFIG_APPLICATION, APPCONFIG_ENVIRONMENT, APPCONFIG_PROFILE and
  * APPCONFIG_STRATEGY set (the stack outputs), or `--local <file>`: the file `npm start` watches.
  */
+
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseLeadInput } from '../domain/lead-input.ts';
 import { loadPolicy, PolicyError } from '../domain/policy.ts';
 import { decideAll, formatDecisions } from '../domain/preview.ts';
+import { audienceIssues } from '../domain/subscriptions.ts';
 import { history, liveText, type PublishTarget, publish, rollback } from './policy-publish.ts';
 
 const USAGE = `usage: npm run policy -- check <policy.yaml> [--leads <leads.jsonl>] [--at <ISO time>] [--accounts <domain-owners.json>]
@@ -123,6 +125,11 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     throw e;
+  }
+  const unheard = audienceIssues(policy);
+  if (unheard.length) {
+    console.error(new PolicyError(unheard, file).message);
+    return 1;
   }
   const teams = [...policy.teams.values()];
   console.log(

@@ -38,6 +38,10 @@ try {
     viewerKey: env.LEADCLOCK_VIEWER_KEY,
     adminKey: env.LEADCLOCK_ADMIN_KEY,
     sandboxToken: env.LEADCLOCK_SANDBOX_TOKEN,
+    // AWS fires a timer anywhere within its minute; demos with second-long SLAs scale that minute down.
+    ...(env.LEADCLOCK_SCHEDULER_PRECISION_MS
+      ? { schedulerPrecisionMs: Number(env.LEADCLOCK_SCHEDULER_PRECISION_MS) }
+      : {}),
     log: { debug: () => {}, info: print('info'), warn: print('warn'), error: print('error') },
   });
   const key = rt.stack.ingestKey;

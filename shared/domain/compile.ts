@@ -83,6 +83,8 @@ export interface Policy {
   mode: 'live' | 'shadow';
   defaultCalendar: BusinessCalendar;
   defaultQueue: string;
+  /** The team that hears about leads outside every team (`defaults.team`, else the first team with a manager). */
+  opsTeam?: string;
   calendars: ReadonlyMap<string, BusinessCalendar>;
   tiers: readonly Tier[];
   tierById: ReadonlyMap<string, Tier>;
@@ -250,6 +252,8 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
     mode: doc.mode,
     defaultCalendar: cal(doc.defaults.calendar),
     defaultQueue: doc.defaults.queue,
+    opsTeam:
+      doc.defaults.team ?? Object.entries(doc.teams).find(([, t]) => (t.managers ?? []).length > 0)?.[0],
     calendars,
     tiers,
     tierById,

@@ -104,6 +104,8 @@ export interface KpiLead {
   slaOutcome?: 'met' | 'late';
   breachCount: number;
   breachedAt?: string;
+  /** The owners whose deadlines passed untouched, one per breach, in order (owner at breach time). */
+  missedBy?: string[];
   recoveredAt?: string;
   attemptsLogged: number;
   firstAttemptAt?: string;
@@ -588,6 +590,12 @@ function add(acc: Acc, r: Row, routed: boolean): void {
   if (r.overdue) acc.overdue++;
 }
 
+/** A breach charged to an owner who no longer holds the lead: due to them, and missed. */
+function addMiss(acc: Acc): void {
+  acc.due++;
+  acc.breached++;
+}
+
 function push(m: Map<string, number[]>, reason: string, submitted: number): void {
   const list = m.get(reason);
   if (list) list.push(submitted);
@@ -751,12 +759,20 @@ export function computeKpisBy(
     for (const set of sets) {
       if (set.groupBy === 'none') continue;
       const key = groupKey(lead, set.groupBy);
-      let acc = set.groups.get(key);
-      if (!acc) {
-        acc = emptyAcc();
-        set.groups.set(key, acc);
-      }
-      add(acc, row, routed);
+      const group = (k: string) => {
+        let acc = set.groups.get(k);
+        if (!acc) {
+          acc = emptyAcc();
+          set.groups.set(k, acc);
+        }
+        return acc;
+      };
+      if (set.groupBy === 'owner' && lead.missedBy?.length) {
+        // A breach is the miss of the owner at breach time, not of the rep the lead went to afterwards.
+        const missed = new Set(lead.missedBy);
+        add(group(key), { ...row, breached: missed.has(key) }, routed);
+        for (const owner of missed) if (owner !== key) addMiss(group(owner));
+      } else add(group(key), row, routed);
       if (set.groupBy === 'form' && lead.input.formTitle && key !== lead.input.formTitle)
         set.labels.set(key, lead.input.formTitle);
     }

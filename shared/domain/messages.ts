@@ -172,3 +172,38 @@ export function breachMessage(
     ),
   };
 }
+
+/** The alert managers get when nobody is eligible for a lead: it waits in a queue for someone to take it. */
+export function alertMessage(
+  l: MessageLead,
+  queue: string | undefined,
+): { subject: string; body: string; sms: string } {
+  const who = displayName(l.input);
+  const company = l.input.company ? `, ${l.input.company}` : '';
+  const where = queue ?? 'the default queue';
+  const due = localTime(l.dueAt, l.timeZone);
+  return {
+    subject: oneLine(
+      fitted(`Unassigned lead in ${cut(where, 30)}: {}, nobody eligible`, `${who}${company}`, 100, ascii),
+    ),
+    body: [
+      `Nobody was eligible for ${who}${l.input.company ? ` (${l.input.company})` : ''}, so the lead waits in ${where}.`,
+      `Please assign it to a rep in HubSpot; the clock runs to ${due}.`,
+      `Tier: ${l.tierLabel ?? l.tier}. Team: ${l.teamId ?? 'none'}.`,
+      '',
+      'Why nobody was eligible:',
+      ...l.trail.map((r) => `- ${r}`),
+      l.hubspotUrl ? `\nOpen in HubSpot: ${l.hubspotUrl}` : '',
+    ]
+      .join('\n')
+      .trim(),
+    sms: gsm(
+      fitted(
+        `Unassigned lead {} in ${cut(gsmLine(where), 30)}: nobody eligible. Assign by ${due}.`,
+        `${who}${company}`,
+        160,
+        gsmLine,
+      ),
+    ),
+  };
+}

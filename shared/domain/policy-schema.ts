@@ -181,6 +181,12 @@ const schema = z.strictObject({
     calendar: id('a calendar'),
     maxOpen: posInt.default(10),
     queue: id('a queue'),
+    /**
+     * The team whose managers and directors get the alerts and breach pages of leads outside every team
+     * (queue leads, existing and account owners outside all teams) and of teams with nobody in that role.
+     * Defaults to the first team with a manager.
+     */
+    team: id('a team').optional(),
   }),
   regions: z.record(nonEmpty, z.array(nonEmpty)).default({}),
   freeMailDomains: z.array(nonEmpty).optional(),
@@ -438,6 +444,8 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
     if (!calendars.has(p.defaults.calendar))
       add('defaults.calendar', `unknown calendar '${p.defaults.calendar}'`);
     if (!queues.has(p.defaults.queue)) add('defaults.queue', `unknown queue '${p.defaults.queue}'`);
+    if (p.defaults.team !== undefined && !(p.defaults.team in p.teams))
+      add('defaults.team', `unknown team '${p.defaults.team}'`);
   });
 
   const seenCountry = new Map<string, string>();

@@ -15,6 +15,86 @@ export interface Subscription {
   label: string;
 }
 
+const reachable = (p: { email?: string; phone?: string }) => Boolean(p.email || p.phone);
+
+/** The kinds of message leadclock publishes, and who each is for. */
+const KINDS = [
+  { kind: 'assignment', audience: ['rep'] },
+  { kind: 'alert (nobody eligible)', audience: ['manager'] },
+] as const;
+
+/**
+ * Message kinds that could match no subscription, each with the policy path to fix: `policy check` and
+ * `cdk synth` fail on them. Every team must reach someone for each kind (its own people, or the ops
+ * team's managers, who also take the messages of leads outside every team).
+ */
+export function audienceIssues(policy: Policy): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  const subs = subscriptionsOf(policy);
+  const matches = (attrs: { teamId?: string; ownerId?: string; audience: string; rung?: number }) =>
+    subs.some((s) => {
+      const branches = (s.filterPolicy.$or as Record<string, unknown>[] | undefined) ?? [s.filterPolicy];
+      return branches.some((f) => {
+        const list = (k: string) => f[k] as unknown[] | undefined;
+        if (!list('audience')?.includes(attrs.audience)) return false;
+        if (list('teamId') && !list('teamId')?.includes(attrs.teamId)) return false;
+        if (list('ownerId') && !list('ownerId')?.includes(attrs.ownerId)) return false;
+        const rungs = list('rung') as { numeric: [string, number] }[] | undefined;
+        if (rungs && attrs.rung !== undefined && !rungs.some((r) => r.numeric[1] === attrs.rung))
+          return false;
+        return true;
+      });
+    });
+  if (!policy.opsTeam) {
+    issues.push({
+      path: 'defaults.team',
+      message:
+        'no team with a manager: alerts and breach pages of leads outside every team would reach nobody; set defaults.team to a team with a manager',
+    });
+    return issues;
+  }
+  const ops = policy.teams.get(policy.opsTeam);
+  if (!ops?.managers.some(reachable))
+    issues.push({
+      path: `teams.${policy.opsTeam}.managers`,
+      message: `defaults.team '${policy.opsTeam}' has no manager with an email or phone: alerts of leads outside every team would reach nobody`,
+    });
+  const teams = [...policy.teams.values()];
+  for (const k of KINDS) {
+    if (k.audience[0] === 'rep') {
+      if (!teams.some((t) => t.members.some((m) => matches({ ownerId: m.ownerId, audience: 'rep' }))))
+        issues.push({
+          path: 'teams',
+          message: `${k.kind}: no rep has an email or phone, so it reaches nobody`,
+        });
+      continue;
+    }
+    for (const t of teams)
+      if (!matches({ teamId: t.id, audience: 'manager' }))
+        issues.push({
+          path: `teams.${t.id}.managers`,
+          message: `${k.kind}: reaches nobody for team ${t.id}`,
+        });
+  }
+  policy.ladder.forEach((rung, i) => {
+    if (rung.notify.length === 0) return;
+    for (const teamId of [...teams.map((t) => t.id)]) {
+      const team = policy.teams.get(teamId);
+      const hit = rung.notify.some((role) =>
+        role === 'rep'
+          ? team?.members.some((m) => matches({ ownerId: m.ownerId, audience: 'rep' }))
+          : matches({ teamId, audience: role, rung: i + 1 }),
+      );
+      if (!hit)
+        issues.push({
+          path: `escalation.ladder[${i}].notify`,
+          message: `breach page (rung ${i + 1}): reaches nobody for team ${teamId}`,
+        });
+    }
+  });
+  return issues;
+}
+
 /** Every subscription the policy implies. */
 export function subscriptionsOf(policy: Policy): Subscription[] {
   const branches = new Map<
@@ -54,6 +134,19 @@ export function subscriptionsOf(policy: Policy): Subscription[] {
       const filter = { ownerId: [m.ownerId], audience: ['rep'] };
       add('email', m.email, filter, `${m.name}, rep in ${team.id}`);
       add('sms', m.phone, filter, `${m.name}, rep in ${team.id}`);
+    }
+  }
+  // The ops team's managers hear what would otherwise reach nobody: messages of leads outside every team
+  // (published with the ops team's id) and the manager pages and alerts of teams with no manager.
+  const ops = policy.opsTeam ? policy.teams.get(policy.opsTeam) : undefined;
+  const uncovered = [...policy.teams.values()]
+    .filter((t) => t.id !== ops?.id && !t.managers.some(reachable))
+    .map((t) => t.id);
+  if (ops && uncovered.length) {
+    for (const p of ops.managers) {
+      const filter = { teamId: uncovered, audience: ['manager'] };
+      add('email', p.email, filter, `${p.name}, manager on call for ${uncovered.join(', ')}`);
+      add('sms', p.phone, filter, `${p.name}, manager on call for ${uncovered.join(', ')}`);
     }
   }
   return [...branches.values()].map((b) => ({

@@ -57,7 +57,7 @@ export function boardDataRoute(rt: Runtime): Route {
     const startOfDay = new Date(new Date(now).toISOString().slice(0, 10));
     const [today, running] = await Promise.all([
       rt.store.listSubmitted(startOfDay, new Date(now + 1000)),
-      rt.store.findRunning(new Date(now), 2, 7),
+      rt.store.findRunning(new Date(now), 2, 7, { whole: true }),
     ]);
     const byId = new Map<string, LeadRecord>();
     for (const l of [...running, ...today]) byId.set(l.leadId, l);

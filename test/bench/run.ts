@@ -4,6 +4,7 @@
  * `npm run bench -- faults [--leads 400] [--seconds 8] [--seed 20300107] [--only hubspot,sns,…]`: fault runs.
  * `npm run bench -- review [--leads 100000]`: the monthly review over a month of leads and outcomes.
  * `npm run bench -- runtime-config`: seconds from a policy publish or an availability change to its first lead.
+ * `npm run bench -- capacity`: DynamoDB WRU/RRU per lead (table and indexes), peak WCU per key, cost.
  */
 import { parseArgs } from 'node:util';
 
@@ -76,9 +77,12 @@ if (mode === undefined) {
     at: new Date().toISOString(),
     ...benchReview(num('leads', values.leads, 100_000)),
   };
+} else if (mode === 'capacity') {
+  const { benchCapacity } = await import('./capacity.ts');
+  results = { node: process.version, at: new Date().toISOString(), ...(await benchCapacity()) };
 } else {
   throw new Error(
-    `unknown bench '${mode}': expected no argument, 'burst', 'faults', 'review' or 'runtime-config'`,
+    `unknown bench '${mode}': expected no argument, 'burst', 'faults', 'review', 'runtime-config' or 'capacity'`,
   );
 }
 console.log(JSON.stringify(results, null, 2));

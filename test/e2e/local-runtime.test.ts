@@ -175,7 +175,11 @@ describe('npm start: a 2-second SLA breaches, reassigns and pages the manager', 
   let lc: LeadclockProcess;
   beforeAll(async () => {
     // Not quiet: the SNS emulator's outbox lines ([sns] …) are info lines.
-    lc = await startLeadclock({ LEADCLOCK_POLICY: 'test/fixtures/policies/breach.yaml' });
+    // The Scheduler's minute scaled down to a second, so a 2 s SLA breaches within seconds.
+    lc = await startLeadclock({
+      LEADCLOCK_POLICY: 'test/fixtures/policies/breach.yaml',
+      LEADCLOCK_SCHEDULER_PRECISION_MS: '1000',
+    });
   });
   afterAll(async () => {
     // Assess (Ctrl-C stops it cleanly)

@@ -343,6 +343,12 @@ describe('least privilege', () => {
               [expect.objectContaining({ 'Fn::ImportValue': expect.any(String) }), '/index/GSI2'],
             ],
           },
+          {
+            'Fn::Join': [
+              '',
+              [expect.objectContaining({ 'Fn::ImportValue': expect.any(String) }), '/index/GSI3'],
+            ],
+          },
         ],
       },
       {
@@ -549,8 +555,8 @@ describe('HTTP API', () => {
     stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      // Derived from the example deployment config's peakLeadsPerMinute (60): 1 lead/s × 4 requests × 3.
-      DefaultRouteSettings: { ThrottlingRateLimit: 12, ThrottlingBurstLimit: 50 },
+      // Derived from the example deployment config's peakLeadsPerMinute (1000): 16.7 leads/s × 4 requests × 3.
+      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
       AccessLogSettings: {
         DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] },
         Format: Match.serializedJson(

@@ -42,7 +42,8 @@ describe('SLA breach and escalation (2-second SLAs)', () => {
     stack = await startLocalStack({
       policy,
       policyPath: 'test/fixtures/policies/breach.yaml',
-      scheduler: { deliverTwice: true, tickMs: 50 },
+      // The Scheduler's minute scaled down to a second (it still fires anywhere within it).
+      scheduler: { deliverTwice: true, tickMs: 50, precisionMs: 1000 },
       log: memoryLog(),
     });
   });
@@ -211,7 +212,7 @@ describe('SLA breach and escalation (2-second SLAs)', () => {
     });
     await client.send(new DeleteScheduleCommand({ Name: `lc-${lead.leadId}-1`, GroupName: 'leadclock' }));
     client.destroy();
-    const later = Date.parse(lead.dueAt) + 3 * 60_000;
+    const later = Date.parse(lead.dueAt) + 4 * 60_000;
 
     // Act
     const report = await sweep({ ...stack.rt, clock: { now: () => later } });

@@ -141,7 +141,7 @@ describe('concurrency: duplicate and racing deliveries end in exactly one outcom
     };
   }
   const atExpression = (dueAt: string) =>
-    `at(${new Date(Math.ceil(Date.parse(dueAt) / 1000) * 1000).toISOString().slice(0, 19)})`;
+    `at(${new Date(Math.ceil(Date.parse(dueAt) / 60_000) * 60_000).toISOString().slice(0, 19)})`;
 
   /** Every owner's open-lead counter equals the number of leads that hold one of their slots. */
   async function assertSlotsBalance() {

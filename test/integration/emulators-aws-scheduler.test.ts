@@ -244,10 +244,11 @@ describe('Scheduler emulator API', () => {
 });
 
 describe('Scheduler emulator firing', () => {
-  it('fires an at() schedule at its second, in its time zone, with the Input passed through', async () => {
-    // Prepare
+  it('fires an at() schedule within its minute, before its seconds at the earliest, in its time zone, with the Input passed through', async () => {
+    // Prepare: AWS invokes "between 1:00:00 and 1:00:59" for 1:00; the jitter puts this one at the very start.
     const due = Date.UTC(2030, 0, 1, 15, 0, 5); // 10:00:05 in New York (UTC-5 in January)
-    const { client, emu } = await setupManual(due - 60_000);
+    const minuteStart = Date.UTC(2030, 0, 1, 15, 0, 0);
+    const { client, emu } = await setupManual(due - 60_000, { jitter: () => 0 });
     const calls: { input: string; scheduleName: string; groupName: string }[] = [];
     emu.registerTarget(TARGET_ARN, (input, meta) => {
       calls.push({ input, scheduleName: meta.scheduleName, groupName: meta.groupName });
@@ -257,20 +258,37 @@ describe('Scheduler emulator firing', () => {
     );
 
     // Act
-    const early = await emu.fireDue(due - 1_000);
-    const onTime = await emu.fireDue(due);
+    const beforeMinute = await emu.fireDue(minuteStart - 1);
+    const beforeSeconds = await emu.fireDue(minuteStart);
     const again = await emu.fireDue(due + 5_000);
 
     // Assess
-    expect([early, onTime, again]).toEqual([0, 1, 0]);
+    expect([beforeMinute, beforeSeconds, again]).toEqual([0, 1, 0]);
     expect(calls).toEqual([{ input: '{"leadId":"lead-4"}', scheduleName: 'lead-4', groupName: 'default' }]);
-    expect(emu.get('default', 'lead-4')).toMatchObject({ dueAt: due, fired: true });
+    expect(emu.get('default', 'lead-4')).toMatchObject({ dueAt: due, fireAt: minuteStart, fired: true });
+  });
+
+  it('fires anywhere within the minute by default, never outside it', async () => {
+    // Prepare
+    const due = Date.UTC(2030, 0, 1, 10, 0, 5);
+    const { client, emu } = await setupManual(due - 60_000);
+    emu.registerTarget(TARGET_ARN, () => undefined);
+    for (let i = 0; i < 40; i++) await client.send(new CreateScheduleCommand(schedule(`spread-${i}`)));
+
+    // Act
+    const fireTimes = emu.schedules().map((s) => s.fireAt as number);
+
+    // Assess
+    const start = Date.UTC(2030, 0, 1, 10, 0, 0);
+    expect(fireTimes.every((t) => t >= start && t < start + 60_000)).toBe(true);
+    expect(fireTimes.some((t) => t < due)).toBe(true);
+    expect(fireTimes.some((t) => t > due)).toBe(true);
   });
 
   it('deletes a DELETE-after-completion schedule once fired, so DeleteSchedule raises ResourceNotFoundException', async () => {
     // Prepare
     const due = Date.UTC(2030, 0, 1, 10, 0, 5);
-    const { client, emu } = await setupManual(due);
+    const { client, emu } = await setupManual(due + 60_000);
     emu.registerTarget(TARGET_ARN, () => undefined);
     await client.send(new CreateScheduleCommand(schedule('lead-5', { ActionAfterCompletion: 'DELETE' })));
     await client.send(new CreateScheduleCommand(schedule('lead-6', { ActionAfterCompletion: 'NONE' })));
@@ -306,9 +324,9 @@ describe('Scheduler emulator firing', () => {
     expect(Date.now() - startedAt).toBeLessThan(1_000);
   });
 
-  it('fires a schedule due in about a second within that second, not at the next minute', async () => {
+  it('with the minute scaled down to a second, fires a schedule due in about a second within that second', async () => {
     // Prepare
-    const { client, emu } = await setup({ tickMs: 20 });
+    const { client, emu } = await setup({ tickMs: 20, precisionMs: 1000 });
     const fireAt = Math.ceil((Date.now() + 300) / 1000) * 1000;
     const expression = `at(${new Date(fireAt).toISOString().slice(0, 19)})`;
     const firedAt = new Promise<number>((resolve) =>
@@ -321,7 +339,7 @@ describe('Scheduler emulator firing', () => {
 
     // Assess
     expect(at).toBeGreaterThanOrEqual(fireAt);
-    expect(at - fireAt).toBeLessThan(500);
+    expect(at - fireAt).toBeLessThan(1_500);
   });
 
   it('delivers every firing twice when deliverTwice is set', async () => {
@@ -418,7 +436,7 @@ describe('Scheduler emulator firing', () => {
 
   it('re-arms a fired schedule when UpdateSchedule moves its time', async () => {
     // Prepare
-    const { client, emu, clock } = await setupManual(Date.UTC(2030, 0, 1, 10, 0, 5));
+    const { client, emu, clock } = await setupManual(Date.UTC(2030, 0, 1, 10, 0, 5), { jitter: () => 0 });
     let calls = 0;
     emu.registerTarget(TARGET_ARN, () => {
       calls++;
@@ -428,10 +446,10 @@ describe('Scheduler emulator firing', () => {
 
     // Act
     await client.send(
-      new UpdateScheduleCommand(schedule('lead-10', { ScheduleExpression: 'at(2030-01-01T10:00:09)' })),
+      new UpdateScheduleCommand(schedule('lead-10', { ScheduleExpression: 'at(2030-01-01T10:01:09)' })),
     );
     const beforeNewTime = await emu.fireDue();
-    clock.now = Date.UTC(2030, 0, 1, 10, 0, 9);
+    clock.now = Date.UTC(2030, 0, 1, 10, 1, 0);
     const atNewTime = await emu.fireDue();
 
     // Assess

@@ -71,7 +71,8 @@ describe('live path: capture → route → timer → CRM sync', () => {
       dueAt: '2030-01-07T09:04:30.000Z',
     });
     const schedule = stack.scheduler.get('leadclock', `lc-${out.leadId}-1`);
-    expect(schedule?.expression).toBe('at(2030-01-07T09:04:30)');
+    // Rounded up to the whole minute: the Scheduler fires anywhere within the minute of its expression.
+    expect(schedule?.expression).toBe('at(2030-01-07T09:05:00)');
     expect(schedule).toMatchObject({
       timezone: 'UTC',
       actionAfterCompletion: 'DELETE',

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable, type LocalDynamo, startDynalite } from '../../infra/local/dynamo.ts';
 import { loadLeadsForPeriod, periodSlices } from '../../shared/adapters/dynamodb-report.ts';
 import { DynamoLeadStore } from '../../shared/adapters/dynamodb-store.ts';
+import { SHARDS } from '../../shared/adapters/table.ts';
 import { slaReport } from '../../shared/app/report.ts';
 import { lead, touched } from '../unit/kpi-fixtures.ts';
 
@@ -107,8 +108,9 @@ describe('loadLeadsForPeriod on dynalite', () => {
 
     // Assess
     expect(leads.map((l) => l.leadId)).toEqual(['F0', 'S1', 'S2', 'M1', 'M2', 'L1']);
-    // 4 slices on the 7th and the 8th, 3 on the 9th (18:00–24:00 is past `to`): one page each.
-    expect(commands).toEqual(Array(11).fill('QueryCommand'));
+    // 4 slices on the 7th and the 8th, 3 on the 9th (18:00–24:00 is past `to`), each on every one of the
+    // SHARDS partitions of its day: one page each.
+    expect(commands).toEqual(Array(11 * SHARDS).fill('QueryCommand'));
   });
 
   it('projects only what the KPIs read: no contact details, no internal keys', async () => {
@@ -156,8 +158,8 @@ describe('loadLeadsForPeriod on dynalite', () => {
     // Assess
     expect(paged.map((l) => l.leadId)).toEqual(['F0', 'S1', 'S2', 'M1', 'M2', 'L1']);
     expect(hourly.map((l) => l.leadId)).toEqual(['F0', 'S1', 'S2', 'M1', 'M2', 'L1']);
-    // Days 7, 8, 9 with 3, 2 and 1 leads: a page per lead plus the last, empty one per day.
-    expect(pages).toBe(9);
+    // Days 7, 8, 9 × SHARDS partitions: a page per lead plus the last (empty, or alone) one per partition.
+    expect(pages).toBe(6 + 3 * SHARDS);
   });
 
   it('feeds the report use case', async () => {

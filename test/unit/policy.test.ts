@@ -711,19 +711,19 @@ describe('parsePolicy', () => {
     // Act
     const error = policyErrorOf(() => parsePolicy(text, EXAMPLE_PATH));
     // Assess
-    expect(line).toBe(147);
+    expect(line).toBe(148);
     expect(error.issues).toEqual([
-      { path: 'teams.na-sdr.members[2].maxOpen', message: 'expected a positive integer', line: 147 },
+      { path: 'teams.na-sdr.members[2].maxOpen', message: 'expected a positive integer', line: 148 },
     ]);
   });
 
   it('points a missing field at the line of its parent', () => {
-    // Prepare: the first tier loses its window; the tier (`- id: hand-raiser`) starts on line 47 of the example.
+    // Prepare: the first tier loses its window; the tier (`- id: hand-raiser`) starts on line 48 of the example.
     const text = EXAMPLE.replace('    window: PT5M\n', '');
     // Act
     const error = policyErrorOf(() => parsePolicy(text));
     // Assess
-    expect(error.issues).toEqual([{ path: 'tiers[0].window', message: 'is required', line: 47 }]);
+    expect(error.issues).toEqual([{ path: 'tiers[0].window', message: 'is required', line: 48 }]);
   });
 
   it('refuses an empty file', () => {

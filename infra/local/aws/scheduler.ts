@@ -30,6 +30,16 @@ export interface SchedulerEmulatorOptions extends ListenOptions {
   now?: () => number;
   /** Source of randomness for fault injection; defaults to Math.random. */
   random?: () => number;
+  /**
+   * Where in its window a schedule fires (0..1, default Math.random): AWS invokes an `at()` schedule
+   * anywhere within its minute, so 0 fires at hh:mm:00, before the seconds of the expression.
+   */
+  jitter?: () => number;
+  /**
+   * Length of the window a schedule fires in, in ms (default 60 000: AWS's one-minute precision). A shorter
+   * one scales the minute down for second-long SLA demos and tests; the fire is still anywhere within it.
+   */
+  precisionMs?: number;
   /** Fire due `at()` schedules on a timer (default true); false means tests call fireDue / fireNow. */
   autoFire?: boolean;
   /** How often the auto-fire loop checks the clock (default 100 ms). */
@@ -68,6 +78,8 @@ export interface ScheduleSnapshot {
   actionAfterCompletion: 'NONE' | 'DELETE';
   /** Epoch ms an `at()` schedule is due; undefined for rate/cron. */
   dueAt?: number;
+  /** Epoch ms the emulator will fire it: anywhere within the window of `dueAt` (its minute by default). */
+  fireAt?: number;
   /** Whether the current `at()` time has already fired. */
   fired: boolean;
   createdAt: number;
@@ -117,6 +129,7 @@ interface StoredSchedule {
   flexibleTimeWindow: { Mode: string; MaximumWindowInMinutes?: number };
   actionAfterCompletion: 'NONE' | 'DELETE';
   dueAt?: number;
+  fireAt?: number;
   firedFor?: number;
   generation: number;
   createdAt: number;
@@ -291,8 +304,9 @@ const epochSeconds = (ms: number | undefined): number | undefined =>
  * EventBridge Scheduler emulator speaking restJson1 to `@aws-sdk/client-scheduler`.
  *
  * Deviations from AWS, on purpose:
- * - `at()` schedules fire with second precision (AWS fires within the minute), so local demos with
- *   second-long SLA windows can be watched live. FLEXIBLE windows fire at the start of the window.
+ * - `at()` schedules fire anywhere within their minute, as AWS's 60-second precision allows, including
+ *   before the seconds of the expression (docs/aws-emulators.md). `precisionMs` scales that minute down
+ *   for second-long SLA demos; FLEXIBLE windows fire anywhere within MaximumWindowInMinutes.
  * - Retries back off `retryBaseDelayMs × attempt` instead of AWS's minutes-long exponential back-off.
  * - rate()/cron() schedules are validated and stored but never fire.
  * - A target ARN without a registered handler counts as a failed invocation (as a missing Lambda would).
@@ -311,6 +325,8 @@ export class SchedulerEmulator {
   readonly #accountId: string;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #jitter: () => number;
+  readonly #precisionMs: number;
   readonly #retryBaseDelayMs: number;
   readonly #deliverTwice: boolean;
   readonly #throttleRate: number;
@@ -333,6 +349,8 @@ export class SchedulerEmulator {
     this.#accountId = options.accountId ?? '000000000000';
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#jitter = options.jitter ?? Math.random;
+    this.#precisionMs = options.precisionMs ?? 60_000;
     this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
     this.#deliverTwice = options.deliverTwice ?? false;
     this.#throttleRate = options.throttleRate ?? 0;
@@ -378,7 +396,12 @@ export class SchedulerEmulator {
   async fireDue(at: number = this.#now()): Promise<number> {
     if (this.#closed) return 0;
     const due = [...this.#schedules.values()].filter(
-      (s) => s.state === 'ENABLED' && s.dueAt !== undefined && s.dueAt <= at && s.firedFor !== s.dueAt,
+      (s) =>
+        s.state === 'ENABLED' &&
+        s.dueAt !== undefined &&
+        s.fireAt !== undefined &&
+        s.fireAt <= at &&
+        s.firedFor !== s.dueAt,
     );
     await Promise.all(due.map((s) => this.#fire(s)));
     return due.length;
@@ -431,6 +454,7 @@ export class SchedulerEmulator {
       flexibleTimeWindow: { ...s.flexibleTimeWindow },
       actionAfterCompletion: s.actionAfterCompletion,
       ...(s.dueAt === undefined ? {} : { dueAt: s.dueAt }),
+      ...(s.fireAt === undefined ? {} : { fireAt: s.fireAt }),
       fired: s.dueAt !== undefined && s.firedFor === s.dueAt,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
@@ -660,7 +684,7 @@ export class SchedulerEmulator {
         ...(maxWindow === undefined ? {} : { MaximumWindowInMinutes: maxWindow }),
       },
       actionAfterCompletion: action,
-      ...(dueAt === undefined ? {} : { dueAt }),
+      ...(dueAt === undefined ? {} : { dueAt, fireAt: this.#fireTime(dueAt, mode, maxWindow) }),
       generation: (existing?.generation ?? 0) + 1,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
@@ -857,6 +881,20 @@ export class SchedulerEmulator {
       this.#kick = undefined;
       void this.fireDue();
     });
+  }
+
+  /**
+   * When an `at()` schedule fires: anywhere within the minute of its expression when the window is OFF
+   * ("between 1:00:00 and 1:00:59" for 1:00), anywhere within MaximumWindowInMinutes of it when FLEXIBLE.
+   */
+  #fireTime(dueAt: number, mode: string, maxWindowMinutes: number | undefined): number {
+    const start = Math.floor(dueAt / this.#precisionMs) * this.#precisionMs;
+    const span =
+      mode === 'FLEXIBLE' && maxWindowMinutes !== undefined
+        ? maxWindowMinutes * this.#precisionMs
+        : this.#precisionMs;
+    const offset = Math.min(span - 1, Math.max(0, Math.floor(this.#jitter() * span)));
+    return (mode === 'FLEXIBLE' ? dueAt : start) + offset;
   }
 
   #fire(s: StoredSchedule): Promise<void> {

@@ -7,7 +7,7 @@
 import * as associationsLib from '@hubspot/api-client/lib/codegen/crm/associations/v4/index.js';
 import * as objectsLib from '@hubspot/api-client/lib/codegen/crm/objects/index.js';
 import * as ownersLib from '@hubspot/api-client/lib/codegen/crm/owners/index.js';
-import type { ContactActivity, Crm, CrmTask } from '../../app/ports.ts';
+import { type ContactActivity, type Crm, CrmRefusedError, type CrmTask } from '../../app/ports.ts';
 import type { EngagementFacts, EngagementKind } from '../../domain/touch.ts';
 import { isAmbiguous, type PacingOptions, paced } from './pacing.ts';
 
@@ -93,8 +93,12 @@ export class HubSpotCrm implements Crm {
     this.#associationsBatch = new associationsLib.BatchApi(a);
   }
 
-  #call<T>(fn: () => Promise<T>, idempotent = true): Promise<T> {
-    return paced(fn, idempotent ? this.#pacing : { ...this.#pacing, idempotent: false });
+  async #call<T>(fn: () => Promise<T>, idempotent = true): Promise<T> {
+    try {
+      return await paced(fn, idempotent ? this.#pacing : { ...this.#pacing, idempotent: false });
+    } catch (e) {
+      throw refusal(e);
+    }
   }
 
   async upsertContacts(
@@ -457,4 +461,19 @@ function toTaskInput(t: CrmTask) {
       },
     ],
   };
+}
+
+/** HubSpot's 400 (VALIDATION_ERROR: a property value, an owner id) as a {@link CrmRefusedError}; other errors as they are. */
+function refusal(e: unknown): unknown {
+  if ((e as { code?: unknown })?.code !== 400) return e;
+  const body = (e as { body?: unknown }).body;
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? {});
+  const message = (body as { message?: unknown })?.message;
+  return new CrmRefusedError(
+    typeof message === 'string' ? message.slice(0, 500) : 'HubSpot refused the request',
+    {
+      invalidOwner: text.includes('INVALID_OWNER_ID'),
+      cause: e,
+    },
+  );
 }
