@@ -2,6 +2,7 @@
  * `npm run bench`: prints the project's performance figures as JSON (see README, Performance).
  * `npm run bench -- burst [--leads 5000] [--seconds 60] [--concurrency 64]`: the webinar burst.
  * `npm run bench -- faults [--leads 400] [--seconds 8] [--seed 20300107] [--only hubspot,sns,…]`: fault runs.
+ * `npm run bench -- wave [--leads 2000] [--workers 4]`: the morning wave of breaches (`--leads 200` for a quick run).
  */
 import { parseArgs } from 'node:util';
 
@@ -13,6 +14,7 @@ const { positionals, values } = parseArgs({
     concurrency: { type: 'string' },
     seed: { type: 'string' },
     only: { type: 'string' },
+    workers: { type: 'string' },
   },
 });
 
@@ -61,7 +63,17 @@ if (mode === undefined) {
       only: values.only?.split(',').map((s) => s.trim()),
     })),
   };
+} else if (mode === 'wave') {
+  const { benchWave } = await import('./wave.ts');
+  results = {
+    node: process.version,
+    at: new Date().toISOString(),
+    ...(await benchWave({
+      leads: num('leads', values.leads, 2000),
+      workers: num('workers', values.workers, 4),
+    })),
+  };
 } else {
-  throw new Error(`unknown bench '${mode}': expected no argument, 'burst' or 'faults'`);
+  throw new Error(`unknown bench '${mode}': expected no argument, 'burst', 'faults' or 'wave'`);
 }
 console.log(JSON.stringify(results, null, 2));

@@ -68,6 +68,11 @@ export class HubSpotCrm implements Crm {
     return paced(fn, idempotent ? this.#pacing : { ...this.#pacing, idempotent: false });
   }
 
+  /** A CRM search: it counts against HubSpot's search limit as well as the general one. */
+  #find<T>(fn: () => Promise<T>): Promise<T> {
+    return paced(fn, { ...this.#pacing, kind: 'search' });
+  }
+
   async upsertContacts(
     inputs: readonly { email: string; properties: Record<string, string> }[],
   ): Promise<Map<string, string>> {
@@ -122,7 +127,7 @@ export class HubSpotCrm implements Crm {
       const chunk = keys.slice(i, i + 100);
       let after: string | undefined;
       do {
-        const r = await this.#call(() =>
+        const r = await this.#find(() =>
           this.#search.doSearch('tasks', {
             filterGroups: [
               { filters: [{ propertyName: 'leadclock_task_key', operator: 'IN' as never, values: chunk }] },
@@ -251,7 +256,7 @@ export class HubSpotCrm implements Crm {
     }
     // Incremental: companies modified since the last run, oldest first, so a crash resumes where it stopped.
     do {
-      const r = await this.#call(() =>
+      const r = await this.#find(() =>
         this.#search.doSearch('companies', {
           filterGroups: [
             {

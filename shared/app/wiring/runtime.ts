@@ -44,7 +44,8 @@ export interface RuntimeBase {
 export function assembleRuntime(base: RuntimeBase, wiring: Wiring): Runtime {
   const { settings: s, secrets } = base;
   const hubspotStats: PacingStats = { requests: 0, rateLimited: 0, retries: 0, failures: 0 };
-  const ctx: WiringContext = { settings: s, secrets, hubspotStats };
+  const metrics = base.metrics ?? noMetrics;
+  const ctx: WiringContext = { settings: s, secrets, hubspotStats, metrics };
   return {
     policy: base.policy,
     store: wiring.store?.(ctx) ?? missing('TABLE_NAME'),
@@ -59,7 +60,7 @@ export function assembleRuntime(base: RuntimeBase, wiring: Wiring): Runtime {
       ? `https://app.hubspot.com/contacts/${s.HUBSPOT_PORTAL_ID}`
       : undefined,
     hubspotStats,
-    metrics: base.metrics ?? noMetrics,
+    metrics,
   };
 }
 
