@@ -4,8 +4,9 @@
  *
  * Item `PK = RATE#<scope>`, `SK = BUCKET#<kind>`: `tokens` left at `at` (epoch ms), `pausedUntil` (a 429's
  * `Retry-After` holds every caller), `version` (the optimistic lock). A caller reads the item (strongly
- * consistent), refills it from the elapsed time, and leases up to `maxLease` tokens with a write that
- * succeeds only if nobody wrote since. Leased tokens are spent in this instance within `leaseMs` or dropped,
+ * consistent), refills it from the elapsed time, and reserves up to `maxLease` tokens with a write that
+ * succeeds only if nobody wrote since. The level may go negative (up to 2 s of refill): the caller then
+ * sleeps until its tokens are earned, without reading again, so waiting costs no DynamoDB traffic. Leased tokens are spent in this instance within `leaseMs` or dropped,
  * so one DynamoDB round trip serves several requests without letting a slow instance hoard the budget.
  *
  * The bucket keeps the budget's promise, "at most `max` in any `intervalMs`": with capacity C (a twentieth
@@ -68,6 +69,9 @@ interface Local {
   queue: Promise<void>;
 }
 
+/** How far ahead a caller may reserve tokens (a bucket in debt of up to this much refill). */
+const MAX_AHEAD_MS = 2_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 function isConditionFailure(e: unknown): boolean {
@@ -77,7 +81,8 @@ function isConditionFailure(e: unknown): boolean {
 /** The token bucket that keeps `limit` given how long leased tokens may wait (see the module comment). */
 export function bucketFor(limit: Limit, leaseMs: number): Bucket {
   const capacity = Math.max(1, Math.floor(limit.max / 20));
-  const rate = Math.max(limit.max - capacity, 1) / (limit.intervalMs + leaseMs);
+  // A budget of 1 still refills, just under one token per window (requests are whole: the bound holds).
+  const rate = Math.max(limit.max - capacity, 0.999) / (limit.intervalMs + leaseMs);
   return { capacity, rate, leaseMs };
 }
 
@@ -161,11 +166,18 @@ export class DynamoRateBudget implements RateBudget {
             return;
           }
           local.tokens = 0;
-          const r = await this.#lease(kind, Math.min(this.#maxLease, local.waiting));
+          // Search tokens are not leased ahead (their lease time is 0): one at a time.
+          const want = this.#buckets[kind].leaseMs > 0 ? Math.min(this.#maxLease, local.waiting) : 1;
+          const r = await this.#lease(kind, want);
           if ('granted' in r) {
+            // A reservation: the tokens are ours from `validFrom`. Wait for it (no polling meanwhile).
+            const ahead = r.validFrom - this.#now();
+            if (ahead > 0) await sleep(ahead);
+            // A 429 meanwhile emptied the bucket for everyone: this reservation is void.
+            if (this.#now() < local.pausedUntil) continue;
             // One token is this caller's; the rest serve the callers queued behind it, for a short while.
             local.tokens = r.granted - 1;
-            local.expires = this.#now() + this.#buckets[kind].leaseMs;
+            local.expires = Math.max(r.validFrom, this.#now()) + this.#buckets[kind].leaseMs;
             return;
           }
           if (r.pausedUntil) local.pausedUntil = Math.max(local.pausedUntil, r.pausedUntil);
@@ -179,11 +191,15 @@ export class DynamoRateBudget implements RateBudget {
     return turn;
   }
 
-  /** Leases up to `want` tokens, or says how long to wait. */
+  /**
+   * Reserves up to `want` tokens, valid from when the bucket will have refilled them (the bucket may go
+   * into debt up to MAX_AHEAD_MS of refill, so callers wait once instead of polling); or says how long to
+   * wait when even that is too far ahead.
+   */
   async #lease(
     kind: RateKind,
     want: number,
-  ): Promise<{ granted: number } | { waitMs: number; pausedUntil?: number }> {
+  ): Promise<{ granted: number; validFrom: number } | { waitMs: number; pausedUntil?: number }> {
     const b = this.#buckets[kind];
     const key = this.#key(kind);
     const got = await this.#o.client.send(
@@ -199,8 +215,11 @@ export class DynamoRateBudget implements RateBudget {
     const version = num(item?.version, -1);
     // Another instance's clock may run ahead: never refill for negative time, never move `at` back.
     const available = Math.min(b.capacity, num(item?.tokens, b.capacity) + Math.max(0, now - at) * b.rate);
-    if (available < 1) return { waitMs: Math.ceil((1 - available) / b.rate) + this.#jitter(5) };
-    const granted = Math.min(want, Math.floor(available));
+    // Level after taking `n` is available - n; the n-th token is earned once the level is back to 0.
+    const readyIn = (n: number) => Math.max(0, (n - available) / b.rate);
+    if (readyIn(1) > MAX_AHEAD_MS) return { waitMs: readyIn(1) - MAX_AHEAD_MS + this.#jitter(20) };
+    let granted = Math.max(1, want);
+    while (granted > 1 && readyIn(granted) > MAX_AHEAD_MS) granted--;
     try {
       await this.#o.client.send(
         new UpdateItemCommand({
@@ -218,7 +237,7 @@ export class DynamoRateBudget implements RateBudget {
         }),
       );
       if (this.#o.stats) this.#o.stats.writes++;
-      return { granted };
+      return { granted, validFrom: now + Math.ceil(readyIn(granted)) };
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
       if (this.#o.stats) this.#o.stats.conflicts++;

@@ -66,6 +66,8 @@ export async function benchWave(o: WaveOptions): Promise<Record<string, unknown>
     scheduler: { autoFire: false },
     hubspotBudget: BUDGET,
     sandbox: { rateLimit: HUBSPOT_LIMIT, latencyMs: 150 },
+    // As deployed (infra/stateless-stack.ts): crm-sync's event source waits up to 5 s to fill a batch.
+    syncBatchingWindowMs: 5_000,
   });
   const sandbox = stack.sandbox!;
   const clients: { destroy(): void }[] = [];
