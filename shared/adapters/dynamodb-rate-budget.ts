@@ -1,17 +1,19 @@
 /**
  * One HubSpot request budget per portal, shared by every function and Lambda instance: a token bucket
- * per limit (`general`, `search`) in the single table, updated with single-item conditional writes.
+ * per limit (`general`, `search`) in the single table, kept as GCRA (the generic cell rate algorithm):
+ * one number, `tat`, the time at which the bucket will be full again.
  *
- * Item `PK = RATE#<scope>`, `SK = BUCKET#<kind>`: `tokens` left at `at` (epoch ms), `pausedUntil` (a 429's
- * `Retry-After` holds every caller), `version` (the optimistic lock). A caller reads the item (strongly
- * consistent), refills it from the elapsed time, and reserves up to `maxLease` tokens with a write that
- * succeeds only if nobody wrote since. The level may go negative (up to 2 s of refill): the caller then
- * sleeps until its tokens are earned, without reading again, so waiting costs no DynamoDB traffic. Leased tokens are spent in this instance within `leaseMs` or dropped,
- * so one DynamoDB round trip serves several requests without letting a slow instance hoard the budget.
+ * Item `PK = RATE#<scope>`, `SK = BUCKET#<kind>`, attribute `tat` (epoch ms). Taking n tokens at time t is
+ * one atomic UpdateItem, no read: `tat = max(tat, t) + n·T` (T = ms per token), written as `tat + n·T`
+ * when the bucket is busy (`tat >= t`) or `t + n·T` when it is idle, each under its condition. The
+ * caller's tokens are earned at `tat - C·T` (C the capacity); it may reserve up to 2 s ahead and sleeps
+ * until then, so waiting costs no DynamoDB traffic. Only when it may not reserve that far does it read the
+ * item to learn how long to wait. Reserved tokens are spent in this instance within `leaseMs` or dropped.
  *
  * The bucket keeps the budget's promise, "at most `max` in any `intervalMs`": with capacity C (a twentieth
  * of `max`, at least 1) and a refill of `(max - C) / (intervalMs + leaseMs)`, any window of `intervalMs` sees
  * at most C + rate × (intervalMs + leaseMs) = `max` requests, wherever the leased tokens are spent.
+ * A 429 moves `tat` to `Retry-After + C·T` (empty until then) and records `pausedUntil`.
  */
 import {
   type AttributeValue,
@@ -29,11 +31,11 @@ export interface Limit {
 
 /** DynamoDB traffic the budget costs (for the bench and the capacity figures). */
 export interface RateBudgetStats {
-  /** Strongly consistent GetItem calls (1 RCU each: the item is far below 4 KB). */
+  /** Strongly consistent GetItem calls, only when a caller may not reserve (1 RCU each: the item is far below 4 KB). */
   reads: number;
   /** Successful UpdateItem calls (1 WCU each: the item is far below 1 KB). */
   writes: number;
-  /** Conditional writes that lost a race (still 1 WCU each) and were retried. */
+  /** UpdateItem calls refused by their condition (1 WCU each all the same): a wrong guess of busy or idle. */
   conflicts: number;
 }
 
@@ -58,10 +60,14 @@ interface Bucket {
   capacity: number;
   /** Tokens per ms. */
   rate: number;
+  /** Ms per token (1 / rate). */
+  interval: number;
   leaseMs: number;
 }
 
 interface Local {
+  /** The last `tat` seen in the table (a guess at its shape, busy or idle). */
+  tat: number;
   tokens: number;
   expires: number;
   pausedUntil: number;
@@ -83,7 +89,7 @@ export function bucketFor(limit: Limit, leaseMs: number): Bucket {
   const capacity = Math.max(1, Math.floor(limit.max / 20));
   // A budget of 1 still refills, just under one token per window (requests are whole: the bound holds).
   const rate = Math.max(limit.max - capacity, 0.999) / (limit.intervalMs + leaseMs);
-  return { capacity, rate, leaseMs };
+  return { capacity, rate, interval: 1 / rate, leaseMs };
 }
 
 /** RateBudget on the shared DynamoDB table. */
@@ -104,6 +110,7 @@ export class DynamoRateBudget implements RateBudget {
     // A search lease is one token spent at once: the search window is one second, too short to lease ahead.
     this.#buckets = { general: bucketFor(o.general, leaseMs), search: bucketFor(o.search, 0) };
     const local = (): Local => ({
+      tat: 0,
       tokens: 0,
       expires: 0,
       pausedUntil: 0,
@@ -121,24 +128,21 @@ export class DynamoRateBudget implements RateBudget {
 
   async pause(ms: number, kind: RateKind = 'general'): Promise<void> {
     const until = this.#now() + ms;
+    const b = this.#buckets[kind];
     const local = this.#local[kind];
     local.tokens = 0;
     local.pausedUntil = Math.max(local.pausedUntil, until);
-    // Empty the bucket until then: everyone waits, then restarts from nothing rather than a burst.
+    // Empty until then: everyone waits, then restarts from an empty bucket rather than a burst.
+    const tat = Math.ceil(until + b.capacity * b.interval);
+    local.tat = Math.max(local.tat, tat);
     try {
       await this.#o.client.send(
         new UpdateItemCommand({
           TableName: this.#o.table,
           Key: this.#key(kind),
-          UpdateExpression:
-            'SET pausedUntil = :u, tokens = :zero, #at = :u, version = if_not_exists(version, :zero) + :one',
-          ConditionExpression: 'attribute_not_exists(pausedUntil) OR pausedUntil < :u',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: {
-            ':u': { N: String(until) },
-            ':zero': { N: '0' },
-            ':one': { N: '1' },
-          },
+          UpdateExpression: 'SET tat = :tat, pausedUntil = :u',
+          ConditionExpression: 'attribute_not_exists(tat) OR tat < :tat',
+          ExpressionAttributeValues: { ':tat': { N: String(tat) }, ':u': { N: String(until) } },
         }),
       );
       if (this.#o.stats) this.#o.stats.writes++;
@@ -168,9 +172,8 @@ export class DynamoRateBudget implements RateBudget {
           local.tokens = 0;
           // Search tokens are not leased ahead (their lease time is 0): one at a time.
           const want = this.#buckets[kind].leaseMs > 0 ? Math.min(this.#maxLease, local.waiting) : 1;
-          const r = await this.#lease(kind, want);
+          const r = await this.#reserve(kind, want);
           if ('granted' in r) {
-            // A reservation: the tokens are ours from `validFrom`. Wait for it (no polling meanwhile).
             const ahead = r.validFrom - this.#now();
             if (ahead > 0) await sleep(ahead);
             // A 429 meanwhile emptied the bucket for everyone: this reservation is void.
@@ -180,7 +183,6 @@ export class DynamoRateBudget implements RateBudget {
             local.expires = Math.max(r.validFrom, this.#now()) + this.#buckets[kind].leaseMs;
             return;
           }
-          if (r.pausedUntil) local.pausedUntil = Math.max(local.pausedUntil, r.pausedUntil);
           await sleep(r.waitMs);
         }
       } finally {
@@ -191,59 +193,64 @@ export class DynamoRateBudget implements RateBudget {
     return turn;
   }
 
-  /**
-   * Reserves up to `want` tokens, valid from when the bucket will have refilled them (the bucket may go
-   * into debt up to MAX_AHEAD_MS of refill, so callers wait once instead of polling); or says how long to
-   * wait when even that is too far ahead.
-   */
-  async #lease(
+  /** Reserves up to `want` tokens (one write), or says how long to wait (after one read). */
+  async #reserve(
     kind: RateKind,
     want: number,
-  ): Promise<{ granted: number; validFrom: number } | { waitMs: number; pausedUntil?: number }> {
+  ): Promise<{ granted: number; validFrom: number } | { waitMs: number }> {
     const b = this.#buckets[kind];
-    const key = this.#key(kind);
+    const local = this.#local[kind];
+    const t = this.#now();
+    // The latest `tat` this tat may be at so that n more tokens are earned within MAX_AHEAD_MS.
+    const limit = (n: number) => t + MAX_AHEAD_MS + (b.capacity - n) * b.interval;
+    // As many as the last known state allows (at least one).
+    let n = Math.max(1, want);
+    while (n > 1 && local.tat > limit(n)) n--;
+    const busy = local.tat >= t;
+    for (const shape of busy ? (['busy', 'idle'] as const) : (['idle', 'busy'] as const)) {
+      try {
+        const r = await this.#o.client.send(
+          new UpdateItemCommand({
+            TableName: this.#o.table,
+            Key: this.#key(kind),
+            ReturnValues: 'UPDATED_NEW',
+            ...(shape === 'busy'
+              ? {
+                  UpdateExpression: 'SET tat = tat + :inc',
+                  ConditionExpression: 'tat >= :t AND tat <= :lim',
+                  ExpressionAttributeValues: {
+                    ':inc': { N: String(n * b.interval) },
+                    ':t': { N: String(t) },
+                    ':lim': { N: String(limit(n)) },
+                  },
+                }
+              : {
+                  UpdateExpression: 'SET tat = :tat',
+                  ConditionExpression: 'attribute_not_exists(tat) OR tat < :t',
+                  ExpressionAttributeValues: {
+                    ':tat': { N: String(t + n * b.interval) },
+                    ':t': { N: String(t) },
+                  },
+                }),
+          }),
+        );
+        if (this.#o.stats) this.#o.stats.writes++;
+        const tat = Number(r.Attributes?.tat?.N);
+        local.tat = tat;
+        return { granted: n, validFrom: Math.max(t, Math.ceil(tat - b.capacity * b.interval)) };
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+        if (this.#o.stats) this.#o.stats.conflicts++;
+      }
+    }
+    // Neither shape fit: the bucket is further in debt than this caller may reserve. Learn how far.
     const got = await this.#o.client.send(
-      new GetItemCommand({ TableName: this.#o.table, Key: key, ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.#o.table, Key: this.#key(kind), ConsistentRead: true }),
     );
     if (this.#o.stats) this.#o.stats.reads++;
-    const item = got.Item;
-    const num = (a: AttributeValue | undefined, d: number) => (a?.N === undefined ? d : Number(a.N));
-    const now = this.#now();
-    const pausedUntil = num(item?.pausedUntil, 0);
-    if (now < pausedUntil) return { waitMs: pausedUntil - now, pausedUntil };
-    const at = num(item?.at, now);
-    const version = num(item?.version, -1);
-    // Another instance's clock may run ahead: never refill for negative time, never move `at` back.
-    const available = Math.min(b.capacity, num(item?.tokens, b.capacity) + Math.max(0, now - at) * b.rate);
-    // Level after taking `n` is available - n; the n-th token is earned once the level is back to 0.
-    const readyIn = (n: number) => Math.max(0, (n - available) / b.rate);
-    if (readyIn(1) > MAX_AHEAD_MS) return { waitMs: readyIn(1) - MAX_AHEAD_MS + this.#jitter(20) };
-    let granted = Math.max(1, want);
-    while (granted > 1 && readyIn(granted) > MAX_AHEAD_MS) granted--;
-    try {
-      await this.#o.client.send(
-        new UpdateItemCommand({
-          TableName: this.#o.table,
-          Key: key,
-          UpdateExpression: 'SET tokens = :t, #at = :at, version = :next',
-          ConditionExpression: version < 0 ? 'attribute_not_exists(PK)' : 'version = :v',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: {
-            ':t': { N: String(available - granted) },
-            ':at': { N: String(Math.max(now, at)) },
-            ':next': { N: String(version + 1) },
-            ...(version < 0 ? {} : { ':v': { N: String(version) } }),
-          },
-        }),
-      );
-      if (this.#o.stats) this.#o.stats.writes++;
-      return { granted, validFrom: now + Math.ceil(readyIn(granted)) };
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      if (this.#o.stats) this.#o.stats.conflicts++;
-      // Lost the race: the winner took tokens; look again after a short, spread-out pause.
-      return { waitMs: this.#jitter(20) };
-    }
+    const tat = got.Item?.tat?.N === undefined ? 0 : Number(got.Item.tat.N);
+    local.tat = tat;
+    return { waitMs: Math.max(0, tat - limit(1)) + this.#jitter(20) };
   }
 
   #jitter(ms: number): number {

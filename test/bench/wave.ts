@@ -216,10 +216,13 @@ export async function benchWave(o: WaveOptions): Promise<Record<string, unknown>
         hubspotRequestsPerSecond: round(wave.length / wallSeconds, 1),
         rateLimited429: rateLimited,
         notifications: stack.sns.outbox().length,
-        // The shared budget's own DynamoDB traffic (each read 1 RCU strongly consistent, each write 1 WCU).
+        // The shared budget's own DynamoDB traffic: each read 1 RCU (strongly consistent), each write and
+        // each write refused by its condition 1 WCU.
         budgetDynamo: {
           ...dynamo,
-          perHubSpotRequest: wave.length ? round((dynamo.reads + dynamo.writes) / wave.length, 2) : null,
+          capacityUnitsPerHubSpotRequest: wave.length
+            ? round((dynamo.reads + dynamo.writes + dynamo.conflicts) / wave.length, 2)
+            : null,
         },
         goals: {
           escalatedWithin120s: breached === o.leads && escalatedMs <= 120_000,
