@@ -36,10 +36,20 @@ export interface FunctionSpec {
   armsOnly?: boolean;
   memorySize?: number;
   timeout?: Duration;
+  /** Reserved concurrency: the most instances at once. */
+  reservedConcurrency?: number;
 }
 
 /** crm-sync consumers at once: HubSpot allows about 19 requests/s per app, so a few paced workers suffice. */
 export const SYNC_MAX_CONCURRENCY = 2;
+/**
+ * sla-breach instances at once. The Scheduler invokes it asynchronously; an invocation over the reserved
+ * concurrency is throttled and Lambda keeps the event and retries it for up to 6 hours (backing off from
+ * 1 s to 5 min), so a morning wave of timers queues up instead of starving crm-sync of the portal's budget
+ * (docs/hubspot-rate-limits.md). Every HubSpot caller draws from one shared budget anyway; the cap keeps
+ * breach verifications from holding most of its tokens.
+ */
+export const BREACH_MAX_CONCURRENCY = 4;
 
 // HTTP functions get more memory: init CPU scales with it, and a cold capture is a lead waiting.
 const HTTP = { memorySize: 1024, timeout: Duration.seconds(10) } as const;
@@ -81,6 +91,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     needs: ['store', 'timers', 'queue', 'notifier', 'hubspot'],
     table: 'readWriteDelete',
     timeout: Duration.seconds(30),
+    reservedConcurrency: BREACH_MAX_CONCURRENCY,
   },
   {
     name: 'sweeper',
@@ -132,13 +143,6 @@ export const ROUTES: readonly { method: HttpMethod; path: string; fn: string }[]
 export interface StatelessStackProps extends StackProps {
   config: DeployConfig;
   stateful: StatefulResources;
-}
-
-/** `150/10s` split between `n` concurrent processes, so together they stay within the portal budget. */
-export function shareBudget(budget: string, n: number): string {
-  const m = /^(\d+)\s*\/\s*(\d+\s*(?:ms|s))$/.exec(budget);
-  if (!m) throw new Error(`invalid HubSpot budget '${budget}'`);
-  return `${Math.max(1, Math.floor(Number(m[1]) / n))}/${m[2]?.replace(/\s+/g, '')}`;
 }
 
 function camel(name: string): string {
@@ -214,6 +218,7 @@ export class StatelessStack extends Stack {
         memorySize: spec.memorySize,
         timeout: spec.timeout,
         functionName: spec.name === 'sla-breach' ? breachName : undefined,
+        reservedConcurrentExecutions: spec.reservedConcurrency,
         environment: shared,
       });
       this.bindNeeds(f, spec, timers, props);
@@ -408,13 +413,8 @@ export class StatelessStack extends Stack {
           break;
         case 'hubspot':
           f.bindSecrets(stateful.secret, config.secretsRevision);
-          f.bindHubSpot({
-            baseUrl: config.hubspotBaseUrl,
-            budget:
-              spec.name === 'crm-sync'
-                ? shareBudget(config.hubspotBudget, SYNC_MAX_CONCURRENCY)
-                : config.hubspotBudget,
-          });
+          // The whole portal budget: every function and instance draws from one bucket in the table.
+          f.bindHubSpot({ baseUrl: config.hubspotBaseUrl, budget: config.hubspotBudget });
           break;
         case 'auth':
           f.bindSecrets(stateful.secret, config.secretsRevision);

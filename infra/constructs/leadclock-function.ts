@@ -145,6 +145,8 @@ export interface LeadclockFunctionProps {
   functionName?: string;
   /** Variables every function of the app shares (service name, portal id …). */
   environment?: Record<string, string>;
+  /** Most instances at once (reserved concurrency); none reserved by default. */
+  reservedConcurrentExecutions?: number;
 }
 
 /** A leadclock Lambda function; see the module comment. */
@@ -178,6 +180,7 @@ export class LeadclockFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(10),
       description: props.description,
       functionName: props.functionName,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,

@@ -205,7 +205,7 @@ export class Observability extends Construct {
       'HubSpot429',
       leadclockMetric('HubSpot429', 'Sum', five),
       t.hubspot429AlarmCount,
-      'HubSpot keeps rate-limiting leadclock: another app shares the portal budget, or HUBSPOT_BUDGET is too high.',
+      'HubSpot keeps rate-limiting leadclock (every function counts its 429s): another app shares the portal budget, or HUBSPOT_BUDGET is too high.',
       2,
     );
     alarm(

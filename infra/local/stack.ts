@@ -64,6 +64,8 @@ export interface LocalStackOptions {
    */
   syncThread?: { fixedNow?: number };
   syncBatchSize?: number;
+  /** crm-sync's batching window (default 200 ms; the CDK stack's event source waits up to 5 s). */
+  syncBatchingWindowMs?: number;
   syncVisibilityMs?: number;
   /** crm-sync's task lease; by default just under the sync queue's visibility timeout, as in AWS. */
   taskLeaseSeconds?: number;
@@ -228,7 +230,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }
     sqs.attachConsumer(LOCAL.syncQueue, handler, {
       batchSize: opts.syncBatchSize ?? 100,
-      maxBatchingWindowMs: 200,
+      maxBatchingWindowMs: opts.syncBatchingWindowMs ?? 200,
       maxConcurrency: 2,
     });
   }

@@ -109,15 +109,9 @@ export function messageLead(policy: Policy, lead: LeadRecord, appUrl?: string): 
   };
 }
 
-/** Syncs a batch; returns the ids of the messages to retry. */
+/** Syncs a batch; returns the ids of the messages to retry. (HubSpot's 429s are counted where they happen, in the pacing.) */
 export async function syncBatch(deps: SyncDeps, items: readonly SyncItem[]): Promise<string[]> {
-  const limitedBefore = deps.hubspotStats?.rateLimited ?? 0;
-  try {
-    return await syncItems(deps, items);
-  } finally {
-    const limited = (deps.hubspotStats?.rateLimited ?? 0) - limitedBefore;
-    if (limited > 0) deps.metrics?.count('HubSpot429', limited);
-  }
+  return syncItems(deps, items);
 }
 
 async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<string[]> {

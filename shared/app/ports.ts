@@ -378,3 +378,17 @@ export interface Metrics {
 
 /** Metrics that go nowhere (tests, the simulator). */
 export const noMetrics: Metrics = { count() {}, seconds() {} };
+
+/** Which of HubSpot's limits a request counts against: every request is `general`; a search is also `search`. */
+export type RateKind = 'general' | 'search';
+
+/**
+ * A request budget shared by every caller of one API account (HubSpot: one per portal, across every
+ * function and Lambda instance). Adapters draw from it before each request.
+ */
+export interface RateBudget {
+  /** Resolves when one more request of `kind` may go out. */
+  take(kind?: RateKind): Promise<void>;
+  /** The API refused (429): nothing of `kind` goes out for `ms`, in any process that shares the budget. */
+  pause(ms: number, kind?: RateKind): Promise<void>;
+}

@@ -73,7 +73,7 @@ export function fullWiring(clients: AwsClients): Required<Wiring> {
     timers: schedulerTimers(clients.scheduler),
     queue: sqsSyncQueue(clients.sqs),
     notifier: snsNotifier(clients.sns),
-    hubspot: hubspotCrm(),
+    hubspot: hubspotCrm(clients.dynamo),
     auth: httpAuth(),
   };
 }

@@ -5,6 +5,7 @@
  * `npm run bench -- review [--leads 100000]`: the monthly review over a month of leads and outcomes.
  * `npm run bench -- runtime-config`: seconds from a policy publish or an availability change to its first lead.
  * `npm run bench -- capacity`: DynamoDB WRU/RRU per lead (table and indexes), peak WCU per key, cost.
+ * `npm run bench -- wave [--leads 2000] [--workers 4]`: the morning wave of breaches (`--leads 200` for a quick run).
  */
 import { parseArgs } from 'node:util';
 
@@ -16,6 +17,7 @@ const { positionals, values } = parseArgs({
     concurrency: { type: 'string' },
     seed: { type: 'string' },
     only: { type: 'string' },
+    workers: { type: 'string' },
   },
 });
 
@@ -80,9 +82,19 @@ if (mode === undefined) {
 } else if (mode === 'capacity') {
   const { benchCapacity } = await import('./capacity.ts');
   results = { node: process.version, at: new Date().toISOString(), ...(await benchCapacity()) };
+} else if (mode === 'wave') {
+  const { benchWave } = await import('./wave.ts');
+  results = {
+    node: process.version,
+    at: new Date().toISOString(),
+    ...(await benchWave({
+      leads: num('leads', values.leads, 2000),
+      workers: num('workers', values.workers, 4),
+    })),
+  };
 } else {
   throw new Error(
-    `unknown bench '${mode}': expected no argument, 'burst', 'faults', 'review', 'runtime-config' or 'capacity'`,
+    `unknown bench '${mode}': expected no argument, 'burst', 'faults', 'review', 'runtime-config', 'capacity' or 'wave'`,
   );
 }
 console.log(JSON.stringify(results, null, 2));

@@ -285,9 +285,20 @@ describe('functions', () => {
     });
   });
 
-  it('splits the HubSpot budget between the two crm-sync workers', () => {
-    expect(s.stateless.functions['crm-sync']?.environment.HUBSPOT_BUDGET).toBe('75/10s');
-    expect(s.stateless.functions['sla-breach']?.environment.HUBSPOT_BUDGET).toBe('150/10s');
+  it('gives every HubSpot caller the whole portal budget, which they share through the table', () => {
+    for (const name of ['crm-sync', 'sla-breach', 'sweeper', 'accounts-sync']) {
+      expect(s.stateless.functions[name]?.environment.HUBSPOT_BUDGET).toBe('150/10s');
+      expect(s.stateless.functions[name]?.environment.TABLE_NAME).toBeDefined();
+      // One metric dimension for all: the HubSpot429 alarm sees the 429s of every path.
+      expect(s.stateless.functions[name]?.environment.POWERTOOLS_SERVICE_NAME).toBe('leadclock');
+    }
+  });
+
+  it('caps sla-breach at 4 instances at once, so a wave of timers cannot starve crm-sync', () => {
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'Leadclock-Stateless-sla-breach',
+      ReservedConcurrentExecutions: 4,
+    });
   });
 
   it('sends sla-breach runs that fail every retry to the timer DLQ', () => {

@@ -17,17 +17,18 @@ import {
   unauthorized,
   validationError,
 } from './errors.ts';
+import {
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_SEARCH_RATE_LIMIT,
+  PortalRateLimits,
+  type RateLimit,
+} from './rate-limit.ts';
 import { render, route } from './routes.ts';
 import { ASSOCIATION_TYPES, type ObjectTypeName } from './schema.ts';
 
 export type { SandboxOwnerSeed } from './crm.ts';
+export type { RateLimit } from './rate-limit.ts';
 export type { ObjectTypeName } from './schema.ts';
-
-/** A rolling-window limit: at most `max` requests in any `intervalMs`. */
-export interface RateLimit {
-  max: number;
-  intervalMs: number;
-}
 
 /** Injected failures. Shares are probabilities in [0, 1]; one draw of `random()` per eligible request picks one. */
 export interface SandboxFaults {
@@ -234,8 +235,6 @@ export interface HubSpotSandbox {
   reset(): void;
 }
 
-const DEFAULT_RATE_LIMIT: RateLimit = { max: 190, intervalMs: 10_000 };
-const DEFAULT_SEARCH_RATE_LIMIT: RateLimit = { max: 5, intervalMs: 1_000 };
 const DEFAULT_SEARCH_LAG_MS = 3_000;
 const DRIVER_PATH = /^\/sandbox\/v1\/contacts\/([^/]+)\/activity\/?$/;
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -245,17 +244,16 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
   const token = options.token ?? `pat-na1-${randomUUID()}`;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const rateLimit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
-  const searchRateLimit =
-    options.searchRateLimit === undefined ? DEFAULT_SEARCH_RATE_LIMIT : options.searchRateLimit;
+  const limits = new PortalRateLimits(
+    options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit,
+    options.searchRateLimit === undefined ? DEFAULT_SEARCH_RATE_LIMIT : options.searchRateLimit,
+  );
   const store = new CrmStore(options.owners ?? [], now, options.firstId);
   store.searchLagMs = options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS;
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
   let faults: SandboxFaults = options.faults ?? {};
   let requests: SandboxRequest[] = [];
-  let window: number[] = [];
-  let searchWindow: number[] = [];
   let closed = false;
 
   const later = (ms: number, fn: () => void) => {
@@ -267,23 +265,7 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
   };
   const sleep = (ms: number) => new Promise<void>((resolve) => later(ms, resolve));
 
-  /** The requests still inside a rolling window at `at`, and whether one more fits. */
-  const check = (limit: RateLimit | false, times: number[], at: number): { live: number[]; ok: boolean } => {
-    if (limit === false) return { live: times, ok: true };
-    const live = times.filter((t) => t > at - limit.intervalMs);
-    return { live, ok: live.length < limit.max };
-  };
-
-  const rateHeaders = (): Record<string, string> => {
-    if (rateLimit === false) return {};
-    const at = now();
-    const used = window.filter((t) => t > at - rateLimit.intervalMs).length;
-    return {
-      'X-HubSpot-RateLimit-Max': String(rateLimit.max),
-      'X-HubSpot-RateLimit-Remaining': String(Math.max(0, rateLimit.max - used)),
-      'X-HubSpot-RateLimit-Interval-Milliseconds': String(rateLimit.intervalMs),
-    };
-  };
+  const rateHeaders = (): Record<string, string> => limits.headers(now());
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const at = now();
@@ -386,20 +368,16 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
       return;
     }
 
-    // Both windows are checked before either is charged: a refused request uses no quota.
-    const general = check(rateLimit, window, at);
-    const isSearch = method === 'POST' && /\/search\/?$/.test(url.pathname);
-    const searches = isSearch ? check(searchRateLimit, searchWindow, at) : { live: searchWindow, ok: true };
-    window = general.live;
-    searchWindow = searches.live;
-    if (!general.ok || !searches.ok) {
-      const policy = general.ok ? 'SECONDLY' : 'TEN_SECONDLY_ROLLING';
-      record.policy = policy;
-      send(429, rateLimitBody(policy), rateHeaders());
+    // Per portal, across every caller (rate-limit.ts); a refused request uses no quota.
+    const admission = limits.admit(at, method === 'POST' && /\/search\/?$/.test(url.pathname));
+    if (!admission.ok) {
+      record.policy = admission.policy;
+      send(429, rateLimitBody(admission.policy), {
+        ...rateHeaders(),
+        'Retry-After': String(admission.retryAfterSeconds),
+      });
       return;
     }
-    window.push(at);
-    if (isSearch) searchWindow.push(at);
 
     const injected = faults.count === 0 ? undefined : pickFault(faults, url.pathname, random);
     if (injected && faults.count !== undefined) faults = { ...faults, count: faults.count - 1 };
@@ -409,6 +387,7 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
       send(429, rateLimitBody('TEN_SECONDLY_ROLLING'), {
         ...rateHeaders(),
         'X-HubSpot-RateLimit-Remaining': '0',
+        'Retry-After': '1',
       });
       return;
     }
@@ -685,8 +664,7 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
     reset: () => {
       store.reset();
       requests = [];
-      window = [];
-      searchWindow = [];
+      limits.reset();
       faults = {};
     },
   };

@@ -101,6 +101,11 @@ export class HubSpotCrm implements Crm {
     }
   }
 
+  /** A CRM search: it counts against HubSpot's search limit as well as the general one. */
+  #find<T>(fn: () => Promise<T>): Promise<T> {
+    return paced(fn, { ...this.#pacing, kind: 'search' });
+  }
+
   async upsertContacts(
     inputs: readonly { email: string; properties: Record<string, string> }[],
   ): Promise<Map<string, string>> {
@@ -272,7 +277,7 @@ export class HubSpotCrm implements Crm {
       if ((e as { code?: number }).code !== 404) throw e;
     }
     // Not found by id: a merge HubSpot no longer redirects is still named by the survivor's merged ids.
-    const r = await this.#call(() =>
+    const r = await this.#find(() =>
       this.#search.doSearch('contacts', {
         filterGroups: [
           {
@@ -381,7 +386,7 @@ export class HubSpotCrm implements Crm {
     }
     // Incremental: companies modified since the last run, oldest first, so a crash resumes where it stopped.
     do {
-      const r = await this.#call(() =>
+      const r = await this.#find(() =>
         this.#search.doSearch('companies', {
           filterGroups: [
             {

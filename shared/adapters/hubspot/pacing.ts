@@ -1,16 +1,25 @@
 /**
- * leadclock's own HubSpot request policy: a rolling request budget, and retries that honour a 429's
- * `policyName` and back off with jitter on 5xx and timeouts. (The full client's retry settings are
- * process-wide and do not reach the deep-imported APIs leadclock uses to keep bundles small.)
+ * leadclock's own HubSpot request policy: a request budget (one per portal, shared by every function
+ * through DynamoDB: see ../dynamodb-rate-budget.ts; or this process's own), and retries that honour a
+ * 429's `Retry-After` and `policyName` and back off with jitter on 5xx and timeouts. (The full client's
+ * retry settings are process-wide and do not reach the deep-imported APIs leadclock uses to keep bundles small.)
  */
+import type { RateBudget, RateKind } from '../../app/ports.ts';
 
-/** A rolling budget: at most `max` requests in any `intervalMs`. */
-export class RequestBudget {
+/** HubSpot's CRM search limit is about 5 per second per token; one under it leaves room for clock skew. */
+export const SEARCH_BUDGET = { max: 4, intervalMs: 1_000 } as const;
+
+/**
+ * A rolling budget of this process alone: at most `max` requests in any `intervalMs` (and searches within
+ * their own window). For a single process (`hubspot:setup`, tests); functions share the DynamoDB one.
+ */
+export class RequestBudget implements RateBudget {
   readonly max: number;
   readonly intervalMs: number;
   readonly #sent: number[] = [];
   readonly #now: () => number;
   #queue: Promise<void> = Promise.resolve();
+  #search: RequestBudget | undefined;
 
   constructor(max: number, intervalMs: number, now: () => number = Date.now) {
     this.max = max;
@@ -18,8 +27,16 @@ export class RequestBudget {
     this.#now = now;
   }
 
-  /** Resolves when one more request fits in the window; callers are served in order. */
-  take(): Promise<void> {
+  /** Resolves when one more request fits in the window (a search: in both); callers are served in order. */
+  async take(kind: RateKind = 'general'): Promise<void> {
+    if (kind === 'search') {
+      this.#search ??= new RequestBudget(SEARCH_BUDGET.max, SEARCH_BUDGET.intervalMs, this.#now);
+      await this.#search.take();
+    }
+    return this.#takeOne();
+  }
+
+  #takeOne(): Promise<void> {
     const turn = this.#queue.then(async () => {
       for (;;) {
         const now = this.#now();
@@ -35,8 +52,12 @@ export class RequestBudget {
     return turn;
   }
 
-  /** Pushes the window forward after HubSpot said 429: nothing goes out for `ms`. */
-  pause(ms: number): void {
+  /** Pushes the window forward after HubSpot said 429: nothing (of `kind`) goes out for `ms`. */
+  async pause(ms: number, kind: RateKind = 'general'): Promise<void> {
+    if (kind === 'search') {
+      this.#search ??= new RequestBudget(SEARCH_BUDGET.max, SEARCH_BUDGET.intervalMs, this.#now);
+      return this.#search.pause(ms);
+    }
     const until = this.#now() + ms;
     // Filling the window with future stamps blocks take() until `until`.
     this.#sent.length = 0;
@@ -71,11 +92,17 @@ export interface PacingStats {
   rateLimited: number;
   retries: number;
   failures: number;
+  /** DynamoDB traffic of the shared budget, when the budget is the DynamoDB one. */
+  budget?: { reads: number; writes: number; conflicts: number };
 }
 
 /** Retry and pacing options. */
 export interface PacingOptions {
-  budget: RequestBudget;
+  budget: RateBudget;
+  /** Which limits the call counts against (default `general`; searches also have their own). */
+  kind?: RateKind;
+  /** Called on every 429 (counted as the `HubSpot429` metric by the wiring), whatever the caller. */
+  onRateLimited?: (policy: string | undefined) => void;
   /** Tries per call, the first included. */
   maxAttempts?: number;
   baseDelayMs?: number;
@@ -101,6 +128,20 @@ function policyOf(e: unknown): string | undefined {
   const parsed = typeof body === 'string' ? safeJson(body) : body;
   const name = (parsed as { policyName?: unknown })?.policyName;
   return typeof name === 'string' ? name : undefined;
+}
+
+/** `Retry-After` of a 429, in ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent. */
+export function retryAfterMs(e: unknown, now: number = Date.now()): number | undefined {
+  const headers = (e as { headers?: unknown })?.headers;
+  if (!headers || typeof headers !== 'object') return undefined;
+  const entry = Object.entries(headers as Record<string, unknown>).find(
+    ([k]) => k.toLowerCase() === 'retry-after',
+  );
+  const value = typeof entry?.[1] === 'string' ? entry[1].trim() : undefined;
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
 function safeJson(s: string): unknown {
@@ -132,8 +173,9 @@ export async function paced<T>(call: () => Promise<T>, opts: PacingOptions): Pro
   const max = opts.maxAttempts ?? 6;
   const base = opts.baseDelayMs ?? 250;
   const random = opts.random ?? Math.random;
+  const kind = opts.kind ?? 'general';
   for (let attempt = 1; ; attempt++) {
-    await opts.budget.take();
+    await opts.budget.take(kind);
     if (opts.stats) opts.stats.requests++;
     try {
       return await withTimeout(call(), opts.timeoutMs ?? 10_000);
@@ -142,9 +184,14 @@ export async function paced<T>(call: () => Promise<T>, opts: PacingOptions): Pro
       if (status === 429) {
         if (opts.stats) opts.stats.rateLimited++;
         const policy = policyOf(e);
+        opts.onRateLimited?.(policy);
         if (policy === 'DAILY') throw new DailyLimitError('HubSpot daily API limit reached', { cause: e });
-        // Rolling ten-second window: wait out a good part of it; per-second (search): wait a second.
-        opts.budget.pause(policy === 'SECONDLY' ? 1000 : Math.min(opts.budget.intervalMs, 2000 * attempt));
+        // HubSpot's Retry-After when it sends one; else the rolling ten-second window: wait out a good
+        // part of it; per-second (search): wait a second. The pause holds every process of the portal.
+        const fallback = policy === 'SECONDLY' ? 1000 : Math.min(10_000, 2000 * attempt);
+        await opts.budget
+          .pause(retryAfterMs(e) ?? fallback, policy === 'SECONDLY' ? 'search' : 'general')
+          .catch(() => undefined);
       }
       if (!isRetryable(e) || attempt >= max || (opts.idempotent === false && isAmbiguous(e))) {
         if (opts.stats) opts.stats.failures++;

@@ -6,13 +6,14 @@ import type { DynamoLeadStore } from '../../adapters/dynamodb-store.ts';
 import type { PacingStats } from '../../adapters/hubspot/pacing.ts';
 import type { AuthConfig } from '../../http/auth.ts';
 import type { Need, Secrets, Settings } from '../config.ts';
-import type { Crm, LeadStore, Notifier, SyncQueue, Timers } from '../ports.ts';
+import type { Crm, LeadStore, Metrics, Notifier, SyncQueue, Timers } from '../ports.ts';
 
-/** What a factory builds from: validated settings, the secrets, and the HubSpot counters of the runtime. */
+/** What a factory builds from: validated settings, the secrets, the HubSpot counters and the metrics of the runtime. */
 export interface WiringContext {
   settings: Settings;
   secrets: Secrets;
   hubspotStats: PacingStats;
+  metrics: Metrics;
 }
 
 /** Builds an adapter; undefined when the settings do not configure it. */

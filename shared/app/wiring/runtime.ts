@@ -46,7 +46,8 @@ export interface RuntimeBase {
 export function assembleRuntime(base: RuntimeBase, wiring: Wiring): Runtime {
   const { settings: s, secrets } = base;
   const hubspotStats: PacingStats = { requests: 0, rateLimited: 0, retries: 0, failures: 0 };
-  const ctx: WiringContext = { settings: s, secrets, hubspotStats };
+  const metrics = base.metrics ?? noMetrics;
+  const ctx: WiringContext = { settings: s, secrets, hubspotStats, metrics };
   const crm = wiring.hubspot?.(ctx);
   const store = wiring.store?.(ctx);
   const rt: Runtime = {
@@ -67,7 +68,7 @@ export function assembleRuntime(base: RuntimeBase, wiring: Wiring): Runtime {
       ? `https://app.hubspot.com/contacts/${s.HUBSPOT_PORTAL_ID}`
       : undefined,
     hubspotStats,
-    metrics: base.metrics ?? noMetrics,
+    metrics,
   };
   const source = base.policySource;
   if (source)
