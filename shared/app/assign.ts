@@ -25,7 +25,14 @@ const MAX_RACES = 5;
 export async function assign(
   policy: Policy,
   store: LeadStore,
-  req: { lead: LeadFacts; tier: Tier; now: number; exclude?: ReadonlySet<string>; team?: string },
+  req: {
+    lead: LeadFacts;
+    tier: Tier;
+    now: number;
+    exclude?: ReadonlySet<string>;
+    team?: string;
+    windowMs?: number;
+  },
   opts: { deferRotation?: boolean } = {},
 ): Promise<Assignment> {
   const scope = routingScope(policy, req.lead, req.team);

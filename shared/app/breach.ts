@@ -215,6 +215,7 @@ async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promis
           now,
           exclude: new Set(previous),
           team: lead.teamId,
+          windowMs,
         });
         if (decision.kind === 'owner' && decision.ownerId) {
           target = {

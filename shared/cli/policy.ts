@@ -1,6 +1,8 @@
 /**
  * `npm run policy -- check <policy.yaml> [--leads <file.jsonl>] [--at <iso>] [--accounts <file.json>]`
  * Validates a policy and, given sample leads, prints tier, owner, deadline and why for each: test before going live.
+ * `--at` is when the leads arrive: each is routed, and its rep's clock started, at the later of its
+ * submittedAt and `--at` (leads without submittedAt are submitted then).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -8,8 +10,10 @@ import { parseLeadInput } from '../domain/lead-input.ts';
 import { loadPolicy, PolicyError } from '../domain/policy.ts';
 import { decideAll, formatDecisions } from '../domain/preview.ts';
 
-const USAGE =
-  'usage: npm run policy -- check <policy.yaml> [--leads <leads.jsonl>] [--at <ISO time>] [--accounts <domain-owners.json>]';
+const USAGE = [
+  'usage: npm run policy -- check <policy.yaml> [--leads <leads.jsonl>] [--at <ISO time>] [--accounts <domain-owners.json>]',
+  '  --at  when the leads arrive: each is routed and its deadline counted from the later of submittedAt and --at',
+].join('\n');
 
 function main(argv: string[]): number {
   const { positionals, values } = parseArgs({
@@ -74,6 +78,10 @@ function main(argv: string[]): number {
     }
     leads.push(parsed.lead);
   }
+  if (at !== undefined && !values.json)
+    console.log(
+      `--at ${new Date(at).toISOString()}: each lead is routed, and its rep's clock started, at the later of its submittedAt and this instant`,
+    );
   const decisions = decideAll(policy, leads, { at, accountOwnerOf: (d) => accounts[d] });
   console.log(values.json ? JSON.stringify(decisions, null, 2) : formatDecisions(decisions));
   return bad ? 1 : 0;

@@ -20,6 +20,11 @@ export interface Tier {
   clock: TierSpec['clock'];
   priority: TierSpec['priority'];
   onShift: TierSpec['onShift'];
+  /**
+   * Round-the-clock tiers: what to do with a rep who comes on duty only after the deadline. `ladder` (the
+   * default) assigns them and lets the tier's ladder act at the deadline; `on_duty` skips them.
+   */
+  offDuty: 'ladder' | 'on_duty';
   /** Rank in the policy (0 is the hottest); used to decide whether a repeat inquiry raises the tier. */
   rank: number;
   matches: Matcher;
@@ -181,6 +186,7 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
     clock: t.clock,
     priority: t.priority,
     onShift: t.onShift,
+    offDuty: t.offDuty ?? 'ladder',
     rank,
     matches: compileMatch(t.match),
   }));

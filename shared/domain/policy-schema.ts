@@ -102,6 +102,11 @@ const tier = z.strictObject({
   onShift: z
     .enum(['required', 'preferred', 'ignored'], { error: 'expected required, preferred or ignored' })
     .default('required'),
+  /**
+   * `clock: always` tiers: a rep who comes on duty after the deadline is skipped (`on_duty`) or assigned,
+   * the ladder acting at the deadline (`ladder`, the behaviour when absent; `policy check` warns).
+   */
+  offDuty: z.enum(['ladder', 'on_duty'], { error: "expected 'ladder' or 'on_duty'" }).optional(),
   match: match.optional(),
 });
 

@@ -3,8 +3,8 @@
  * human-readable trail of why. Pure: cursors, weights and open-lead counts come in as state and changes
  * go out in the decision, for the caller to persist.
  */
-import { type BusinessCalendar, isOpen, nextOpening } from './clock.ts';
-import type { Member, Policy, Team, Tier } from './compile.ts';
+import { add, type BusinessCalendar, isOpen, nextOpening } from './clock.ts';
+import { type Member, type Policy, type Team, type Tier, tierCalendar } from './compile.ts';
 import type { LeadFacts } from './lead.ts';
 
 /** Routing state read before a decision. Missing entries mean zero / start of rotation. */
@@ -35,6 +35,8 @@ export interface RouteRequest {
   exclude?: ReadonlySet<string>;
   /** Skip the rules and pick from this team (reassignment within the team that had the lead). */
   team?: string;
+  /** The SLA window the new owner gets (a reassign rung's own window); the tier's when absent. */
+  windowMs?: number;
 }
 
 /** The outcome: an owner from a team, a direct owner, or a queue. */
@@ -150,6 +152,8 @@ function directOwnerBlocked(policy: Policy, req: RouteRequest, ownerId: string):
   const found = findMember(policy, ownerId);
   if (found && !found.member.active) return 'is inactive in the policy';
   if (found && onPto(found.member, req.now)) return 'is on PTO';
+  const away = found && ptoBeforeDeadline(found.member, req);
+  if (away) return away;
   return undefined;
 }
 
@@ -166,6 +170,41 @@ function onPto(m: Member, now: number): boolean {
   return false;
 }
 
+/** ISO date-time to the minute, for the trail. */
+const iso = (t: number) => `${new Date(t).toISOString().slice(0, 16)}Z`;
+
+/**
+ * When `m` is next on duty at or after `t`: the next opening of their calendar that is not inside their
+ * PTO (the calendar knows hours and holidays, not leave).
+ */
+export function nextOnDuty(m: Member, t: number): number {
+  let at = nextOpening(t, m.calendar);
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const [from, to] of m.pto) {
+      if (from <= at && at < to) {
+        at = nextOpening(to, m.calendar);
+        moved = true;
+      }
+    }
+  }
+  return at;
+}
+
+/** The deadline `m` would get for this lead: the window from now in the tier's clock and the member's calendar. */
+function deadlineFor(m: Member, req: RouteRequest): number {
+  return add(req.now, req.windowMs ?? req.tier.windowMs, tierCalendar(req.tier, m.calendar));
+}
+
+/** Why `m` must not take the lead because leave starts before its deadline would fall; undefined otherwise. */
+function ptoBeforeDeadline(m: Member, req: RouteRequest): string | undefined {
+  let upcoming = Number.POSITIVE_INFINITY;
+  for (const [from] of m.pto) if (from > req.now && from < upcoming) upcoming = from;
+  if (upcoming === Number.POSITIVE_INFINITY) return undefined;
+  const due = deadlineFor(m, req);
+  return due > upcoming ? `PTO from ${iso(upcoming)} begins before the deadline ${iso(due)}` : undefined;
+}
+
 /** Why a pool member is not eligible, ignoring shift; undefined when eligible. */
 function ineligible(m: Member, req: RouteRequest): string | undefined {
   if (!m.active) return 'inactive in the policy';
@@ -174,7 +213,27 @@ function ineligible(m: Member, req: RouteRequest): string | undefined {
   if (onPto(m, req.now)) return 'on PTO';
   const open = req.state.openCounts[m.ownerId] ?? 0;
   if (open >= m.maxOpen) return `at cap (${open}/${m.maxOpen} open)`;
-  return undefined;
+  return ptoBeforeDeadline(m, req);
+}
+
+/**
+ * For a round-the-clock tier whose policy says `offDuty: on_duty`: why an off-duty member cannot take the
+ * lead (they come on duty after its deadline); undefined when they can.
+ */
+function offDutyPastDeadline(m: Member, req: RouteRequest): string | undefined {
+  if (req.tier.clock !== 'always' || req.tier.offDuty !== 'on_duty') return undefined;
+  const due = deadlineFor(m, req);
+  const on = nextOnDuty(m, req.now);
+  return on >= due ? `off duty until ${iso(on)}, after the deadline ${iso(due)}` : undefined;
+}
+
+/** On a round-the-clock tier, says in the trail when the chosen owner comes on duty only after the deadline (`offDuty: ladder`). */
+function noteOffDuty(m: Member, req: RouteRequest, trail: string[]): void {
+  if (req.tier.clock !== 'always' || isOpen(req.now, m.calendar)) return;
+  const due = deadlineFor(m, req);
+  const on = nextOnDuty(m, req.now);
+  if (on >= due)
+    trail.push(`  ${m.name} is on duty at ${iso(on)}, after the deadline ${iso(due)}: the ladder runs then`);
 }
 
 function fromTeam(
@@ -210,7 +269,7 @@ function pickFromPool(
   const offShift: number[] = [];
   for (let i = 0; i < n; i++) {
     const m = team.members[i] as Member;
-    const why = ineligible(m, req);
+    const why = ineligible(m, req) ?? offDutyPastDeadline(m, req);
     if (why) {
       trail.push(`  skipped ${m.name} (${m.ownerId}): ${why}`);
       continue;
@@ -225,7 +284,7 @@ function pickFromPool(
   if (pool.length === 0 && offShift.length > 0 && req.tier.onShift === 'preferred') {
     // Nobody on shift: the lead goes to whoever comes on duty first.
     let soonest = Number.POSITIVE_INFINITY;
-    const opens = offShift.map((i) => nextOpening(req.now, (team.members[i] as Member).calendar));
+    const opens = offShift.map((i) => nextOnDuty(team.members[i] as Member, req.now));
     for (const o of opens) soonest = Math.min(soonest, o);
     pool = offShift.filter((_, k) => opens[k] === soonest);
     trail.push(`  nobody on shift in ${team.id}; next on duty at ${new Date(soonest).toISOString()}`);
@@ -256,6 +315,7 @@ function pickFromPool(
     trail.push(
       `chose ${chosen.name} (${chosen.ownerId}): weighted rotation, weight ${chosen.weight} of ${total}`,
     );
+    noteOffDuty(chosen, req, trail);
     return {
       ...base,
       ownerId: chosen.ownerId,
@@ -283,6 +343,7 @@ function pickFromPool(
       ? `least loaded (${req.state.openCounts[chosen.ownerId] ?? 0} open)`
       : 'next in rotation';
   trail.push(`chose ${chosen.name} (${chosen.ownerId}): ${why}`);
+  noteOffDuty(chosen, req, trail);
   return {
     ...base,
     ownerId: chosen.ownerId,
