@@ -185,6 +185,8 @@ async function createLead(
   }
   deps.metrics?.count('LeadsCaptured');
   if (d.alert) deps.metrics?.count('Unroutable');
+  // An intent neither leadclock nor the policy's synonyms know: worth a synonym (`policy check` lists them).
+  if (facts.unmappedIntent) deps.metrics?.count('IntentUnmapped');
   // Everything after the lead exists is independent: one round of writes, then the flags.
   await Promise.all([
     input.hubspotContactId ? store.claimPointer('contact', input.hubspotContactId, leadId) : undefined,

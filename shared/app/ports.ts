@@ -256,6 +256,7 @@ export type MetricName =
   | 'SpeedToLeadSeconds'
   | 'Parked'
   | 'Unroutable'
+  | 'IntentUnmapped'
   | 'SyncLagSeconds'
   | 'HubSpot429';
 

@@ -5,6 +5,7 @@
  */
 import { ALWAYS, type BusinessCalendar, compileCalendar, startOfLocalDay } from './clock.ts';
 import { parseDuration } from './duration.ts';
+import { synonymKey } from './enrich.ts';
 import type { Channel, Intent, LeadFacts } from './lead.ts';
 import type { Condition, Person, PolicyDoc, RungSpec, TargetSpec, TierSpec } from './policy-schema.ts';
 
@@ -98,6 +99,8 @@ export interface Policy {
   /** Upper-case ISO code or English name → region. */
   regionOfCountry: ReadonlyMap<string, string>;
   freeMailDomains: ReadonlySet<string>;
+  /** Synonym (normalised by synonymKey) → intent, from the policy's `intents`. */
+  intentSynonyms: ReadonlyMap<string, Intent>;
   targetAccounts: ReadonlySet<string>;
   recycle: { minAttempts: number; minSpanMs: number };
 }
@@ -273,6 +276,11 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
     })),
     regionOfCountry,
     freeMailDomains: new Set((doc.freeMailDomains ?? DEFAULT_FREE_MAIL).map((d) => d.toLowerCase())),
+    intentSynonyms: new Map(
+      Object.entries(doc.intents).flatMap(([intent, words]) =>
+        (words ?? []).map((w) => [synonymKey(w), intent as Intent] as const),
+      ),
+    ),
     targetAccounts: new Set(doc.targetAccounts.map((d) => d.toLowerCase())),
     recycle: {
       minAttempts: doc.recycle.minAttempts,

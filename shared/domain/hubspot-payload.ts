@@ -201,16 +201,21 @@ export function leadFromHubSpot(body: unknown, options: HubSpotPayloadOptions): 
   const explicit = pick('intent');
   const stated = typeof explicit.value === 'string' ? explicit.value.toLowerCase() : undefined;
   const eventName = text(src.prop('recent_conversion_event_name'));
-  const intent: Intent =
-    stated !== undefined && (INTENTS as readonly string[]).includes(stated)
-      ? (stated as Intent)
-      : inferIntent(
-          typeof candidate.formTitle === 'string' ? candidate.formTitle : undefined,
-          typeof eventName === 'string' ? eventName : undefined,
-        );
+  const known = stated !== undefined && (INTENTS as readonly string[]).includes(stated);
+  const intent: Intent = known
+    ? (stated as Intent)
+    : inferIntent(
+        typeof explicit.value === 'string' ? explicit.value : undefined,
+        typeof candidate.formTitle === 'string' ? candidate.formTitle : undefined,
+        typeof eventName === 'string' ? eventName : undefined,
+      );
   set('intent', intent, explicit.path);
 
-  return validate(candidate, paths, options.receivedAt);
+  const result = validate(candidate, paths, options.receivedAt);
+  // The stated intent, verbatim, when leadclock does not know it: the policy's synonyms come first.
+  if ('lead' in result && !known && typeof explicit.value === 'string' && explicit.value.trim())
+    result.lead.rawIntent = explicit.value.trim().slice(0, 256);
+  return result;
 }
 
 /** The intent a form title or conversion name suggests, by keyword, hottest first; 'other' when none fits. */

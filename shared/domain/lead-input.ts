@@ -181,6 +181,10 @@ export function parseLeadInput(
   if (r.errors) return { errors: r.errors };
   const { submittedAt, ...rest } = r.value as Omit<LeadInput, 'submittedAt'> & { submittedAt?: string };
   const lead: LeadInput = { ...rest, submittedAt: new Date(submittedAt ?? receivedAt).toISOString() };
+  // An intent leadclock does not know is kept verbatim, for the policy's synonyms and the "why".
+  const given = (body as Record<string, unknown>).intent;
+  if (typeof given === 'string' && given.trim() && !(INTENTS as readonly string[]).includes(given))
+    lead.rawIntent = given.trim();
   for (const k of Object.keys(lead) as (keyof LeadInput)[])
     if (lead[k] === undefined || lead[k] === '') delete lead[k];
   return { lead };

@@ -33,6 +33,8 @@ export interface LeadInput {
   jobTitle?: string;
   channel: Channel;
   intent: Intent;
+  /** The intent exactly as the source gave it, when it is not one of INTENTS (the policy's synonyms may map it). */
+  rawIntent?: string;
   formId?: string;
   formTitle?: string;
   pageUrl?: string;
@@ -55,6 +57,10 @@ export interface LeadFacts extends LeadInput {
   targetAccount: boolean;
   /** Account owner of the company domain, if it is a named account. */
   accountOwnerId?: string;
+  /** The source's intent, verbatim, when neither INTENTS nor the policy's synonyms know it (the lead is treated as `other`). */
+  unmappedIntent?: string;
+  /** The source's intent, verbatim, when a policy synonym mapped it to `intent`. */
+  intentSynonym?: string;
 }
 
 /** Lead states (ARCHITECTURE.md, State). */

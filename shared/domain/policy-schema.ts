@@ -7,6 +7,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { synonymKey } from './enrich.ts';
 import { describeIssues } from './issues.ts';
 import { CHANNELS, INTENTS } from './lead.ts';
 
@@ -186,6 +187,10 @@ const schema = z.strictObject({
   }),
   regions: z.record(nonEmpty, z.array(nonEmpty)).default({}),
   freeMailDomains: z.array(nonEmpty).optional(),
+  /** Synonyms per intent: what forms and sources say ("Demo Request", "Book a meeting") → the intent. */
+  intents: z
+    .partialRecord(z.enum(INTENTS, { error: `expected one of ${INTENTS.join(', ')}` }), z.array(nonEmpty))
+    .default({}),
   targetAccounts: z.array(nonEmpty).default([]),
   calendars: z.record(id('a calendar'), calendar),
   tiers: z.array(tier).min(1, { error: 'define at least one tier' }),
@@ -440,6 +445,19 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
         const prior = seenCountry.get(key);
         if (prior) add(`regions.${region}[${i}]`, `'${c}' is already in region ${prior}`);
         seenCountry.set(key, region);
+      }),
+    );
+  }
+
+  const synonymOf = new Map<string, string>();
+  for (const [intent, words] of Object.entries(p.intents ?? {})) {
+    part(() =>
+      (words ?? []).forEach((w, i) => {
+        const key = synonymKey(w);
+        const prior = synonymOf.get(key);
+        if (prior !== undefined && prior !== intent)
+          add(`intents.${intent}[${i}]`, `'${w}' is already a synonym of ${prior}`);
+        synonymOf.set(key, intent);
       }),
     );
   }

@@ -19,20 +19,29 @@ export interface Qualification {
 export function qualify(policy: Policy, lead: LeadFacts): Qualification {
   const window = (t: Tier) =>
     `${formatDuration(t.windowMs)} ${t.clock === 'always' ? 'round the clock' : 'business time'}`;
+  const said = lead.unmappedIntent
+    ? `intent '${lead.unmappedIntent}' is not known and no synonym in the policy maps it (treated as other); `
+    : lead.intentSynonym
+      ? `'${lead.intentSynonym}' is a synonym of ${lead.intent}; `
+      : '';
   if (lead.partial) {
     const t = policy.incompleteTier;
-    return { tier: t, windowMs: t.windowMs, reasons: [`partial submission → ${t.id} (${window(t)})`] };
+    return { tier: t, windowMs: t.windowMs, reasons: [`${said}partial submission → ${t.id} (${window(t)})`] };
   }
   for (const t of policy.tiers) {
     if (t === policy.incompleteTier || !t.matches(lead)) continue;
     const spec = policy.doc.tiers[t.rank]?.match;
-    return { tier: t, windowMs: t.windowMs, reasons: [`${explain(spec, lead)} → ${t.id} (${window(t)})`] };
+    return {
+      tier: t,
+      windowMs: t.windowMs,
+      reasons: [`${said}${explain(spec, lead)} → ${t.id} (${window(t)})`],
+    };
   }
   const t = policy.defaultTier;
   return {
     tier: t,
     windowMs: t.windowMs,
-    reasons: [`intent '${lead.intent}' matched no tier → default ${t.id} (${window(t)})`],
+    reasons: [`${said}intent '${lead.intent}' matched no tier → default ${t.id} (${window(t)})`],
   };
 }
 
