@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { enrich } from '../domain/enrich.ts';
 import { parseLeadInput } from '../domain/lead-input.ts';
-import { loadPolicy, PolicyError } from '../domain/policy.ts';
+import { checkPolicyText, PolicyError } from '../domain/policy.ts';
 import { decideAll, formatDecisions } from '../domain/preview.ts';
 
 const USAGE = [
@@ -32,9 +33,9 @@ function main(argv: string[]): number {
     console.error(USAGE);
     return values.help ? 0 : 2;
   }
-  let policy: ReturnType<typeof loadPolicy>;
+  let checked: ReturnType<typeof checkPolicyText>;
   try {
-    policy = loadPolicy(readFileSync(file, 'utf8'), file);
+    checked = checkPolicyText(readFileSync(file, 'utf8'), file);
   } catch (e) {
     if (e instanceof PolicyError) {
       console.error(e.message);
@@ -42,10 +43,12 @@ function main(argv: string[]): number {
     }
     throw e;
   }
+  const { policy, warnings } = checked;
   const teams = [...policy.teams.values()];
   console.log(
     `${file}: valid (${policy.mode} mode; ${policy.tiers.length} tiers, ${policy.rules.length} rules, ${teams.length} teams, ${teams.reduce((n, t) => n + t.members.length, 0)} reps, ${policy.ladder.length}-rung ladder)`,
   );
+  printWarnings(warnings.map((w) => `${w.path}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`));
   if (!values.leads) return 0;
 
   const at = values.at === undefined ? undefined : Date.parse(values.at);
@@ -84,7 +87,25 @@ function main(argv: string[]): number {
     );
   const decisions = decideAll(policy, leads, { at, accountOwnerOf: (d) => accounts[d] });
   console.log(values.json ? JSON.stringify(decisions, null, 2) : formatDecisions(decisions));
+  const unmapped = new Map<string, number>();
+  for (const l of leads) {
+    const facts = enrich(policy, l);
+    if (facts.unmappedIntent)
+      unmapped.set(facts.unmappedIntent, (unmapped.get(facts.unmappedIntent) ?? 0) + 1);
+  }
+  printWarnings(
+    [...unmapped].map(
+      ([said, n]) =>
+        `intents: '${said}' (${n} lead${n === 1 ? '' : 's'}) is not a known intent and no synonym maps it, so it is treated as other; add it under intents`,
+    ),
+  );
   return bad ? 1 : 0;
+}
+
+function printWarnings(lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  console.log(`${lines.length} warning${lines.length === 1 ? '' : 's'}:`);
+  for (const l of lines) console.log(`  warning: ${l}`);
 }
 
 process.exitCode = main(process.argv.slice(2));

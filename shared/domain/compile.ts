@@ -146,8 +146,8 @@ export interface CompileOptions {
   countryName?: (code: string) => string | undefined;
 }
 
-/** Common ways forms spell countries that differ from the built-in English names. */
-const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
+/** Common ways forms spell countries that differ from the built-in English names (upper case → ISO code). */
+export const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
   UK: 'GB',
   'GREAT BRITAIN': 'GB',
   ENGLAND: 'GB',

@@ -10,6 +10,7 @@ import { parseDuration } from './duration.ts';
 import { synonymKey } from './enrich.ts';
 import { describeIssues } from './issues.ts';
 import { CHANNELS, INTENTS } from './lead.ts';
+import { didYouMean } from './suggest.ts';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$|^24:00$/;
@@ -517,6 +518,18 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
       } else if (r.queue !== undefined) add(`${at}.queue`, `only a park rung takes a queue`);
     });
   });
+  // A typo gets the nearest defined name.
+  const known: Record<string, Set<string>> = {
+    team: teams,
+    queue: queues,
+    calendar: calendars,
+    tier: tierIds,
+    region: regions,
+  };
+  for (const i of issues) {
+    const m = /^unknown (team|queue|calendar|tier|region) '([^']+)'/.exec(i.message);
+    if (m) i.message += didYouMean(m[2] as string, known[m[1] as string] ?? []);
+  }
   return issues;
 }
 

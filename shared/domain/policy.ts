@@ -5,6 +5,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { compilePolicy, type Policy } from './compile.ts';
+import { lintPolicy, type PolicyWarning } from './policy-lint.ts';
 import { type PolicyDoc, PolicyError, validatePolicy } from './policy-schema.ts';
 
 export * from './policy-schema.ts';
@@ -45,6 +46,18 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: st
     if (n === 0 && (isMap(doc.contents) || isSeq(doc.contents))) return undefined;
   }
   return undefined;
+}
+
+/** Loads a policy and lints it (policy-lint.ts): the warnings carry the line they point at. */
+export function checkPolicyText(
+  yamlText: string,
+  source?: string,
+): { policy: Policy; warnings: PolicyWarning[] } {
+  const policy = loadPolicy(yamlText, source);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter });
+  const warnings = lintPolicy(policy.doc).map((w) => ({ ...w, line: lineOf(doc, lineCounter, w.path) }));
+  return { policy, warnings };
 }
 
 /** Parses, validates and compiles policy YAML; throws PolicyError listing every problem. */
