@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { add, type BusinessCalendar } from '../domain/clock.ts';
-import { type Policy, tierCalendar } from '../domain/compile.ts';
+import { keepReferencedProperties, type Policy, tierCalendar } from '../domain/compile.ts';
 import { enrich } from '../domain/enrich.ts';
 import type { LeadFacts, LeadInput } from '../domain/lead.ts';
 import { isHotter, qualify } from '../domain/qualify.ts';
@@ -57,7 +57,9 @@ export function leadIdFor(key: string): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Captures one lead. Returns the 202 body; a repeat of a delivery returns the original body. */
-export async function captureLead(deps: CaptureDeps, input: LeadInput): Promise<CaptureResponse> {
+export async function captureLead(deps: CaptureDeps, given: LeadInput): Promise<CaptureResponse> {
+  // A HubSpot contact carries hundreds of properties; only those the policy's conditions name are kept.
+  const input = keepReferencedProperties(deps.policy, given);
   const key = dedupeKey(input);
   const leadId = leadIdFor(key);
   const identity = input.email ?? input.phone;

@@ -45,7 +45,21 @@ export interface LeadInput {
   existingOwnerId?: string;
   partial: boolean;
   sourceEventId?: string;
+  /** HubSpot contact and company properties the source carried (custom ones too), for policy conditions. */
+  properties?: LeadProperties;
 }
+
+/** A property value as HubSpot (or a source) sent it. */
+export type PropertyValue = string | number | boolean;
+
+/** Contact and company properties by internal name. */
+export interface LeadProperties {
+  contact?: Record<string, PropertyValue>;
+  company?: Record<string, PropertyValue>;
+}
+
+/** Most properties kept per object, and characters per value: enough for any policy, bounded for storage. */
+export const PROPERTY_LIMITS = { count: 500, chars: 1024, name: 100 } as const;
 
 /** What qualification and routing match on: the input plus derived facts. */
 export interface LeadFacts extends LeadInput {

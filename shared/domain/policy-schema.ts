@@ -50,6 +50,91 @@ const person = z.strictObject({
   rungs: z.array(posInt).optional(),
 });
 
+/** A value a field test compares with. */
+export type Scalar = string | number | boolean;
+
+/** One test on one field (policy-schema `where`); several operators in one test must all hold. */
+export interface FieldTest {
+  equals?: Scalar;
+  in?: Scalar[];
+  not?: FieldTest;
+  contains?: string;
+  startsWith?: string;
+  exists?: boolean;
+  missing?: boolean;
+  gt?: number | string;
+  lt?: number | string;
+  between?: [number | string, number | string];
+  '>'?: number | string;
+  '<'?: number | string;
+}
+
+const OPERATORS = [
+  'equals',
+  'in',
+  'not',
+  'contains',
+  'startsWith',
+  'exists',
+  'missing',
+  'gt',
+  'lt',
+  'between',
+  '>',
+  '<',
+] as const;
+
+const scalar = z.union([z.string(), z.number(), z.boolean()], {
+  error: 'expected a string, number or true/false',
+});
+/** A bound of >, < or between: a number, or an ISO 8601 date or date-time. */
+const bound = z.union(
+  [
+    z.number(),
+    z.string().refine((v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)), {
+      error: 'expected a number or an ISO 8601 date',
+    }),
+  ],
+  { error: 'expected a number or an ISO 8601 date' },
+);
+const fieldTest: z.ZodType<FieldTest> = z
+  .strictObject(
+    {
+      equals: scalar.optional(),
+      in: z.array(scalar).min(1, { error: 'list at least one value' }).optional(),
+      get not() {
+        return fieldTest.optional();
+      },
+      contains: nonEmpty.optional(),
+      startsWith: nonEmpty.optional(),
+      exists: z.boolean({ error: 'expected true or false' }).optional(),
+      missing: z.boolean({ error: 'expected true or false' }).optional(),
+      gt: bound.optional(),
+      lt: bound.optional(),
+      between: z.tuple([bound, bound], { error: 'expected [low, high]' }).optional(),
+      '>': bound.optional(),
+      '<': bound.optional(),
+    },
+    { error: `expected a value, a list, or a test with one of: ${OPERATORS.join(', ')}` },
+  )
+  .refine((t) => OPERATORS.some((o) => t[o] !== undefined), {
+    error: `expected at least one of: ${OPERATORS.join(', ')}`,
+  });
+
+/**
+ * `where`: field → test. A field is a normalised lead field (industry, jobTitle, employees, …), a HubSpot
+ * property the lead carries (`contact.<name>`, `company.<name>`, or a bare name: the contact's, else the
+ * company's). A plain value means equals, a list means in.
+ */
+const where = z.record(
+  z.string().regex(/^((contact|company)\.)?[A-Za-z_][A-Za-z0-9_]{0,99}$/, {
+    error: 'expected a field name, or contact.<property> / company.<property>',
+  }),
+  z.union([scalar, z.array(scalar).min(1, { error: 'list at least one value' }), fieldTest], {
+    error: `expected a value, a list, or a test with one of: ${OPERATORS.join(', ')}`,
+  }),
+);
+
 const condition = z.strictObject({
   intent: z.array(z.enum(INTENTS, { error: `expected one of ${INTENTS.join(', ')}` })).optional(),
   channel: z.array(z.enum(CHANNELS, { error: `expected one of ${CHANNELS.join(', ')}` })).optional(),
@@ -71,6 +156,8 @@ const condition = z.strictObject({
   freeMail: z.boolean({ error: 'expected true or false' }).optional(),
   partial: z.boolean({ error: 'expected true or false' }).optional(),
   existingOwner: z.boolean({ error: 'expected true or false' }).optional(),
+  /** Tests on any field or HubSpot property, all of which must hold (with the keys above). */
+  where: where.optional(),
 });
 
 const match = z.union([condition, z.array(condition)], {
@@ -123,10 +210,17 @@ const target = z.union(
   { error: 'expected exactly one of: existingOwner: true, accountOwner: true, team, owner, queue' },
 );
 
+/** When a rule applies: while a calendar is open (`during`) or closed (`outside`), judged at the decision time. */
+const when = z.union(
+  [z.strictObject({ during: id('a calendar') }), z.strictObject({ outside: id('a calendar') })],
+  { error: 'expected { during: <calendar> } or { outside: <calendar> }' },
+);
+
 const rule = z.strictObject({
   id: id('a rule'),
   description: z.string().optional(),
   match: match.optional(),
+  when: when.optional(),
   target,
 });
 
@@ -243,6 +337,8 @@ export type TeamSpec = PolicyDoc['teams'][string];
 export type MemberSpec = TeamSpec['members'][number];
 /** A tier as written. */
 export type TierSpec = PolicyDoc['tiers'][number];
+/** A field test's value as written: a value (equals), a list (in) or a test. */
+export type WhereSpec = NonNullable<Condition['where']>[string];
 /** A routing rule as written. */
 export type RuleSpec = PolicyDoc['routing']['rules'][number];
 /** A routing target as written. */
@@ -279,7 +375,7 @@ export class PolicyError extends Error {
 export function validatePolicy(input: unknown): { policy?: PolicyDoc; issues: PolicyIssue[] } {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const issues: PolicyIssue[] = describeIssues(parsed.error.issues, input);
+    const issues: PolicyIssue[] = describeIssues(parsed.error.issues, input, true);
     // Cross-references are checked too, best effort on the unvalidated document, so one run shows everything.
     const seen = new Set(issues.map((i) => i.path));
     for (const extra of bestEffortCrossCheck(input)) if (!seen.has(extra.path)) issues.push(extra);
@@ -474,6 +570,12 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
         add(`${at}.target.team`, `unknown team '${r.target.team}'`);
       if ('queue' in r.target && !queues.has(r.target.queue))
         add(`${at}.target.queue`, `unknown queue '${r.target.queue}'`);
+      const windowCal = r.when && ('during' in r.when ? r.when.during : r.when.outside);
+      if (windowCal !== undefined && !calendars.has(windowCal))
+        add(
+          `${at}.when.${'during' in (r.when ?? {}) ? 'during' : 'outside'}`,
+          `unknown calendar '${windowCal}'`,
+        );
     });
   });
 
@@ -546,10 +648,22 @@ function checkMatch(
     c.region?.forEach((r, j) => {
       if (!regions.has(r)) add(`${here}.region[${j}]`, `unknown region '${r}' (define it under regions)`);
     });
+    for (const [field, test] of Object.entries(c.where ?? {})) checkTest(test, `${here}.where.${field}`, add);
     if (c.employeesMin !== undefined && c.employeesMax !== undefined && c.employeesMin > c.employeesMax) {
       add(`${here}.employeesMin`, `is greater than employeesMax (${c.employeesMax})`);
     }
   });
+}
+
+function checkTest(test: unknown, at: string, add: (path: string, message: string) => void): void {
+  if (typeof test !== 'object' || test === null || Array.isArray(test)) return;
+  const t = test as FieldTest;
+  if (t.between) {
+    const [lo, hi] = t.between.map((b) => (typeof b === 'number' ? b : Date.parse(b)));
+    if ((lo as number) > (hi as number)) add(`${at}.between`, 'the low bound is above the high one');
+    if (typeof t.between[0] !== typeof t.between[1]) add(`${at}.between`, 'mixes a number and a date');
+  }
+  if (t.not) checkTest(t.not, `${at}.not`, add);
 }
 
 function backupCycle(p: PolicyDoc, start: string): boolean {

@@ -35,8 +35,14 @@ export function parsePolicy(text: string, source?: string): PolicyDoc {
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: string): number | undefined {
   const segs: (string | number)[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
-    segs.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
+  for (const m of path.matchAll(/\[("(?:[^"\\]|\\.)*")\]|([^.[\]]+)|\[(\d+)\]/g))
+    segs.push(
+      m[1] !== undefined
+        ? (JSON.parse(m[1]) as string)
+        : m[3] !== undefined
+          ? Number(m[3])
+          : (m[2] as string),
+    );
   // Walk as deep as the document goes; a missing field points at its parent.
   for (let n = segs.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(segs.slice(0, n), true);

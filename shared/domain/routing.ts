@@ -80,6 +80,10 @@ export function route(policy: Policy, req: RouteRequest): RouteDecision {
       unmatched.push(rule.id);
       continue;
     }
+    if (rule.activeAt && !rule.activeAt(req.now)) {
+      unmatched.push(`${rule.id} (applies only ${rule.window})`);
+      continue;
+    }
     flushUnmatched();
     const t = rule.target;
     if ('team' in t) {
@@ -376,11 +380,17 @@ export function routingScope(
     for (const rule of policy.rules) {
       if (!rule.matches(lead)) continue;
       const t = rule.target;
+      // A rule with a time window may not apply at the decision time: the rules after it may decide.
+      const final = rule.activeAt === undefined;
       if ('team' in t) {
         addChain(t.team);
-        break;
+        if (final) break;
+        continue;
       }
-      if ('queue' in t) break;
+      if ('queue' in t) {
+        if (final) break;
+        continue;
+      }
       const id =
         'existingOwner' in t ? lead.existingOwnerId : 'accountOwner' in t ? lead.accountOwnerId : t.owner;
       if (id !== undefined) ownerIds.add(id);

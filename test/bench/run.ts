@@ -2,6 +2,7 @@
  * `npm run bench`: prints the project's performance figures as JSON (see README, Performance).
  * `npm run bench -- burst [--leads 5000] [--seconds 60] [--concurrency 64]`: the webinar burst.
  * `npm run bench -- faults [--leads 400] [--seconds 8] [--seed 20300107] [--only hubspot,sns,…]`: fault runs.
+ * `npm run bench -- routing`: the domain figures alone (routing decision, qualify + route + deadline, clock).
  */
 import { parseArgs } from 'node:util';
 
@@ -61,7 +62,10 @@ if (mode === undefined) {
       only: values.only?.split(',').map((s) => s.trim()),
     })),
   };
+} else if (mode === 'routing') {
+  const { benchDomain } = await import('./domain.ts');
+  results = { node: process.version, at: new Date().toISOString(), ...benchDomain() };
 } else {
-  throw new Error(`unknown bench '${mode}': expected no argument, 'burst' or 'faults'`);
+  throw new Error(`unknown bench '${mode}': expected no argument, 'burst', 'faults' or 'routing'`);
 }
 console.log(JSON.stringify(results, null, 2));

@@ -586,12 +586,7 @@ describe('notifications', () => {
     stateless.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'dirk.vogel@example.com',
-      FilterPolicy: {
-        $or: [
-          { teamId: ['emea-sdr'], audience: ['director'], rung: [{ numeric: ['=', 2] }] },
-          { teamId: ['emea-overflow'], audience: ['director'], rung: [{ numeric: ['=', 2] }] },
-        ],
-      },
+      FilterPolicy: { teamId: ['emea-sdr'], audience: ['director'], rung: [{ numeric: ['=', 2] }] },
     });
     stateless.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'sms',
