@@ -3,7 +3,7 @@
  * Records here are what leadclock persists; nothing in this file knows AWS or HubSpot.
  */
 import type { LeadInput, LeadState } from '../domain/lead.ts';
-import type { RoutingState } from '../domain/routing.ts';
+import type { MakeUpState, RoutingState } from '../domain/routing.ts';
 
 /** A lead as stored: the input, the decisions taken and the SLA clock. */
 export interface LeadRecord {
@@ -119,15 +119,18 @@ export interface LeadStore {
   getPointer(kind: 'email' | 'contact', key: string): Promise<string | undefined>;
   /** Removes a pointer if it still points at `leadId`. */
   releasePointer(kind: 'email' | 'contact', key: string, leadId: string): Promise<void>;
-  /** Cursors and weights of the teams, open counts of the owners, and inactive owners. */
+  /** Cursors, weights and make-up of the teams, open and recent daily counts of the owners, and inactive owners. */
   loadRoutingState(teamIds: readonly string[], ownerIds: readonly string[]): Promise<RoutingState>;
-  /** Takes one open-lead slot of `ownerId` if they are under `cap` (no cap when undefined). */
-  takeSlot(ownerId: string, cap: number | undefined): Promise<boolean>;
+  /**
+   * Takes one open-lead slot of `ownerId` if they are under `cap` (no cap when undefined) and, with a
+   * `quota`, counts the lead on their local `day` if they are under its `max`: both or neither.
+   */
+  takeSlot(ownerId: string, cap: number | undefined, quota?: { day: string; max: number }): Promise<boolean>;
   /** Gives one slot back (never below zero). */
   releaseSlot(ownerId: string): Promise<void>;
   saveRotation(
     teamId: string,
-    rotation: { cursor?: number; weights?: Record<string, number> },
+    rotation: { cursor?: number; weights?: Record<string, number>; makeUp?: MakeUpState },
   ): Promise<void>;
   getAccountOwner(domain: string): Promise<string | undefined>;
   /** Records a one-off key (webhook event, breach attempt); false when it was recorded already. */

@@ -51,6 +51,8 @@ export interface Member {
   phone?: string;
   weight: number;
   maxOpen: number;
+  /** Leads a day in the member's own day (their calendar's zone); no quota when absent. */
+  maxPerDay?: number;
   calendar: BusinessCalendar;
   active: boolean;
   /** PTO as half-open epoch ranges `[from, to)` in the member's zone, whole days. */
@@ -65,6 +67,8 @@ export interface Team {
   strategy: 'round_robin' | 'weighted' | 'least_loaded';
   backup?: string;
   mode: 'live' | 'shadow';
+  /** Make-up after absence, when the team has it. */
+  makeUp?: { extraPerDay: number; maxOwed: number };
   managers: Person[];
   directors: Person[];
   members: Member[];
@@ -223,6 +227,7 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
       strategy: t.strategy,
       backup: t.backup,
       mode: t.mode ?? doc.mode,
+      makeUp: t.makeUp,
       managers: t.managers,
       directors: t.directors,
       members: t.members.map((m) => {
@@ -234,6 +239,7 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
           phone: m.phone,
           weight: m.weight,
           maxOpen: m.maxOpen ?? doc.defaults.maxOpen,
+          maxPerDay: m.maxPerDay ?? t.maxPerDay ?? doc.defaults.maxPerDay,
           calendar: mc,
           active: m.active,
           pto: m.pto.map(

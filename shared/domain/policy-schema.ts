@@ -233,6 +233,8 @@ const member = z.strictObject({
   phone: person.shape.phone,
   weight: posInt.default(1),
   maxOpen: posInt.optional(),
+  /** Leads a day, counted in the rep's own day (their calendar's zone); the team's, else the default, when absent. */
+  maxPerDay: posInt.optional(),
   calendar: id('a calendar').optional(),
   active: z.boolean({ error: 'expected true or false' }).default(true),
   pto: z.array(pto).default([]),
@@ -248,6 +250,13 @@ const team = z.strictObject({
     .default('round_robin'),
   backup: id('a team').optional(),
   mode: z.enum(['live', 'shadow'], { error: "expected 'live' or 'shadow'" }).optional(),
+  /** Leads a day per member (in each member's own day), unless the member says otherwise. */
+  maxPerDay: posInt.optional(),
+  /**
+   * Make-up after absence: a rep back from PTO (or inactivity) is owed the leads the team took while they
+   * were away, and goes first until paid, at most `extraPerDay` of them a day in their own day.
+   */
+  makeUp: z.strictObject({ extraPerDay: posInt, maxOwed: posInt.default(20) }).optional(),
   managers: z.array(person).default([]),
   directors: z.array(person).default([]),
   members: z.array(member).min(1, { error: 'a team needs at least one member' }),
@@ -278,6 +287,8 @@ const schema = z.strictObject({
   defaults: z.strictObject({
     calendar: id('a calendar'),
     maxOpen: posInt.default(10),
+    /** Leads a day per rep, in the rep's own day; no quota when absent. */
+    maxPerDay: posInt.optional(),
     queue: id('a queue'),
   }),
   regions: z.record(nonEmpty, z.array(nonEmpty)).default({}),

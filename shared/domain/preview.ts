@@ -43,6 +43,14 @@ export function decideAll(
     const d = route(policy, { lead, tier: q.tier, now: start, state });
     if (d.cursor) state.cursors[d.cursor.teamId] = d.cursor.value;
     if (d.weights) state.weights[d.weights.teamId] = d.weights.value;
+    if (d.makeUp) state.makeUp = { ...state.makeUp, [d.makeUp.teamId]: d.makeUp.value };
+    if (d.quota && d.ownerId) {
+      const days = state.dayCounts?.[d.ownerId] ?? {};
+      state.dayCounts = {
+        ...state.dayCounts,
+        [d.ownerId]: { ...days, [d.quota.day]: (days[d.quota.day] ?? 0) + 1 },
+      };
+    }
     if (d.kind === 'owner' && d.ownerId) state.openCounts[d.ownerId] = (state.openCounts[d.ownerId] ?? 0) + 1;
     const due = add(start, q.windowMs, tierCalendar(q.tier, d.calendar));
     return {

@@ -3,7 +3,7 @@
  * human-readable trail of why. Pure: cursors, weights and open-lead counts come in as state and changes
  * go out in the decision, for the caller to persist.
  */
-import { add, type BusinessCalendar, isOpen, nextOpening } from './clock.ts';
+import { add, type BusinessCalendar, isOpen, localDate, nextOpening } from './clock.ts';
 import { type Member, type Policy, type Team, type Tier, tierCalendar } from './compile.ts';
 import type { LeadFacts } from './lead.ts';
 
@@ -17,6 +17,16 @@ export interface RoutingState {
   openCounts: Readonly<Record<string, number>>;
   /** Owner ids archived or deactivated in HubSpot (from the accounts sync). */
   inactiveOwners: ReadonlySet<string>;
+  /** Leads assigned per owner per local day (`YYYY-MM-DD` in the owner's zone), for daily quotas. */
+  dayCounts?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Make-up state per team (teams with `makeUp`). */
+  makeUp?: Readonly<Record<string, MakeUpState>>;
+}
+
+/** Per team: leads owed to members who were away, and the make-up each took on their last make-up day. */
+export interface MakeUpState {
+  owed: Readonly<Record<string, number>>;
+  taken: Readonly<Record<string, { day: string; n: number }>>;
 }
 
 /** An empty routing state. */
@@ -59,6 +69,10 @@ export interface RouteDecision {
   cursor?: { teamId: string; value: number };
   /** New smooth-WRR weights to persist, if the pool was weighted. */
   weights?: { teamId: string; value: Record<string, number> };
+  /** New make-up state to persist, if the team has make-up. */
+  makeUp?: { teamId: string; value: MakeUpState };
+  /** The chosen owner's local day and quota, for the caller's conditional daily count. */
+  quota?: { day: string; max: number };
 }
 
 /** Routes a lead: rules in order, first match wins; a pool with nobody eligible falls back to its backup team, then the default queue with an alert. */
@@ -217,7 +231,82 @@ function ineligible(m: Member, req: RouteRequest): string | undefined {
   if (onPto(m, req.now)) return 'on PTO';
   const open = req.state.openCounts[m.ownerId] ?? 0;
   if (open >= m.maxOpen) return `at cap (${open}/${m.maxOpen} open)`;
+  if (m.maxPerDay !== undefined) {
+    const day = localDate(req.now, m.calendar);
+    const today = req.state.dayCounts?.[m.ownerId]?.[day] ?? 0;
+    if (today >= m.maxPerDay) return `daily quota reached (${today}/${m.maxPerDay} on ${day}, their day)`;
+  }
   return ptoBeforeDeadline(m, req);
+}
+
+/** Whether a member is away (PTO, inactive in the policy or in HubSpot): their missed turns are owed under make-up. */
+function away(m: Member, req: RouteRequest): boolean {
+  return !m.active || req.state.inactiveOwners.has(m.ownerId) || onPto(m, req.now);
+}
+
+/**
+ * Make-up after absence: the member owed the most (then the rotation) among those with make-up left today
+ * goes first. Returns the pick and the new state, or undefined to let the strategy choose.
+ */
+function makeUpPick(
+  team: Team,
+  req: RouteRequest,
+  pool: readonly number[],
+  order: (i: number) => number,
+): { index: number; why: string } | undefined {
+  const rule = team.makeUp;
+  if (!rule) return undefined;
+  const st = req.state.makeUp?.[team.id];
+  let best = -1;
+  let bestOwed = 0;
+  let bestLeft = 0;
+  for (const i of pool) {
+    const m = team.members[i] as Member;
+    const owed = st?.owed[m.ownerId] ?? 0;
+    if (owed <= 0) continue;
+    const day = localDate(req.now, m.calendar);
+    const taken = st?.taken[m.ownerId];
+    const used = taken && taken.day === day ? taken.n : 0;
+    if (used >= rule.extraPerDay) continue;
+    if (best < 0 || owed > bestOwed || (owed === bestOwed && order(i) < order(best))) {
+      best = i;
+      bestOwed = owed;
+      bestLeft = rule.extraPerDay - used;
+    }
+  }
+  if (best < 0) return undefined;
+  return {
+    index: best,
+    why: `make-up after absence (${bestOwed} owed; ${bestLeft} of ${rule.extraPerDay} left today)`,
+  };
+}
+
+/** The make-up state after `chosen` took a lead: paid if it was make-up, and one more owed to each member away. */
+function nextMakeUp(
+  team: Team,
+  req: RouteRequest,
+  chosen: Member,
+  madeUp: boolean,
+): { teamId: string; value: MakeUpState } | undefined {
+  const rule = team.makeUp;
+  if (!rule) return undefined;
+  const st = req.state.makeUp?.[team.id];
+  const owed: Record<string, number> = { ...(st?.owed ?? {}) };
+  const taken: Record<string, { day: string; n: number }> = { ...(st?.taken ?? {}) };
+  if (madeUp) {
+    owed[chosen.ownerId] = Math.max(0, (owed[chosen.ownerId] ?? 0) - 1);
+    const day = localDate(req.now, chosen.calendar);
+    const prev = taken[chosen.ownerId];
+    taken[chosen.ownerId] = { day, n: prev && prev.day === day ? prev.n + 1 : 1 };
+  }
+  for (const m of team.members)
+    if (m !== chosen && away(m, req)) owed[m.ownerId] = Math.min(rule.maxOwed, (owed[m.ownerId] ?? 0) + 1);
+  return { teamId: team.id, value: { owed, taken } };
+}
+
+/** The chosen member's daily quota for the caller's conditional count, if they have one. */
+function quotaOf(m: Member, req: RouteRequest): RouteDecision['quota'] {
+  return m.maxPerDay === undefined ? undefined : { day: localDate(req.now, m.calendar), max: m.maxPerDay };
 }
 
 /**
@@ -301,6 +390,24 @@ function pickFromPool(
   if (pool.length === 0) return undefined;
 
   const base = { kind: 'owner' as const, teamId: team.id, alert: false, mode: team.mode };
+  const cursor = (((req.state.cursors[team.id] ?? 0) % n) + n) % n;
+  // Rotation order from the cursor: round robin takes the first; least loaded the first of the least loaded.
+  const order = (i: number) => (i - cursor + n) % n;
+  const owed = makeUpPick(team, req, pool, order);
+  if (owed) {
+    // A make-up turn is extra: the rotation (cursor, weights) stays where it was.
+    const chosen = team.members[owed.index] as Member;
+    trail.push(`chose ${chosen.name} (${chosen.ownerId}): ${owed.why}`);
+    noteOffDuty(chosen, req, trail);
+    return {
+      ...base,
+      ownerId: chosen.ownerId,
+      ownerName: chosen.name,
+      calendar: chosen.calendar,
+      makeUp: nextMakeUp(team, req, chosen, true),
+      quota: quotaOf(chosen, req),
+    };
+  }
   if (team.strategy === 'weighted') {
     const prev = req.state.weights[team.id] ?? {};
     const next: Record<string, number> = {};
@@ -326,12 +433,11 @@ function pickFromPool(
       ownerName: chosen.name,
       calendar: chosen.calendar,
       weights: { teamId: team.id, value: next },
+      makeUp: nextMakeUp(team, req, chosen, false),
+      quota: quotaOf(chosen, req),
     };
   }
 
-  const cursor = (((req.state.cursors[team.id] ?? 0) % n) + n) % n;
-  // Rotation order from the cursor: round robin takes the first; least loaded the first of the least loaded.
-  const order = (i: number) => (i - cursor + n) % n;
   let best = -1;
   for (const i of pool) {
     if (best < 0) best = i;
@@ -354,6 +460,8 @@ function pickFromPool(
     ownerName: chosen.name,
     calendar: chosen.calendar,
     cursor: { teamId: team.id, value: (best + 1) % n },
+    makeUp: nextMakeUp(team, req, chosen, false),
+    quota: quotaOf(chosen, req),
   };
 }
 
