@@ -34,6 +34,7 @@ export class SnsNotifier implements Notifier {
     if (a.rung !== undefined) attrs.rung = { DataType: 'Number', StringValue: String(a.rung) };
     if (a.audience?.length)
       attrs.audience = { DataType: 'String.Array', StringValue: JSON.stringify(a.audience) };
+    if (a.smsTo) attrs.smsTo = { DataType: 'String.Array', StringValue: JSON.stringify(a.smsTo) };
     await this.#client.send(
       new PublishCommand({
         TopicArn: this.#topicArn,

@@ -7,7 +7,7 @@
 import { add } from '../domain/clock.ts';
 import { type Policy, tierCalendar } from '../domain/compile.ts';
 import { formatDuration } from '../domain/duration.ts';
-import { type EscalationStep, escalationStep } from '../domain/escalation.ts';
+import { type EscalationStep, escalationStep, ladderFor, smsRecipients } from '../domain/escalation.ts';
 import type { LeadFacts } from '../domain/lead.ts';
 import { breachMessage } from '../domain/messages.ts';
 import { assign } from './assign.ts';
@@ -177,10 +177,13 @@ async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promis
   const { policy, store } = deps;
   const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
   // The next rung after the last one taken: a fall-through (nobody to reassign to) skips rungs for good.
+  // The tier's ladder, else the team's, else the default: nurture may email tomorrow while a hand-raiser pages.
+  const ladder = ladderFor(policy, tier, lead.teamId);
   let step = escalationStep(
     policy,
     Math.max(lead.breachCount, (lead.escalationRung ?? 0) + 1),
     tier.windowMs,
+    ladder,
   );
   const previous = [...lead.previousOwners, ...(lead.ownerId ? [lead.ownerId] : [])];
   const nowIso = new Date(now).toISOString();
@@ -235,7 +238,7 @@ async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promis
             data: { rung: step.rung, reason: 'nobody eligible to reassign to', trail: decision.trail },
           });
           // Falls through to the next rung; past the ladder that is a park, so this ends.
-          step = escalationStep(policy, step.rung + 1, tier.windowMs);
+          step = escalationStep(policy, step.rung + 1, tier.windowMs, ladder);
           continue;
         }
       }
@@ -435,6 +438,15 @@ async function notifyBreach(
       tier: lead.tier,
       rung: step.rung,
       audience: step.notify,
+      // Quiet hours: only these people's SMS subscriptions match; everyone reached still gets email.
+      smsTo: smsRecipients(
+        deps.policy,
+        lead.teamId ? deps.policy.teams.get(lead.teamId) : undefined,
+        lead.ownerId,
+        step,
+        deps.policy.tierById.get(lead.tier),
+        now,
+      ),
     },
   });
   await deps.store.putEvent({

@@ -3,6 +3,7 @@
  * then tells the rep. Only the items that failed are reported back, so SQS retries just those.
  */
 import type { Policy } from '../domain/compile.ts';
+import { repSmsNow, smsKey, smsRecipients } from '../domain/escalation.ts';
 import { assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
 import type {
   Clock,
@@ -289,6 +290,24 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
 
 async function notifyAssignment(deps: SyncDeps, l: LeadRecord): Promise<void> {
   const m = assignmentMessage(messageLead(deps.policy, l, deps.hubspotAppUrl));
+  const alert = l.status === 'unroutable';
+  const team = l.teamId ? deps.policy.teams.get(l.teamId) : undefined;
+  const tier = deps.policy.tierById.get(l.tier);
+  const now = deps.clock.now();
+  const rep = team?.members.find((x) => x.ownerId === l.ownerId);
+  // Quiet hours: SMS only to whoever may get one now; email always.
+  const smsTo = alert
+    ? smsRecipients(
+        deps.policy,
+        team,
+        undefined,
+        { rung: 1, notify: ['manager'], channels: ['email', 'sms'] },
+        tier,
+        now,
+      )
+    : rep?.phone && repSmsNow(rep, tier, now)
+      ? [smsKey(rep.phone)]
+      : [];
   await deps.notifier.publish({
     type: l.status === 'unroutable' ? 'alert' : 'assignment',
     subject:
@@ -302,6 +321,7 @@ async function notifyAssignment(deps: SyncDeps, l: LeadRecord): Promise<void> {
       teamId: l.teamId,
       tier: l.tier,
       audience: l.status === 'unroutable' ? ['manager'] : ['rep'],
+      smsTo,
     },
   });
 }

@@ -192,6 +192,8 @@ export interface Notification {
     tier?: string;
     rung?: number;
     audience?: readonly string[];
+    /** Keys (smsKey) of the people SMS may reach now: quiet hours and channel choices applied. */
+    smsTo?: readonly string[];
   };
 }
 

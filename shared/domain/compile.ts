@@ -36,6 +36,10 @@ export interface Tier {
    * default) assigns them and lets the tier's ladder act at the deadline; `on_duty` skips them.
    */
   offDuty: 'ladder' | 'on_duty';
+  /** The tier's own escalation ladder (a name in `Policy.ladders`), if any. */
+  ladder?: string;
+  /** SMS may reach people outside their hours for this tier. */
+  pageAnytime: boolean;
   /** Rank in the policy (0 is the hottest); used to decide whether a repeat inquiry raises the tier. */
   rank: number;
   matches: Matcher;
@@ -49,6 +53,10 @@ export interface Member {
   name: string;
   email?: string;
   phone?: string;
+  /** How this rep may be reached (both when the policy does not say). */
+  channels: readonly ('email' | 'sms')[];
+  /** When SMS may reach this rep (their calendar unless the policy names another). */
+  smsHours: BusinessCalendar;
   weight: number;
   maxOpen: number;
   /** Leads a day in the member's own day (their calendar's zone); no quota when absent. */
@@ -67,6 +75,8 @@ export interface Team {
   strategy: 'round_robin' | 'weighted' | 'least_loaded';
   backup?: string;
   mode: 'live' | 'shadow';
+  /** The team's own escalation ladder (a name in `Policy.ladders`), if any. */
+  ladder?: string;
   /** Make-up after absence, when the team has it. */
   makeUp?: { extraPerDay: number; maxOwed: number };
   managers: Person[];
@@ -116,6 +126,8 @@ export interface Policy {
   teams: ReadonlyMap<string, Team>;
   queues: ReadonlyMap<string, Queue>;
   ladder: readonly Rung[];
+  /** Named ladders for tiers and teams. */
+  ladders: ReadonlyMap<string, readonly Rung[]>;
   /** Upper-case ISO code or English name → region. */
   regionOfCountry: ReadonlyMap<string, string>;
   freeMailDomains: ReadonlySet<string>;
@@ -212,6 +224,8 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
     priority: t.priority,
     onShift: t.onShift,
     offDuty: t.offDuty ?? 'ladder',
+    ladder: t.ladder,
+    pageAnytime: t.pageAnytime,
     rank,
     matches: compileMatch(t.match),
     conditions: conditionsOf(t.match).map(compileCondition),
@@ -228,6 +242,7 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
       backup: t.backup,
       mode: t.mode ?? doc.mode,
       makeUp: t.makeUp,
+      ladder: t.ladder,
       managers: t.managers,
       directors: t.directors,
       members: t.members.map((m) => {
@@ -237,6 +252,8 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
           name: m.name,
           email: m.email,
           phone: m.phone,
+          channels: m.channels ?? ['email', 'sms'],
+          smsHours: m.smsHours ? cal(m.smsHours) : mc,
           weight: m.weight,
           maxOpen: m.maxOpen ?? doc.defaults.maxOpen,
           maxPerDay: m.maxPerDay ?? t.maxPerDay ?? doc.defaults.maxPerDay,
@@ -295,11 +312,8 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
     })),
     teams,
     queues,
-    ladder: doc.escalation.ladder.map(({ window, ...r }, i) => ({
-      ...r,
-      rung: i + 1,
-      windowMs: window === undefined ? undefined : parseDuration(window),
-    })),
+    ladder: compileLadder(doc.escalation.ladder),
+    ladders: new Map(Object.entries(doc.escalation.ladders).map(([id, rungs]) => [id, compileLadder(rungs)])),
     regionOfCountry,
     freeMailDomains: new Set((doc.freeMailDomains ?? DEFAULT_FREE_MAIL).map((d) => d.toLowerCase())),
     intentSynonyms: new Map(
@@ -325,6 +339,14 @@ function nextDay(isoDate: string): string {
   const d = new Date(`${isoDate}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + 1);
   return d.toISOString().slice(0, 10);
+}
+
+function compileLadder(rungs: readonly RungSpec[]): Rung[] {
+  return rungs.map(({ window, ...r }, i) => ({
+    ...r,
+    rung: i + 1,
+    windowMs: window === undefined ? undefined : parseDuration(window),
+  }));
 }
 
 function conditionsOf(match: Condition | Condition[] | undefined): Condition[] {

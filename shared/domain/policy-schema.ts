@@ -39,8 +39,17 @@ const span = z.string({ error: 'expected an interval' }).regex(/^\d{2}:\d{2}-\d{
   error: "expected 'HH:MM-HH:MM', e.g. '09:00-17:30'",
 });
 
+/** The ways a person can be reached. */
+const channels = z
+  .array(z.enum(['email', 'sms'], { error: "expected 'email' or 'sms'" }))
+  .min(1, { error: 'list at least one channel' });
+
 const person = z.strictObject({
   name: nonEmpty,
+  /** How to reach this person (both by default). */
+  channels: channels.optional(),
+  /** When SMS may reach this person (a calendar); outside it, email only unless the tier pages anytime. The team's calendar when absent. */
+  smsHours: id('a calendar').optional(),
   email: z.email({ error: 'expected an email address' }).optional(),
   phone: z
     .string()
@@ -196,6 +205,10 @@ const tier = z.strictObject({
    * the ladder acting at the deadline (`ladder`, the behaviour when absent; `policy check` warns).
    */
   offDuty: z.enum(['ladder', 'on_duty'], { error: "expected 'ladder' or 'on_duty'" }).optional(),
+  /** The escalation ladder for this tier (a name under escalation.ladders); the team's, else the default, when absent. */
+  ladder: id('a ladder').optional(),
+  /** SMS may wake people outside their hours for this tier (a hand-raiser); false: email only out of hours. */
+  pageAnytime: z.boolean({ error: 'expected true or false' }).default(false),
   match: match.optional(),
 });
 
@@ -231,6 +244,9 @@ const member = z.strictObject({
   name: nonEmpty,
   email: z.email({ error: 'expected an email address' }).optional(),
   phone: person.shape.phone,
+  channels: channels.optional(),
+  /** When SMS may reach this rep; their calendar when absent. */
+  smsHours: id('a calendar').optional(),
   weight: posInt.default(1),
   maxOpen: posInt.optional(),
   /** Leads a day, counted in the rep's own day (their calendar's zone); the team's, else the default, when absent. */
@@ -250,6 +266,8 @@ const team = z.strictObject({
     .default('round_robin'),
   backup: id('a team').optional(),
   mode: z.enum(['live', 'shadow'], { error: "expected 'live' or 'shadow'" }).optional(),
+  /** The escalation ladder for this team's leads (a name under escalation.ladders), unless the tier names one. */
+  ladder: id('a ladder').optional(),
   /** Leads a day per member (in each member's own day), unless the member says otherwise. */
   maxPerDay: posInt.optional(),
   /**
@@ -279,6 +297,8 @@ const rung = z.strictObject({
   queue: id('a queue').optional(),
   /** What happens to the breached owner's task on reassignment. */
   oldTask: z.enum(['complete', 'keep'], { error: "expected 'complete' or 'keep'" }).default('complete'),
+  /** The channels this rung may use (each person's own choice and hours apply too). */
+  channels: channels.default(['email', 'sms']),
 });
 
 const schema = z.strictObject({
@@ -310,6 +330,10 @@ const schema = z.strictObject({
   escalation: z.strictObject({
     verifyInHubSpot: z.boolean().default(true),
     ladder: z.array(rung).min(1, { error: 'define at least one rung' }),
+    /** Named ladders for tiers and teams (`ladder: <name>`); `ladder` above is the default. */
+    ladders: z
+      .record(id('a ladder'), z.array(rung).min(1, { error: 'define at least one rung' }))
+      .default({}),
   }),
   touch: z
     .strictObject({
@@ -446,7 +470,7 @@ function bestEffortCrossCheck(input: unknown): PolicyIssue[] {
       regions: raw.regions ?? {},
       queues: raw.queues ?? {},
       routing: { rules: raw.routing?.rules ?? [] },
-      escalation: { ladder: raw.escalation?.ladder ?? [] },
+      escalation: { ladder: raw.escalation?.ladder ?? [], ladders: raw.escalation?.ladders ?? {} },
       qualification: raw.qualification ?? { defaultTier: '', incompleteTier: '' },
       defaults: raw.defaults ?? { calendar: '', queue: '' },
     } as PolicyDoc;
@@ -622,9 +646,35 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
     });
   }
 
-  p.escalation.ladder.forEach((r, i) => {
+  const ladders = new Set(Object.keys(p.escalation.ladders ?? {}));
+  p.tiers.forEach((t, i) => {
     part(() => {
-      const at = `escalation.ladder[${i}]`;
+      if (t.ladder !== undefined && !ladders.has(t.ladder))
+        add(`tiers[${i}].ladder`, `unknown ladder '${t.ladder}'`);
+    });
+  });
+  for (const [tid, t] of Object.entries(p.teams)) {
+    part(() => {
+      if (t.ladder !== undefined && !ladders.has(t.ladder))
+        add(`teams.${tid}.ladder`, `unknown ladder '${t.ladder}'`);
+      const people: [string, { smsHours?: string }][] = [
+        ...t.managers.map((x, i) => [`teams.${tid}.managers[${i}]`, x] as [string, { smsHours?: string }]),
+        ...t.directors.map((x, i) => [`teams.${tid}.directors[${i}]`, x] as [string, { smsHours?: string }]),
+        ...t.members.map((x, i) => [`teams.${tid}.members[${i}]`, x] as [string, { smsHours?: string }]),
+      ];
+      for (const [at, x] of people)
+        if (x.smsHours !== undefined && !calendars.has(x.smsHours))
+          add(`${at}.smsHours`, `unknown calendar '${x.smsHours}'`);
+    });
+  }
+  const allRungs = [
+    ...p.escalation.ladder.map((r, i) => [`escalation.ladder[${i}]`, r] as const),
+    ...Object.entries(p.escalation.ladders ?? {}).flatMap(([lid, rs]) =>
+      rs.map((r, i) => [`escalation.ladders.${lid}[${i}]`, r] as const),
+    ),
+  ];
+  allRungs.forEach(([at, r]) => {
+    part(() => {
       if (r.action === 'park') {
         if (r.queue === undefined) add(`${at}.queue`, 'a park rung needs a queue');
         else if (!queues.has(r.queue)) add(`${at}.queue`, `unknown queue '${r.queue}'`);
@@ -633,6 +683,7 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
   });
   // A typo gets the nearest defined name.
   const known: Record<string, Set<string>> = {
+    ladder: ladders,
     team: teams,
     queue: queues,
     calendar: calendars,
@@ -640,7 +691,7 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
     region: regions,
   };
   for (const i of issues) {
-    const m = /^unknown (team|queue|calendar|tier|region) '([^']+)'/.exec(i.message);
+    const m = /^unknown (team|queue|calendar|tier|region|ladder) '([^']+)'/.exec(i.message);
     if (m) i.message += didYouMean(m[2] as string, known[m[1] as string] ?? []);
   }
   return issues;

@@ -172,7 +172,14 @@ describe('example and documented policies', () => {
       policy.tiers.map((t) => [t.id, t.label, t.windowMs, t.clock, t.priority, t.onShift, t.rank]),
     ).toEqual([['all', 'all', 3_600_000, 'business', 'MEDIUM', 'required', 0]]);
     expect(policy.ladder).toEqual([
-      { rung: 1, action: 'notify', notify: [], oldTask: 'complete', windowMs: undefined },
+      {
+        rung: 1,
+        action: 'notify',
+        notify: [],
+        oldTask: 'complete',
+        channels: ['email', 'sms'],
+        windowMs: undefined,
+      },
     ]);
     expect(policy.doc.escalation.verifyInHubSpot).toBe(true);
     expect(policy.doc.touch.activities).toEqual(['call', 'email']);
@@ -735,9 +742,9 @@ describe('parsePolicy', () => {
     // Act
     const error = policyErrorOf(() => parsePolicy(text, EXAMPLE_PATH));
     // Assess
-    expect(line).toBe(158);
+    expect(line).toBe(160);
     expect(error.issues).toEqual([
-      { path: 'teams.na-sdr.members[2].maxOpen', message: 'expected a positive integer', line: 158 },
+      { path: 'teams.na-sdr.members[2].maxOpen', message: 'expected a positive integer', line: 160 },
     ]);
   });
 
