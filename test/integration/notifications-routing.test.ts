@@ -22,6 +22,7 @@ const policy = basePolicy({
   },
 });
 const team = policy.teams.get('sales') as Team;
+const CHAT = 'https://global.sns-api.chatbot.amazonaws.com';
 /** 23:00 in Berlin. */
 const LATE = Date.parse('2026-11-23T22:00:00Z');
 
@@ -43,6 +44,8 @@ describe('quiet hours through SNS subscriptions (SNS emulator, real SDK client)'
         endpoint: sub.endpoint,
         filterPolicy: JSON.stringify(sub.filterPolicy),
       });
+    // AWS Chatbot (Amazon Q Developer in chat applications) subscribes to the topic over HTTPS.
+    emu.subscribe(TopicArn as string, { protocol: 'https', endpoint: CHAT });
     notifier = new SnsNotifier(client, TopicArn as string);
   });
   afterAll(async () => {
@@ -79,5 +82,56 @@ describe('quiet hours through SNS subscriptions (SNS emulator, real SDK client)'
     expect(got('mara@example.com')).toEqual(['nurture late', 'demo late']);
     expect(got('+4915100000011')).toEqual(['demo late']);
     expect(got('+4915100000001')).toEqual(['demo late']);
+  });
+});
+
+describe('Slack through AWS Chatbot (Amazon Q Developer in chat applications)', () => {
+  it('publishes a Slack-bound breach in the documented custom-notification format', async () => {
+    // Prepare
+    const emu = await SnsEmulator.start();
+    try {
+      const client = new SNSClient({
+        endpoint: emu.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+      const { TopicArn } = await client.send(new CreateTopicCommand({ Name: 'leadclock-notify' }));
+      emu.subscribe(TopicArn as string, { protocol: 'https', endpoint: CHAT });
+      emu.subscribe(TopicArn as string, { protocol: 'email', endpoint: 'mara@example.com' });
+
+      // Act
+      await new SnsNotifier(client, TopicArn as string).publish({
+        type: 'breach',
+        subject: 'SLA breached: Jane Doe (Acme)',
+        body: 'Jane Doe (Acme) was not called within 5 minutes.',
+        sms: 'SLA breached: Jane Doe',
+        attributes: { ownerId: '1', teamId: 'sales', tier: 'hand-raiser', rung: 1, audience: ['manager'] },
+      });
+
+      // Assess: https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html (Event schema)
+      const [chat] = emu.deliveries(CHAT);
+      expect(JSON.parse(chat?.message ?? '{}')).toEqual({
+        version: '1.0',
+        source: 'custom',
+        content: {
+          textType: 'client-markdown',
+          title: ':rotating_light: SLA breached: Jane Doe (Acme)',
+          description: 'Jane Doe (Acme) was not called within 5 minutes.',
+          nextSteps: ['Open the lead in HubSpot and call now, or reassign it.'],
+          keywords: ['breach', 'hand-raiser', 'sales', 'rung 1'],
+        },
+        metadata: {
+          summary: 'SLA breached: Jane Doe (Acme)',
+          eventType: 'leadclock.breach',
+          additionalContext: { tier: 'hand-raiser', team: 'sales' },
+        },
+      });
+      // Email keeps its own text.
+      expect(emu.deliveries('mara@example.com').map((d) => d.message)).toEqual([
+        'Jane Doe (Acme) was not called within 5 minutes.',
+      ]);
+    } finally {
+      await emu.close();
+    }
   });
 });
