@@ -103,28 +103,32 @@ export function lintPolicy(
   for (const [qid, q] of Object.entries(doc.queues))
     if (q.ownerId !== undefined) sameOwner(q.ownerId, q.label, `queues.${qid}`);
 
-  // Escalations and alerts that reach nobody.
-  const ladder = doc.escalation.ladder;
+  // Escalations and alerts that reach nobody: every ladder a team's leads can climb (each tier's, else the team's, else the default).
   for (const [tid, t] of Object.entries(doc.teams)) {
-    for (const role of ['manager', 'director'] as const) {
-      const people = role === 'manager' ? t.managers : t.directors;
-      const key = role === 'manager' ? 'managers' : 'directors';
-      ladder.forEach((rung, r) => {
-        if (!rung.notify.includes(role)) return;
-        const n = r + 1;
-        if (people.length === 0) {
-          warn(`teams.${tid}.${key}`, `rung ${n} notifies ${key}, but team ${tid} has none`);
-          return;
-        }
-        const reached = people.some(
-          (p) => (p.email !== undefined || p.phone !== undefined) && (!p.rungs || p.rungs.includes(n)),
-        );
-        if (!reached)
-          warn(
-            `teams.${tid}.${key}`,
-            `rung ${n} notifies ${key}, but no ${role} of ${tid} has an email or phone for rung ${n}`,
+    const names = [...new Set(tiers.map((tier) => tier.ladder ?? t.ladder ?? ''))];
+    for (const name of names) {
+      const ladder = name ? (doc.escalation.ladders[name] ?? []) : doc.escalation.ladder;
+      const of = name ? ` of ladder '${name}'` : '';
+      for (const role of ['manager', 'director'] as const) {
+        const people = role === 'manager' ? t.managers : t.directors;
+        const key = role === 'manager' ? 'managers' : 'directors';
+        ladder.forEach((rung, r) => {
+          if (!rung.notify.includes(role)) return;
+          const n = r + 1;
+          if (people.length === 0) {
+            warn(`teams.${tid}.${key}`, `rung ${n}${of} notifies ${key}, but team ${tid} has none`);
+            return;
+          }
+          const reached = people.some(
+            (p) => (p.email !== undefined || p.phone !== undefined) && (!p.rungs || p.rungs.includes(n)),
           );
-      });
+          if (!reached)
+            warn(
+              `teams.${tid}.${key}`,
+              `rung ${n}${of} notifies ${key}, but no ${role} of ${tid} has an email or phone for rung ${n}`,
+            );
+        });
+      }
     }
     t.members.forEach((m, i) => {
       if (m.email === undefined && m.phone === undefined)

@@ -160,6 +160,26 @@ describe('policy check warnings', () => {
     ]);
   });
 
+  it("checks every ladder a team's leads can climb, a tier's own ladder too", () => {
+    // Act
+    const w = lint({
+      teams: { sales: { ...MANAGED.sales, managers: [] } },
+      tiers: [{ id: 'standard', window: 'PT1H', ladder: 'gentle' }],
+      escalation: {
+        ladder: [{ action: 'park', queue: 'breach', notify: ['director'] }],
+        ladders: { gentle: [{ action: 'notify', notify: ['rep', 'manager'] }] },
+      },
+    });
+
+    // Assess
+    expect(w).toEqual([
+      {
+        path: 'teams.sales.managers',
+        message: "rung 1 of ladder 'gentle' notifies managers, but team sales has none",
+      },
+    ]);
+  });
+
   it('asks round-the-clock tiers that may reach off-duty reps to say what happens', () => {
     // Act
     const w = lint({
