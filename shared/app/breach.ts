@@ -7,9 +7,16 @@
 import { add } from '../domain/clock.ts';
 import { type Policy, tierCalendar } from '../domain/compile.ts';
 import { formatDuration } from '../domain/duration.ts';
-import { type EscalationStep, escalationStep, ladderFor, smsRecipients } from '../domain/escalation.ts';
+import {
+  type EscalationStep,
+  escalationStep,
+  ladderFor,
+  repSmsNow,
+  smsKey,
+  smsRecipients,
+} from '../domain/escalation.ts';
 import type { LeadFacts } from '../domain/lead.ts';
-import { breachMessage } from '../domain/messages.ts';
+import { assignmentMessage, breachMessage, gsm } from '../domain/messages.ts';
 import { assign } from './assign.ts';
 import { messageLead } from './crm-sync.ts';
 import { applyChange, markArmed, requestSync } from './lead-events.ts';
@@ -65,7 +72,16 @@ export async function handleBreach(
     return noop(deps, input, `lead is ${lead.status}`);
   const now = deps.clock.now();
   if (now < Date.parse(lead.dueAt)) {
-    // Fired early (a moved deadline, or clock skew): put the timer back.
+    // The first owner's reminder (the timer fires there first), once, then back to the deadline.
+    if (
+      lead.remindAt &&
+      lead.attempt === 1 &&
+      lead.status === 'routed' &&
+      now >= Date.parse(lead.remindAt) - 60_000 &&
+      (await store.once(`remind:${lead.leadId}`, 86_400))
+    )
+      await remindOwner(deps, lead, now);
+    // Fired early (a reminder, a moved deadline, or clock skew): put the timer back.
     await deps.timers.arm(lead.leadId, lead.attempt, new Date(lead.dueAt));
     return { kind: 'early', dueAt: lead.dueAt };
   }
@@ -455,6 +471,37 @@ async function notifyBreach(
     type: 'breach_notified',
     ref,
     data: { rung: step.rung, audience: step.notify, late: formatDuration(lateMs) },
+  });
+}
+
+/** The reminder to the owner before the deadline: their own messages (audience rep), SMS within their hours. */
+async function remindOwner(deps: BreachDeps, lead: LeadRecord, now: number): Promise<void> {
+  const tier = deps.policy.tierById.get(lead.tier);
+  const rep = lead.teamId
+    ? deps.policy.teams.get(lead.teamId)?.members.find((m) => m.ownerId === lead.ownerId)
+    : undefined;
+  if (lead.mode === 'live') {
+    const m = assignmentMessage(messageLead(deps.policy, lead, deps.hubspotAppUrl));
+    await deps.notifier.publish({
+      type: 'reminder',
+      subject: `Reminder: ${m.subject}`,
+      body: `Reminder: this lead is still waiting for your first touch.\n\n${m.body}`,
+      sms: gsm(`Reminder: ${m.sms}`),
+      attributes: {
+        ownerId: lead.ownerId,
+        teamId: lead.teamId,
+        tier: lead.tier,
+        audience: ['rep'],
+        smsTo: rep?.phone && repSmsNow(rep, tier, now) ? [smsKey(rep.phone)] : [],
+      },
+    });
+  }
+  await deps.store.putEvent({
+    leadId: lead.leadId,
+    at: new Date(now).toISOString(),
+    type: lead.mode === 'live' ? 'reminded' : 'shadow_remind',
+    ref: `${lead.attempt}`,
+    data: { ownerId: lead.ownerId, dueAt: lead.dueAt },
   });
 }
 

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { add, type BusinessCalendar } from '../domain/clock.ts';
 import { keepReferencedProperties, type Policy, tierCalendar } from '../domain/compile.ts';
 import { enrich } from '../domain/enrich.ts';
+import { reminderTime } from '../domain/escalation.ts';
 import type { LeadFacts, LeadInput } from '../domain/lead.ts';
 import { isHotter, qualify } from '../domain/qualify.ts';
 import { assign } from './assign.ts';
@@ -139,7 +140,9 @@ async function createLead(
     dueAt,
   };
   const nowIso = new Date(now).toISOString();
+  const remind = d.kind === 'owner' ? reminderTime(q.tier, start, Date.parse(dueAt), cal) : undefined;
   const lead: LeadRecord = {
+    ...(remind === undefined ? {} : { remindAt: new Date(remind).toISOString() }),
     leadId,
     dedupeKey: key,
     status,
@@ -228,7 +231,8 @@ export async function armAndEnqueue(
   lead: LeadRecord,
 ): Promise<void> {
   const [timer, sync] = await Promise.allSettled([
-    deps.timers.arm(lead.leadId, lead.attempt, new Date(lead.dueAt)),
+    // A first owner's reminder comes first; the breach handler puts the timer back to the deadline.
+    deps.timers.arm(lead.leadId, lead.attempt, new Date(firstFire(lead, deps.clock.now()))),
     deps.queue.send([{ leadId: lead.leadId, reason: 'assigned', attempt: lead.attempt }]),
   ]);
   if (timer.status === 'rejected')
@@ -354,4 +358,10 @@ async function repeatInquiry(
     dueAt: updated.dueAt,
     duplicateOf: updated.leadId,
   };
+}
+
+/** When a lead's timer should fire next: its reminder (first attempt, still ahead), else its deadline. */
+export function firstFire(lead: Pick<LeadRecord, 'attempt' | 'remindAt' | 'dueAt'>, now: number): number {
+  const remind = lead.remindAt && lead.attempt === 1 ? Date.parse(lead.remindAt) : undefined;
+  return remind !== undefined && remind > now ? remind : Date.parse(lead.dueAt);
 }

@@ -38,6 +38,8 @@ export interface LeadRecord {
   receivedAt: string;
   assignedAt: string;
   dueAt: string;
+  /** When the first owner is reminded (tier `remindAt`); the lead's timer fires here first, then at dueAt. */
+  remindAt?: string;
   /** The lead's SLA deadline: the first owner's (pulled in by a hotter repeat inquiry). A first touch by then is met, whatever happened since. */
   slaDueAt?: string;
   /** Owners who had the lead before the current one. */
@@ -180,7 +182,7 @@ export interface SyncQueue {
 
 /** A notification to reps or managers; attributes drive SNS subscription filter policies. */
 export interface Notification {
-  type: 'assignment' | 'breach' | 'alert' | 'repeat';
+  type: 'assignment' | 'breach' | 'alert' | 'repeat' | 'reminder';
   subject: string;
   /** Full text (email). */
   body: string;

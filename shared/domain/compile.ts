@@ -40,6 +40,8 @@ export interface Tier {
   ladder?: string;
   /** SMS may reach people outside their hours for this tier. */
   pageAnytime: boolean;
+  /** Share of the window after which the first owner is reminded; none when absent. */
+  remindAt?: number;
   /** Rank in the policy (0 is the hottest); used to decide whether a repeat inquiry raises the tier. */
   rank: number;
   matches: Matcher;
@@ -226,6 +228,7 @@ export function compilePolicy(doc: PolicyDoc, options: CompileOptions = {}): Pol
     offDuty: t.offDuty ?? 'ladder',
     ladder: t.ladder,
     pageAnytime: t.pageAnytime,
+    remindAt: t.remindAt,
     rank,
     matches: compileMatch(t.match),
     conditions: conditionsOf(t.match).map(compileCondition),

@@ -2,7 +2,7 @@
  * Escalation: given the lead's ladder (its tier's, else its team's, else the default) and how many times
  * it has breached, what happens next, and who may be reached by SMS at that moment (quiet hours).
  */
-import { type BusinessCalendar, isOpen } from './clock.ts';
+import { add, type BusinessCalendar, elapsed, isOpen } from './clock.ts';
 import type { Member, Policy, Rung, Team, Tier } from './compile.ts';
 import type { Person } from './policy-schema.ts';
 
@@ -180,4 +180,24 @@ export function smsRecipients(
 /** Whether SMS may reach a rep now (assignment messages): they take SMS and it is their hours, or the tier pages anytime. */
 export function repSmsNow(m: Member, tier: Tier | undefined, now: number): boolean {
   return smsNow(m, m.smsHours, now, tier);
+}
+
+/** Scheduler fires within the minute: a reminder closer than this to the deadline is not worth a timer. */
+const REMINDER_MIN_LEAD_MS = 120_000;
+
+/**
+ * When the rep is reminded: `tier.remindAt` of the window's open time from `start` (in the deadline's
+ * calendar, so a Friday-evening window is not reminded on Sunday), or undefined when the tier has no
+ * reminder or it would fall within two minutes of the deadline. One timer per lead and attempt stays
+ * the rule: the lead's timer fires at the reminder first, then is put back to the deadline.
+ */
+export function reminderTime(
+  tier: Tier,
+  start: number,
+  due: number,
+  cal: BusinessCalendar,
+): number | undefined {
+  if (tier.remindAt === undefined || due <= start) return undefined;
+  const at = add(start, elapsed(start, due, cal) * tier.remindAt, cal);
+  return due - at >= REMINDER_MIN_LEAD_MS ? at : undefined;
 }

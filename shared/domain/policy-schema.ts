@@ -209,6 +209,12 @@ const tier = z.strictObject({
   ladder: id('a ladder').optional(),
   /** SMS may wake people outside their hours for this tier (a hand-raiser); false: email only out of hours. */
   pageAnytime: z.boolean({ error: 'expected true or false' }).default(false),
+  /** A reminder to the first owner when this share of the window has passed (0.5: half way); none when absent. */
+  remindAt: z
+    .number({ error: 'expected a share of the window such as 0.5' })
+    .gt(0, { error: 'expected a share of the window between 0 and 1, such as 0.5' })
+    .lt(1, { error: 'expected a share of the window between 0 and 1, such as 0.5' })
+    .optional(),
   match: match.optional(),
 });
 
