@@ -103,6 +103,14 @@ const schema = z.object({
   breachRateAlarmPercent: withDefault(z.coerce.number().positive().max(100), 25),
   syncLagAlarmSeconds: withDefault(int(60), 900),
   hubspot429AlarmCount: withDefault(int(1), 20),
+  /** Slack workspace authorised in the AWS Chatbot (Amazon Q Developer) console, e.g. T0123ABCD; with slackChannelId. */
+  slackWorkspaceId: optional(
+    z.string().regex(/^[A-Z0-9]{9,15}$/, { error: 'expected a Slack workspace id such as T0123ABCD' }),
+  ),
+  /** Slack channel that receives lead alerts, e.g. C0123ABCD; with slackWorkspaceId. */
+  slackChannelId: optional(
+    z.string().regex(/^[A-Z0-9]{9,15}$/, { error: 'expected a Slack channel id such as C0123ABCD' }),
+  ),
 });
 
 /** Validated deployment settings (README, "Deploy to AWS", lists each key). */
@@ -173,6 +181,10 @@ export function deployConfig(raw: Record<string, unknown>, cwd = process.cwd()):
   if (!r.success)
     problems.push(
       ...describeIssues(r.error.issues, raw).map((i) => `${CONTEXT_PREFIX}${i.path}: ${i.message}`),
+    );
+  if (r.success && (r.data.slackWorkspaceId === undefined) !== (r.data.slackChannelId === undefined))
+    problems.push(
+      `${CONTEXT_PREFIX}${r.data.slackWorkspaceId === undefined ? 'slackWorkspaceId' : 'slackChannelId'}: is required with the other Slack setting`,
     );
   if (problems.length || !r.success)
     throw new DeployConfigError(`leadclock deployment settings are invalid:\n  ${problems.join('\n  ')}`);

@@ -9,6 +9,7 @@ import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } f
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { LoggingLevel, SlackChannelConfiguration } from 'aws-cdk-lib/aws-chatbot';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -299,6 +300,19 @@ export class StatelessStack extends Stack {
     this.apiUrl = config.publicBaseUrl
       ? `${config.publicBaseUrl.replace(/\/+$/, '')}/`
       : (stage.url as string);
+
+    if (config.slackWorkspaceId && config.slackChannelId) {
+      // AWS Chatbot (Amazon Q Developer in chat applications) subscribes itself to the topic and posts the
+      // custom notifications the notifier sends as each message's `https` body (shared/domain/chat.ts).
+      new SlackChannelConfiguration(this, 'SlackAlerts', {
+        slackChannelConfigurationName: `${config.stackPrefix}-leads`,
+        slackWorkspaceId: config.slackWorkspaceId,
+        slackChannelId: config.slackChannelId,
+        notificationTopics: [stateful.notifyTopic],
+        // The channel role gets no policy: the channel only shows notifications, no AWS actions from chat.
+        loggingLevel: LoggingLevel.ERROR,
+      });
+    }
 
     // The example policy deploys in shadow mode with nobody subscribed (config.ts says so at synth).
     const subscriptions = config.examplePolicy ? [] : subscriptionsOf(config.compiledPolicy);

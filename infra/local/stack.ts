@@ -155,6 +155,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   });
   const topicArn = sns.createTopic(LOCAL.topic);
   subscribeManagers(sns, topicArn, opts.policy);
+  subscribeChat(sns, topicArn, opts.log);
 
   const ingestKey = opts.ingestKey ?? `lk_${randomBytes(18).toString('base64url')}`;
   const ingestKeys = opts.previousIngestKey ? [ingestKey, opts.previousIngestKey] : [ingestKey];
@@ -339,6 +340,25 @@ export function ownersOf(
 }
 
 /** The subscriptions the CDK stack creates, on the SNS emulator. */
+/**
+ * Stands in for the Slack channel: AWS Chatbot (Amazon Q Developer in chat applications) subscribes to the
+ * topic over HTTPS and gets each message's `https` body, the custom-notification JSON; locally it is printed.
+ */
+function subscribeChat(sns: SnsEmulator, topicArn: string, log: Log | undefined): void {
+  sns.subscribe(topicArn, {
+    protocol: 'https',
+    endpoint: 'https://global.sns-api.chatbot.amazonaws.com',
+    onMessage: (d) => {
+      try {
+        const n = JSON.parse(d.message) as { content?: { title?: string; keywords?: string[] } };
+        log?.info(`slack: ${n.content?.title ?? '(no title)'}`, { keywords: n.content?.keywords });
+      } catch {
+        log?.warn('slack: a message not in the custom-notification format', { messageId: d.messageId });
+      }
+    },
+  });
+}
+
 function subscribeManagers(sns: SnsEmulator, topicArn: string, policy: Policy): void {
   for (const sub of subscriptionsOf(policy)) {
     sns.subscribe(topicArn, {

@@ -16,7 +16,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { LeadEvent, LeadPatch, LeadRecord, LeadStore } from '../app/ports.ts';
 import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
-import type { RoutingState } from '../domain/routing.ts';
+import type { MakeUpState, RoutingState } from '../domain/routing.ts';
 import { DynamoAvailability } from './dynamodb-availability.ts';
 import { loadLeadsForPeriod } from './dynamodb-report.ts';
 import { SHARDS, shardOf } from './table.ts';
@@ -291,6 +291,8 @@ export class DynamoLeadStore implements LeadStore {
     const cursors: Record<string, number> = {};
     const weights: Record<string, Record<string, number>> = {};
     const openCounts: Record<string, number> = {};
+    const dayCounts: Record<string, Record<string, number>> = {};
+    const makeUp: Record<string, MakeUpState> = {};
     for (let i = 0; i < keys.length; i += 100) {
       let pending: Record<string, AttributeValue>[] | undefined = keys.slice(i, i + 100);
       for (let tries = 0; pending?.length; tries++) {
@@ -306,7 +308,22 @@ export class DynamoLeadStore implements LeadStore {
             const team = pk.slice(5);
             if (typeof v.cursor === 'number') cursors[team] = v.cursor;
             if (v.weights) weights[team] = v.weights as Record<string, number>;
-          } else if (pk.startsWith('OWNER#')) openCounts[pk.slice(6)] = Number(v.open ?? 0);
+            if (v.owed || v.taken)
+              makeUp[team] = {
+                owed: (v.owed ?? {}) as Record<string, number>,
+                taken: (v.taken ?? {}) as Record<string, { day: string; n: number }>,
+              };
+          } else if (pk.startsWith('OWNER#')) {
+            const owner = pk.slice(6);
+            openCounts[owner] = Number(v.open ?? 0);
+            // Daily counts are attributes `dYYYY-MM-DD` of the same item: the last few days are enough.
+            const days = Object.keys(v)
+              .filter((k) => /^d\d{4}-\d{2}-\d{2}$/.test(k))
+              .sort()
+              .slice(-3);
+            if (days.length)
+              dayCounts[owner] = Object.fromEntries(days.map((k) => [k.slice(1), Number(v[k])]));
+          }
         }
         pending = r.UnprocessedKeys?.[this.#table]?.Keys as Record<string, AttributeValue>[] | undefined;
         if (pending?.length) {
@@ -315,7 +332,7 @@ export class DynamoLeadStore implements LeadStore {
         }
       }
     }
-    return { cursors, weights, openCounts, inactiveOwners: await this.#inactiveOwners() };
+    return { cursors, weights, openCounts, dayCounts, makeUp, inactiveOwners: await this.#inactiveOwners() };
   }
 
   async #inactiveOwners(): Promise<ReadonlySet<string>> {
@@ -349,19 +366,31 @@ export class DynamoLeadStore implements LeadStore {
     this.#roster = undefined;
   }
 
-  async takeSlot(ownerId: string, cap: number | undefined): Promise<boolean> {
+  async takeSlot(
+    ownerId: string,
+    cap: number | undefined,
+    quota?: { day: string; max: number },
+  ): Promise<boolean> {
+    // One conditional update: the open slot and the day's count (a `dYYYY-MM-DD` attribute) go together.
+    const conditions: string[] = [];
+    const values: Record<string, AttributeValue> = { ':one': { N: '1' } };
+    if (cap !== undefined) {
+      conditions.push('(attribute_not_exists(#open) OR #open < :cap)');
+      values[':cap'] = { N: String(cap) };
+    }
+    if (quota) {
+      conditions.push('(attribute_not_exists(#day) OR #day < :max)');
+      values[':max'] = { N: String(quota.max) };
+    }
     try {
       await this.#db.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } },
-          UpdateExpression: 'ADD #open :one',
-          ...(cap === undefined
-            ? {}
-            : { ConditionExpression: 'attribute_not_exists(#open) OR #open < :cap' }),
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues:
-            cap === undefined ? { ':one': { N: '1' } } : { ':one': { N: '1' }, ':cap': { N: String(cap) } },
+          UpdateExpression: quota ? 'ADD #open :one, #day :one' : 'ADD #open :one',
+          ...(conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {}),
+          ExpressionAttributeNames: { '#open': 'open', ...(quota ? { '#day': `d${quota.day}` } : {}) },
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -390,10 +419,15 @@ export class DynamoLeadStore implements LeadStore {
 
   async saveRotation(
     teamId: string,
-    rotation: { cursor?: number; weights?: Record<string, number> },
+    rotation: { cursor?: number; weights?: Record<string, number>; makeUp?: MakeUpState },
   ): Promise<void> {
     const sets: string[] = [];
     const values: Record<string, unknown> = {};
+    if (rotation.makeUp !== undefined) {
+      sets.push('#owed = :o', '#taken = :t');
+      values[':o'] = rotation.makeUp.owed;
+      values[':t'] = rotation.makeUp.taken;
+    }
     if (rotation.cursor !== undefined) {
       sets.push('#cursor = :c');
       values[':c'] = rotation.cursor;
@@ -412,6 +446,7 @@ export class DynamoLeadStore implements LeadStore {
         ExpressionAttributeNames: {
           ...(rotation.cursor !== undefined ? { '#cursor': 'cursor' } : {}),
           ...(rotation.weights !== undefined ? { '#weights': 'weights' } : {}),
+          ...(rotation.makeUp !== undefined ? { '#owed': 'owed', '#taken': 'taken' } : {}),
         },
         ExpressionAttributeValues: marshall(values),
       }),

@@ -26,7 +26,14 @@ const MAX_RACES = 5;
 export async function assign(
   basePolicy: Policy,
   store: LeadStore,
-  req: { lead: LeadFacts; tier: Tier; now: number; exclude?: ReadonlySet<string>; team?: string },
+  req: {
+    lead: LeadFacts;
+    tier: Tier;
+    now: number;
+    exclude?: ReadonlySet<string>;
+    team?: string;
+    windowMs?: number;
+  },
   opts: { deferRotation?: boolean } = {},
 ): Promise<Assignment> {
   // The availability overlay (managers' run-time changes) on top of the policy, when the store keeps one.
@@ -45,12 +52,14 @@ export async function assign(
       ? policy.teams.get(decision.teamId)?.members.find((m) => m.ownerId === decision.ownerId)
       : undefined;
     // Pool picks respect the cap; direct owners (existing/account/specific) are counted but never capped.
-    const cap = decision.cursor || decision.weights ? member?.maxOpen : undefined;
-    if (await store.takeSlot(decision.ownerId, cap)) {
-      const { cursor, weights } = decision;
+    const pooled = decision.cursor || decision.weights || decision.makeUp;
+    const cap = pooled ? member?.maxOpen : undefined;
+    if (await store.takeSlot(decision.ownerId, cap, pooled ? decision.quota : undefined)) {
+      const { cursor, weights, makeUp } = decision;
       const saveRotation = async () => {
         if (cursor) await store.saveRotation(cursor.teamId, { cursor: cursor.value });
         if (weights) await store.saveRotation(weights.teamId, { weights: weights.value });
+        if (makeUp) await store.saveRotation(makeUp.teamId, { makeUp: makeUp.value });
       };
       if (opts.deferRotation) return { decision, holdsSlot: true, saveRotation };
       await saveRotation();

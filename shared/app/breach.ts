@@ -7,9 +7,16 @@
 import { add } from '../domain/clock.ts';
 import { type Policy, tierCalendar } from '../domain/compile.ts';
 import { formatDuration } from '../domain/duration.ts';
-import { type EscalationStep, escalationStep } from '../domain/escalation.ts';
+import {
+  type EscalationStep,
+  escalationStep,
+  ladderFor,
+  repSmsNow,
+  smsKey,
+  smsRecipients,
+} from '../domain/escalation.ts';
 import type { LeadFacts } from '../domain/lead.ts';
-import { breachMessage } from '../domain/messages.ts';
+import { assignmentMessage, breachMessage, gsm } from '../domain/messages.ts';
 import { earliestTouch } from '../domain/touch.ts';
 import { assign } from './assign.ts';
 import { noteSlaResult } from './auto-pause.ts';
@@ -74,7 +81,16 @@ export async function handleBreach(
   if (lead.status === 'unroutable' && lead.waiting) return noop(deps, input, 'waiting in the waiting room');
   const now = deps.clock.now();
   if (now < Date.parse(lead.dueAt)) {
-    // Fired early (a moved deadline, or clock skew): put the timer back.
+    // The first owner's reminder (the timer fires there first), once, then back to the deadline.
+    if (
+      lead.remindAt &&
+      lead.attempt === 1 &&
+      lead.status === 'routed' &&
+      now >= Date.parse(lead.remindAt) - 60_000 &&
+      (await store.once(`remind:${lead.leadId}`, 86_400))
+    )
+      await remindOwner(deps, lead, now);
+    // Fired early (a reminder, a moved deadline, or clock skew): put the timer back.
     await deps.timers.arm(lead.leadId, lead.attempt, new Date(lead.dueAt));
     return { kind: 'early', dueAt: lead.dueAt };
   }
@@ -203,10 +219,13 @@ async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promis
   const { policy, store } = deps;
   const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
   // The next rung after the last one taken: a fall-through (nobody to reassign to) skips rungs for good.
+  // The tier's ladder, else the team's, else the default: nurture may email tomorrow while a hand-raiser pages.
+  const ladder = ladderFor(policy, tier, lead.teamId);
   let step = escalationStep(
     policy,
     Math.max(lead.breachCount, (lead.escalationRung ?? 0) + 1),
     tier.windowMs,
+    ladder,
   );
   const previous = [...lead.previousOwners, ...(lead.ownerId ? [lead.ownerId] : [])];
   const nowIso = new Date(now).toISOString();
@@ -241,6 +260,7 @@ async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promis
           now,
           exclude: new Set(previous),
           team: lead.teamId,
+          windowMs,
         });
         if (decision.kind === 'owner' && decision.ownerId) {
           target = {
@@ -260,7 +280,7 @@ async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promis
             data: { rung: step.rung, reason: 'nobody eligible to reassign to', trail: decision.trail },
           });
           // Falls through to the next rung; past the ladder that is a park, so this ends.
-          step = escalationStep(policy, step.rung + 1, tier.windowMs);
+          step = escalationStep(policy, step.rung + 1, tier.windowMs, ladder);
           continue;
         }
       }
@@ -463,6 +483,15 @@ async function notifyBreach(
       tier: lead.tier,
       rung: step.rung,
       audience: step.notify,
+      // Quiet hours: only these people's SMS subscriptions match; everyone reached still gets email.
+      smsTo: smsRecipients(
+        deps.policy,
+        lead.teamId ? deps.policy.teams.get(lead.teamId) : undefined,
+        lead.ownerId,
+        step,
+        deps.policy.tierById.get(lead.tier),
+        now,
+      ),
     },
   };
   try {
@@ -477,6 +506,37 @@ async function notifyBreach(
     type: 'breach_notified',
     ref,
     data: { rung: step.rung, audience: step.notify, late: formatDuration(lateMs) },
+  });
+}
+
+/** The reminder to the owner before the deadline: their own messages (audience rep), SMS within their hours. */
+async function remindOwner(deps: BreachDeps, lead: LeadRecord, now: number): Promise<void> {
+  const tier = deps.policy.tierById.get(lead.tier);
+  const rep = lead.teamId
+    ? deps.policy.teams.get(lead.teamId)?.members.find((m) => m.ownerId === lead.ownerId)
+    : undefined;
+  if (lead.mode === 'live') {
+    const m = assignmentMessage(messageLead(deps.policy, lead, deps.hubspotAppUrl));
+    await deps.notifier.publish({
+      type: 'reminder',
+      subject: `Reminder: ${m.subject}`,
+      body: `Reminder: this lead is still waiting for your first touch.\n\n${m.body}`,
+      sms: gsm(`Reminder: ${m.sms}`),
+      attributes: {
+        ownerId: lead.ownerId,
+        teamId: lead.teamId,
+        tier: lead.tier,
+        audience: ['rep'],
+        smsTo: rep?.phone && repSmsNow(rep, tier, now) ? [smsKey(rep.phone)] : [],
+      },
+    });
+  }
+  await deps.store.putEvent({
+    leadId: lead.leadId,
+    at: new Date(now).toISOString(),
+    type: lead.mode === 'live' ? 'reminded' : 'shadow_remind',
+    ref: `${lead.attempt}`,
+    data: { ownerId: lead.ownerId, dueAt: lead.dueAt },
   });
 }
 

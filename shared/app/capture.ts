@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { add, type BusinessCalendar } from '../domain/clock.ts';
-import { type Policy, tierCalendar } from '../domain/compile.ts';
+import { keepReferencedProperties, type Policy, tierCalendar } from '../domain/compile.ts';
 import { enrich } from '../domain/enrich.ts';
+import { reminderTime } from '../domain/escalation.ts';
 import type { LeadFacts, LeadInput } from '../domain/lead.ts';
 import { isHotter, qualify } from '../domain/qualify.ts';
 import { assign } from './assign.ts';
@@ -61,7 +62,9 @@ export function leadIdFor(key: string): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Captures one lead. Returns the 202 body; a repeat of a delivery returns the original body. */
-export async function captureLead(deps: CaptureDeps, input: LeadInput): Promise<CaptureResponse> {
+export async function captureLead(deps: CaptureDeps, given: LeadInput): Promise<CaptureResponse> {
+  // A HubSpot contact carries hundreds of properties; only those the policy's conditions name are kept.
+  const input = keepReferencedProperties(deps.policy, given);
   const key = dedupeKey(input);
   const leadId = leadIdFor(key);
   const identity = input.email ?? input.phone;
@@ -147,7 +150,9 @@ async function createLead(
     dueAt,
     ...(waiting ? { waitingRoom: waiting.teamId } : {}),
   };
+  const remind = d.kind === 'owner' ? reminderTime(q.tier, start, Date.parse(dueAt), cal) : undefined;
   const lead: LeadRecord = {
+    ...(remind === undefined ? {} : { remindAt: new Date(remind).toISOString() }),
     leadId,
     dedupeKey: key,
     status,
@@ -198,6 +203,8 @@ async function createLead(
   }
   deps.metrics?.count('LeadsCaptured');
   if (d.alert) deps.metrics?.count('Unroutable');
+  // An intent neither leadclock nor the policy's synonyms know: worth a synonym (`policy check` lists them).
+  if (facts.unmappedIntent) deps.metrics?.count('IntentUnmapped');
   // Everything after the lead exists is independent: one round of writes, then the flags.
   await Promise.all([
     input.hubspotContactId ? store.claimPointer('contact', input.hubspotContactId, leadId) : undefined,
@@ -246,7 +253,8 @@ export async function armAndEnqueue(
   lead: LeadRecord,
 ): Promise<void> {
   const [timer, sync] = await Promise.allSettled([
-    deps.timers.arm(lead.leadId, lead.attempt, new Date(lead.dueAt)),
+    // A first owner's reminder comes first; the breach handler puts the timer back to the deadline.
+    deps.timers.arm(lead.leadId, lead.attempt, new Date(firstFire(lead, deps.clock.now()))),
     deps.queue.send([{ leadId: lead.leadId, reason: 'assigned', attempt: lead.attempt }]),
   ]);
   if (timer.status === 'rejected')
@@ -372,4 +380,10 @@ async function repeatInquiry(
     dueAt: updated.dueAt,
     duplicateOf: updated.leadId,
   };
+}
+
+/** When a lead's timer should fire next: its reminder (first attempt, still ahead), else its deadline. */
+export function firstFire(lead: Pick<LeadRecord, 'attempt' | 'remindAt' | 'dueAt'>, now: number): number {
+  const remind = lead.remindAt && lead.attempt === 1 ? Date.parse(lead.remindAt) : undefined;
+  return remind !== undefined && remind > now ? remind : Date.parse(lead.dueAt);
 }

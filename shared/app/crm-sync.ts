@@ -3,6 +3,7 @@
  * then tells the rep. Only the items that failed are reported back, so SQS retries just those.
  */
 import type { Policy } from '../domain/compile.ts';
+import { repSmsNow, smsKey, smsRecipients } from '../domain/escalation.ts';
 import { alertMessage, assignmentMessage, type MessageLead, taskText } from '../domain/messages.ts';
 import {
   type Clock,
@@ -396,8 +397,12 @@ async function notifyAssignment(deps: SyncDeps, l: LeadRecord): Promise<void> {
   // A lead in a waiting room pages no one: its team's managers get one digest per interval instead.
   if (l.status === 'unroutable' && l.waiting) return;
   const lead = messageLead(deps.policy, l, deps.hubspotAppUrl);
+  const tier = deps.policy.tierById.get(l.tier);
+  const now = deps.clock.now();
   if (l.status === 'unroutable') {
     // Managers get the manager's alert, under the lead's team or, outside every team, the ops team.
+    const teamId = l.teamId ?? deps.policy.opsTeam;
+    const team = teamId ? deps.policy.teams.get(teamId) : undefined;
     const m = alertMessage(lead, l.queueId);
     await deps.notifier.publish({
       type: 'alert',
@@ -406,20 +411,37 @@ async function notifyAssignment(deps: SyncDeps, l: LeadRecord): Promise<void> {
       sms: m.sms,
       attributes: {
         ownerId: l.ownerId,
-        teamId: l.teamId ?? deps.policy.opsTeam,
+        teamId,
         tier: l.tier,
         audience: ['manager'],
+        // Quiet hours: SMS only to whoever may get one now; email always.
+        smsTo: smsRecipients(
+          deps.policy,
+          team,
+          undefined,
+          { rung: 1, notify: ['manager'], channels: ['email', 'sms'] },
+          tier,
+          now,
+        ),
       },
     });
     return;
   }
+  const team = l.teamId ? deps.policy.teams.get(l.teamId) : undefined;
+  const rep = team?.members.find((x) => x.ownerId === l.ownerId);
   const m = assignmentMessage(lead);
   await deps.notifier.publish({
     type: 'assignment',
     subject: m.subject,
     body: m.body,
     sms: m.sms,
-    attributes: { ownerId: l.ownerId, teamId: l.teamId, tier: l.tier, audience: ['rep'] },
+    attributes: {
+      ownerId: l.ownerId,
+      teamId: l.teamId,
+      tier: l.tier,
+      audience: ['rep'],
+      smsTo: rep?.phone && repSmsNow(rep, tier, now) ? [smsKey(rep.phone)] : [],
+    },
   });
 }
 

@@ -6,7 +6,7 @@ import type { AvailabilityChange, Overlay, OwnerOverlay } from '../domain/availa
 import type { Policy } from '../domain/compile.ts';
 import type { LeadInput, LeadState } from '../domain/lead.ts';
 import type { OutcomeFields } from '../domain/outcomes.ts';
-import type { RoutingState } from '../domain/routing.ts';
+import type { MakeUpState, RoutingState } from '../domain/routing.ts';
 import type { ContactFacts, EngagementFacts, EngagementKind } from '../domain/touch.ts';
 
 /** A lead as stored: the input, the decisions taken, the SLA clock and what came of it (outcomes). */
@@ -42,6 +42,8 @@ export interface LeadRecord extends OutcomeFields {
   receivedAt: string;
   assignedAt: string;
   dueAt: string;
+  /** When the first owner is reminded (tier `remindAt`); the lead's timer fires here first, then at dueAt. */
+  remindAt?: string;
   /** The lead's SLA deadline: the first owner's (pulled in by a hotter repeat inquiry). A first touch by then is met, whatever happened since. */
   slaDueAt?: string;
   /** Owners who had the lead before the current one. */
@@ -131,15 +133,18 @@ export interface LeadStore {
   getPointer(kind: 'email' | 'contact', key: string): Promise<string | undefined>;
   /** Removes a pointer if it still points at `leadId`. */
   releasePointer(kind: 'email' | 'contact', key: string, leadId: string): Promise<void>;
-  /** Cursors and weights of the teams, open counts of the owners, and inactive owners. */
+  /** Cursors, weights and make-up of the teams, open and recent daily counts of the owners, and inactive owners. */
   loadRoutingState(teamIds: readonly string[], ownerIds: readonly string[]): Promise<RoutingState>;
-  /** Takes one open-lead slot of `ownerId` if they are under `cap` (no cap when undefined). */
-  takeSlot(ownerId: string, cap: number | undefined): Promise<boolean>;
+  /**
+   * Takes one open-lead slot of `ownerId` if they are under `cap` (no cap when undefined) and, with a
+   * `quota`, counts the lead on their local `day` if they are under its `max`: both or neither.
+   */
+  takeSlot(ownerId: string, cap: number | undefined, quota?: { day: string; max: number }): Promise<boolean>;
   /** Gives one slot back (never below zero). */
   releaseSlot(ownerId: string): Promise<void>;
   saveRotation(
     teamId: string,
-    rotation: { cursor?: number; weights?: Record<string, number> },
+    rotation: { cursor?: number; weights?: Record<string, number>; makeUp?: MakeUpState },
   ): Promise<void>;
   getAccountOwner(domain: string): Promise<string | undefined>;
   /** Records a one-off key (webhook event, breach attempt); false when it was recorded already. */
@@ -248,7 +253,7 @@ export interface SyncQueue {
 
 /** A notification to reps or managers; attributes drive SNS subscription filter policies. */
 export interface Notification {
-  type: 'assignment' | 'breach' | 'alert' | 'repeat';
+  type: 'assignment' | 'breach' | 'alert' | 'repeat' | 'reminder';
   subject: string;
   /** Full text (email). */
   body: string;
@@ -260,6 +265,8 @@ export interface Notification {
     tier?: string;
     rung?: number;
     audience?: readonly string[];
+    /** Keys (smsKey) of the people SMS may reach now: quiet hours and channel choices applied. */
+    smsTo?: readonly string[];
   };
 }
 
@@ -362,6 +369,7 @@ export type MetricName =
   | 'SpeedToLeadSeconds'
   | 'Parked'
   | 'Unroutable'
+  | 'IntentUnmapped'
   | 'SyncLagSeconds'
   | 'HubSpot429'
   | 'HubSpotTokenMissing'

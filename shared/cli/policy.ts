@@ -9,17 +9,21 @@
  *   `npm run policy -- rollback [--version N]`  deploy the version before the live one (or N)
  * Target: AWS AppConfig with APPCONFIG_APPLICATION, APPCONFIG_ENVIRONMENT, APPCONFIG_PROFILE and
  * APPCONFIG_STRATEGY set (the stack outputs), or `--local <file>`: the file `npm start` watches.
+ * `--at` is when the leads arrive: each is routed, and its rep's clock started, at the later of its
+ * submittedAt and `--at` (leads without submittedAt are submitted then).
  */
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { enrich } from '../domain/enrich.ts';
 import { parseLeadInput } from '../domain/lead-input.ts';
-import { loadPolicy, PolicyError } from '../domain/policy.ts';
+import { checkPolicyText, PolicyError } from '../domain/policy.ts';
 import { decideAll, formatDecisions } from '../domain/preview.ts';
 import { audienceIssues } from '../domain/subscriptions.ts';
 import { history, liveText, type PublishTarget, publish, rollback } from './policy-publish.ts';
 
 const USAGE = `usage: npm run policy -- check <policy.yaml> [--leads <leads.jsonl>] [--at <ISO time>] [--accounts <domain-owners.json>]
+       --at: when the leads arrive: each is routed and its deadline counted from the later of submittedAt and --at
        npm run policy -- check --live [--local <file>] [--leads …]
        npm run policy -- publish <policy.yaml> [--local <file>]
        npm run policy -- history [--local <file>]
@@ -106,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  let policy: ReturnType<typeof loadPolicy>;
+  let checked: ReturnType<typeof checkPolicyText>;
   let source = file as string;
   try {
     if (values.live) {
@@ -117,8 +121,8 @@ async function main(argv: string[]): Promise<number> {
       }
       const live = await liveText(target);
       source = live.source;
-      policy = loadPolicy(live.text, source);
-    } else policy = loadPolicy(readFileSync(source, 'utf8'), source);
+      checked = checkPolicyText(live.text, source);
+    } else checked = checkPolicyText(readFileSync(source, 'utf8'), source);
   } catch (e) {
     if (e instanceof PolicyError) {
       console.error(e.message);
@@ -126,15 +130,17 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  const { policy, warnings } = checked;
   const unheard = audienceIssues(policy);
   if (unheard.length) {
-    console.error(new PolicyError(unheard, file).message);
+    console.error(new PolicyError(unheard, source).message);
     return 1;
   }
   const teams = [...policy.teams.values()];
   console.log(
     `${source}: valid (${policy.mode} mode; ${policy.tiers.length} tiers, ${policy.rules.length} rules, ${teams.length} teams, ${teams.reduce((n, t) => n + t.members.length, 0)} reps, ${policy.ladder.length}-rung ladder)`,
   );
+  printWarnings(warnings.map((w) => `${w.path}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`));
   if (!values.leads) return 0;
 
   const at = values.at === undefined ? undefined : Date.parse(values.at);
@@ -167,9 +173,31 @@ async function main(argv: string[]): Promise<number> {
     }
     leads.push(parsed.lead);
   }
+  if (at !== undefined && !values.json)
+    console.log(
+      `--at ${new Date(at).toISOString()}: each lead is routed, and its rep's clock started, at the later of its submittedAt and this instant`,
+    );
   const decisions = decideAll(policy, leads, { at, accountOwnerOf: (d) => accounts[d] });
   console.log(values.json ? JSON.stringify(decisions, null, 2) : formatDecisions(decisions));
+  const unmapped = new Map<string, number>();
+  for (const l of leads) {
+    const facts = enrich(policy, l);
+    if (facts.unmappedIntent)
+      unmapped.set(facts.unmappedIntent, (unmapped.get(facts.unmappedIntent) ?? 0) + 1);
+  }
+  printWarnings(
+    [...unmapped].map(
+      ([said, n]) =>
+        `intents: '${said}' (${n} lead${n === 1 ? '' : 's'}) is not a known intent and no synonym maps it, so it is treated as other; add it under intents`,
+    ),
+  );
   return bad ? 1 : 0;
+}
+
+function printWarnings(lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  console.log(`${lines.length} warning${lines.length === 1 ? '' : 's'}:`);
+  for (const l of lines) console.log(`  warning: ${l}`);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -263,6 +263,8 @@ function hireMember(team: Team, ownerId: string, hire: NonNullable<OwnerOverlay[
     calendar: team.calendar,
     active: true,
     pto: [],
+    channels: ['email', 'sms'],
+    smsHours: team.calendar,
   };
 }
 

@@ -186,7 +186,12 @@ export function localDate(t: number, cal: BusinessCalendar): string {
   return DateTime.fromMillis(t, { zone: cal.timeZone }).toISODate() ?? '';
 }
 
-/** Epoch ms of local midnight starting `isoDate` in `timeZone`. */
+/**
+ * Epoch ms of the first instant of the local date `isoDate` in `timeZone`, from the offsets in force on
+ * that date: an ambiguous midnight (America/Havana falls back at 01:00 to 00:00) takes the earlier instant,
+ * a skipped one (Havana springs forward at 00:00) the transition. Luxon's zone-aware parse is not used: it
+ * guesses the offset in force when the process runs.
+ */
 export function startOfLocalDay(isoDate: string, timeZone: string): number {
-  return DateTime.fromISO(isoDate, { zone: timeZone }).startOf('day').toMillis();
+  return wallTime(Math.floor(Date.parse(`${isoDate}T00:00:00Z`) / DAY_MS), 0, timeZone);
 }

@@ -21,6 +21,32 @@ export function normaliseDomain(raw: string | undefined): string | undefined {
   return d || undefined;
 }
 
+/** The lead's intent after the policy's synonyms: the raw intent, else the form title, may name one. */
+function intentOf(
+  policy: Policy,
+  input: LeadInput,
+): Pick<LeadFacts, 'intent' | 'unmappedIntent' | 'intentSynonym'> {
+  const synonym = (text: string | undefined) =>
+    text === undefined ? undefined : policy.intentSynonyms.get(synonymKey(text));
+  const raw = input.rawIntent;
+  const mapped = synonym(raw);
+  if (raw !== undefined && mapped) return { intent: mapped, intentSynonym: raw };
+  if (input.intent === 'other') {
+    const byTitle = synonym(input.formTitle);
+    if (byTitle) return { intent: byTitle, intentSynonym: input.formTitle };
+    if (raw !== undefined) return { intent: 'other', unmappedIntent: raw };
+  }
+  return { intent: input.intent };
+}
+
+/** How synonyms are compared: case, spacing and punctuation do not matter. */
+export function synonymKey(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
 /**
  * Adds region (country table in the policy), company domain (from the email unless it is free mail),
  * the free-mail flag, target-account status and the account owner (`accountOwnerOf`, the HubSpot
@@ -41,6 +67,7 @@ export function enrich(
   const accountOwnerId = domain ? accountOwnerOf(domain) : undefined;
   return {
     ...input,
+    ...intentOf(policy, input),
     domain,
     region,
     freeMail,

@@ -4,7 +4,7 @@
  * schema as the normalised lead JSON.
  */
 import { normaliseDomain } from './enrich.ts';
-import { INTENTS, type Intent, type LeadInput } from './lead.ts';
+import { INTENTS, type Intent, type LeadInput, PROPERTY_LIMITS } from './lead.ts';
 import { type FieldError, LEAD_FIELDS, parseLeadInput } from './lead-input.ts';
 
 /** What a capture body looks like. */
@@ -228,16 +228,28 @@ export function leadFromHubSpot(body: unknown, options: HubSpotPayloadOptions): 
   const explicit = pick('intent');
   const stated = typeof explicit.value === 'string' ? explicit.value.toLowerCase() : undefined;
   const eventName = text(src.prop('recent_conversion_event_name'));
-  const intent: Intent =
-    stated !== undefined && (INTENTS as readonly string[]).includes(stated)
-      ? (stated as Intent)
-      : inferIntent(
-          typeof candidate.formTitle === 'string' ? candidate.formTitle : undefined,
-          typeof eventName === 'string' ? eventName : undefined,
-        );
+  const known = stated !== undefined && (INTENTS as readonly string[]).includes(stated);
+  const intent: Intent = known
+    ? (stated as Intent)
+    : inferIntent(
+        typeof explicit.value === 'string' ? explicit.value : undefined,
+        typeof candidate.formTitle === 'string' ? candidate.formTitle : undefined,
+        typeof eventName === 'string' ? eventName : undefined,
+      );
   set('intent', intent, explicit.path);
 
-  return validate(candidate, paths, options.receivedAt);
+  // Every property the contact (and its associated company, when the payload has it) carries, custom
+  // ones included, for policy conditions; capture keeps only those the policy names.
+  const contact = keptProperties(src.all());
+  const company = keptProperties(companyProperties(body));
+  if (contact || company)
+    set('properties', { ...(contact && { contact }), ...(company && { company }) }, 'properties');
+
+  const result = validate(candidate, paths, options.receivedAt);
+  // The stated intent, verbatim, when leadclock does not know it: the policy's synonyms come first.
+  if ('lead' in result && !known && typeof explicit.value === 'string' && explicit.value.trim())
+    result.lead.rawIntent = explicit.value.trim().slice(0, 256);
+  return result;
 }
 
 /** The intent a form title or conversion name suggests, by keyword, hottest first; 'other' when none fits. */
@@ -269,6 +281,8 @@ export function parseEmployees(raw: string): number | string {
 
 interface Source {
   prop(name: string): unknown;
+  /** Every property: name → value. */
+  all(): Record<string, unknown>;
   path(name: string): string;
   contactId?: { value: unknown; path: string };
   identityEmail?: { value: unknown; path: string };
@@ -282,6 +296,10 @@ function profileSource(body: Record<string, unknown>): Source {
       return isRecord(entry) ? own(entry, 'value') : entry;
     },
     path: (name) => `properties.${name}.value`,
+    all: () =>
+      isRecord(props)
+        ? Object.fromEntries(Object.entries(props).map(([k, e]) => [k, isRecord(e) ? own(e, 'value') : e]))
+        : {},
     contactId: firstPresent(body, ['canonical-vid', 'vid']),
     identityEmail: identityEmail(own(body, 'identity-profiles')),
   };
@@ -294,8 +312,30 @@ function objectSource(body: Record<string, unknown>): Source {
   return {
     prop: (name) => own(props, name),
     path: (name) => `properties.${name}`,
+    all: () => (isRecord(props) ? { ...props } : {}),
     contactId: top ?? (inner !== undefined ? { value: inner, path: 'properties.hs_object_id' } : undefined),
   };
+}
+
+/** The associated company's properties of a contact profile (`associated-company.properties`), if present. */
+function companyProperties(body: Record<string, unknown>): Record<string, unknown> {
+  const props = own(own(body, 'associated-company'), 'properties');
+  if (!isRecord(props)) return {};
+  return Object.fromEntries(Object.entries(props).map(([k, e]) => [k, isRecord(e) ? own(e, 'value') : e]));
+}
+
+/** Scalar, non-empty properties within PROPERTY_LIMITS (longer values cut), or undefined when none. */
+function keptProperties(all: Record<string, unknown>): Record<string, string | number | boolean> | undefined {
+  const out: Record<string, string | number | boolean> = {};
+  let n = 0;
+  for (const [name, v] of Object.entries(all)) {
+    if (n >= PROPERTY_LIMITS.count || name.length === 0 || name.length > PROPERTY_LIMITS.name) continue;
+    if (typeof v === 'string' && v.trim() !== '') out[name] = v.trim().slice(0, PROPERTY_LIMITS.chars);
+    else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') out[name] = v;
+    else continue;
+    n++;
+  }
+  return n ? out : undefined;
 }
 
 function identityEmail(profiles: unknown): { value: unknown; path: string } | undefined {

@@ -4,7 +4,7 @@
  * schema library (zod added 30–440 KB and 15 ms to each cold start). It keeps the rules and messages of
  * the zod schema it replaced, down to the order of the errors (test/unit/lead-input.test.ts).
  */
-import { CHANNELS, INTENTS, type LeadInput } from './lead.ts';
+import { CHANNELS, INTENTS, type LeadInput, PROPERTY_LIMITS } from './lead.ts';
 
 const MAX = 512;
 // zod's email and RFC 3339 date-time (with offset) patterns, as the schema used them.
@@ -103,6 +103,42 @@ function hubspotId(error: string): Field {
   };
 }
 
+/** `{contact?: {name: value}, company?: {…}}`, scalar values, within PROPERTY_LIMITS. */
+function properties(v: unknown): Parsed {
+  const isObject = (x: unknown): x is Record<string, unknown> =>
+    typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObject(v)) return wrong('expected an object with contact and/or company properties');
+  const issues: Issue[] = [];
+  const value: Record<string, Record<string, string | number | boolean>> = {};
+  for (const [kind, props] of Object.entries(v)) {
+    if (kind !== 'contact' && kind !== 'company') {
+      issues.push({ message: `unknown key '${kind.slice(0, 32)}' (expected contact or company)` });
+      continue;
+    }
+    if (!isObject(props)) {
+      issues.push({ message: `${kind}: expected an object of property values` });
+      continue;
+    }
+    const entries = Object.entries(props);
+    if (entries.length > PROPERTY_LIMITS.count)
+      issues.push({ message: `${kind}: at most ${PROPERTY_LIMITS.count} properties` });
+    const kept: Record<string, string | number | boolean> = {};
+    for (const [name, x] of entries) {
+      if (name.length === 0 || name.length > PROPERTY_LIMITS.name)
+        issues.push({ message: `${kind}: property names are 1-${PROPERTY_LIMITS.name} characters` });
+      else if (typeof x === 'string') {
+        if (x.length > PROPERTY_LIMITS.chars)
+          issues.push({ message: `${kind}.${name}: at most ${PROPERTY_LIMITS.chars} characters` });
+        else if (x.trim() !== '') kept[name] = x.trim();
+      } else if ((typeof x === 'number' && Number.isFinite(x)) || typeof x === 'boolean') kept[name] = x;
+      else if (x !== null)
+        issues.push({ message: `${kind}.${name}: expected a string, number or true/false` });
+    }
+    value[kind] = kept;
+  }
+  return { value, issues };
+}
+
 function partial(v: unknown): Parsed {
   if (v === undefined) return { value: false, issues: [] };
   return typeof v === 'boolean' ? { value: v, issues: [] } : wrong('expected true or false');
@@ -135,6 +171,7 @@ const FIELDS: Readonly<Record<string, Field>> = {
   existingOwnerId: optional(hubspotId('expected a HubSpot owner id')),
   partial,
   sourceEventId: optional(text(256)),
+  properties: optional(properties),
 };
 
 /** The fields of the normalised lead JSON. */
@@ -181,6 +218,10 @@ export function parseLeadInput(
   if (r.errors) return { errors: r.errors };
   const { submittedAt, ...rest } = r.value as Omit<LeadInput, 'submittedAt'> & { submittedAt?: string };
   const lead: LeadInput = { ...rest, submittedAt: new Date(submittedAt ?? receivedAt).toISOString() };
+  // An intent leadclock does not know is kept verbatim, for the policy's synonyms and the "why".
+  const given = (body as Record<string, unknown>).intent;
+  if (typeof given === 'string' && given.trim() && !(INTENTS as readonly string[]).includes(given))
+    lead.rawIntent = given.trim();
   for (const k of Object.keys(lead) as (keyof LeadInput)[])
     if (lead[k] === undefined || lead[k] === '') delete lead[k];
   return { lead };

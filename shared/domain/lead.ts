@@ -33,6 +33,8 @@ export interface LeadInput {
   jobTitle?: string;
   channel: Channel;
   intent: Intent;
+  /** The intent exactly as the source gave it, when it is not one of INTENTS (the policy's synonyms may map it). */
+  rawIntent?: string;
   formId?: string;
   formTitle?: string;
   pageUrl?: string;
@@ -43,7 +45,21 @@ export interface LeadInput {
   existingOwnerId?: string;
   partial: boolean;
   sourceEventId?: string;
+  /** HubSpot contact and company properties the source carried (custom ones too), for policy conditions. */
+  properties?: LeadProperties;
 }
+
+/** A property value as HubSpot (or a source) sent it. */
+export type PropertyValue = string | number | boolean;
+
+/** Contact and company properties by internal name. */
+export interface LeadProperties {
+  contact?: Record<string, PropertyValue>;
+  company?: Record<string, PropertyValue>;
+}
+
+/** Most properties kept per object, and characters per value: enough for any policy, bounded for storage. */
+export const PROPERTY_LIMITS = { count: 500, chars: 1024, name: 100 } as const;
 
 /** What qualification and routing match on: the input plus derived facts. */
 export interface LeadFacts extends LeadInput {
@@ -55,6 +71,10 @@ export interface LeadFacts extends LeadInput {
   targetAccount: boolean;
   /** Account owner of the company domain, if it is a named account. */
   accountOwnerId?: string;
+  /** The source's intent, verbatim, when neither INTENTS nor the policy's synonyms know it (the lead is treated as `other`). */
+  unmappedIntent?: string;
+  /** The source's intent, verbatim, when a policy synonym mapped it to `intent`. */
+  intentSynonym?: string;
 }
 
 /** Lead states (ARCHITECTURE.md, State). */

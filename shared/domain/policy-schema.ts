@@ -7,9 +7,11 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { synonymKey } from './enrich.ts';
 import { describeIssues } from './issues.ts';
 import { CHANNELS, INTENTS } from './lead.ts';
 import { DEFAULT_OUTCOME_SETTINGS } from './outcomes.ts';
+import { didYouMean } from './suggest.ts';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$|^24:00$/;
@@ -38,8 +40,17 @@ const span = z.string({ error: 'expected an interval' }).regex(/^\d{2}:\d{2}-\d{
   error: "expected 'HH:MM-HH:MM', e.g. '09:00-17:30'",
 });
 
+/** The ways a person can be reached. */
+const channels = z
+  .array(z.enum(['email', 'sms'], { error: "expected 'email' or 'sms'" }))
+  .min(1, { error: 'list at least one channel' });
+
 const person = z.strictObject({
   name: nonEmpty,
+  /** How to reach this person (both by default). */
+  channels: channels.optional(),
+  /** When SMS may reach this person (a calendar); outside it, email only unless the tier pages anytime. The team's calendar when absent. */
+  smsHours: id('a calendar').optional(),
   email: z.email({ error: 'expected an email address' }).optional(),
   phone: z
     .string()
@@ -48,6 +59,91 @@ const person = z.strictObject({
   /** Only these escalation rungs reach this person; all rungs when absent. */
   rungs: z.array(posInt).optional(),
 });
+
+/** A value a field test compares with. */
+export type Scalar = string | number | boolean;
+
+/** One test on one field (policy-schema `where`); several operators in one test must all hold. */
+export interface FieldTest {
+  equals?: Scalar;
+  in?: Scalar[];
+  not?: FieldTest;
+  contains?: string;
+  startsWith?: string;
+  exists?: boolean;
+  missing?: boolean;
+  gt?: number | string;
+  lt?: number | string;
+  between?: [number | string, number | string];
+  '>'?: number | string;
+  '<'?: number | string;
+}
+
+const OPERATORS = [
+  'equals',
+  'in',
+  'not',
+  'contains',
+  'startsWith',
+  'exists',
+  'missing',
+  'gt',
+  'lt',
+  'between',
+  '>',
+  '<',
+] as const;
+
+const scalar = z.union([z.string(), z.number(), z.boolean()], {
+  error: 'expected a string, number or true/false',
+});
+/** A bound of >, < or between: a number, or an ISO 8601 date or date-time. */
+const bound = z.union(
+  [
+    z.number(),
+    z.string().refine((v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)), {
+      error: 'expected a number or an ISO 8601 date',
+    }),
+  ],
+  { error: 'expected a number or an ISO 8601 date' },
+);
+const fieldTest: z.ZodType<FieldTest> = z
+  .strictObject(
+    {
+      equals: scalar.optional(),
+      in: z.array(scalar).min(1, { error: 'list at least one value' }).optional(),
+      get not() {
+        return fieldTest.optional();
+      },
+      contains: nonEmpty.optional(),
+      startsWith: nonEmpty.optional(),
+      exists: z.boolean({ error: 'expected true or false' }).optional(),
+      missing: z.boolean({ error: 'expected true or false' }).optional(),
+      gt: bound.optional(),
+      lt: bound.optional(),
+      between: z.tuple([bound, bound], { error: 'expected [low, high]' }).optional(),
+      '>': bound.optional(),
+      '<': bound.optional(),
+    },
+    { error: `expected a value, a list, or a test with one of: ${OPERATORS.join(', ')}` },
+  )
+  .refine((t) => OPERATORS.some((o) => t[o] !== undefined), {
+    error: `expected at least one of: ${OPERATORS.join(', ')}`,
+  });
+
+/**
+ * `where`: field → test. A field is a normalised lead field (industry, jobTitle, employees, …), a HubSpot
+ * property the lead carries (`contact.<name>`, `company.<name>`, or a bare name: the contact's, else the
+ * company's). A plain value means equals, a list means in.
+ */
+const where = z.record(
+  z.string().regex(/^((contact|company)\.)?[A-Za-z_][A-Za-z0-9_]{0,99}$/, {
+    error: 'expected a field name, or contact.<property> / company.<property>',
+  }),
+  z.union([scalar, z.array(scalar).min(1, { error: 'list at least one value' }), fieldTest], {
+    error: `expected a value, a list, or a test with one of: ${OPERATORS.join(', ')}`,
+  }),
+);
 
 const condition = z.strictObject({
   intent: z.array(z.enum(INTENTS, { error: `expected one of ${INTENTS.join(', ')}` })).optional(),
@@ -70,6 +166,8 @@ const condition = z.strictObject({
   freeMail: z.boolean({ error: 'expected true or false' }).optional(),
   partial: z.boolean({ error: 'expected true or false' }).optional(),
   existingOwner: z.boolean({ error: 'expected true or false' }).optional(),
+  /** Tests on any field or HubSpot property, all of which must hold (with the keys above). */
+  where: where.optional(),
 });
 
 const match = z.union([condition, z.array(condition)], {
@@ -103,6 +201,21 @@ const tier = z.strictObject({
   onShift: z
     .enum(['required', 'preferred', 'ignored'], { error: 'expected required, preferred or ignored' })
     .default('required'),
+  /**
+   * `clock: always` tiers: a rep who comes on duty after the deadline is skipped (`on_duty`) or assigned,
+   * the ladder acting at the deadline (`ladder`, the behaviour when absent; `policy check` warns).
+   */
+  offDuty: z.enum(['ladder', 'on_duty'], { error: "expected 'ladder' or 'on_duty'" }).optional(),
+  /** The escalation ladder for this tier (a name under escalation.ladders); the team's, else the default, when absent. */
+  ladder: id('a ladder').optional(),
+  /** SMS may wake people outside their hours for this tier (a hand-raiser); false: email only out of hours. */
+  pageAnytime: z.boolean({ error: 'expected true or false' }).default(false),
+  /** A reminder to the first owner when this share of the window has passed (0.5: half way); none when absent. */
+  remindAt: z
+    .number({ error: 'expected a share of the window such as 0.5' })
+    .gt(0, { error: 'expected a share of the window between 0 and 1, such as 0.5' })
+    .lt(1, { error: 'expected a share of the window between 0 and 1, such as 0.5' })
+    .optional(),
   match: match.optional(),
 });
 
@@ -117,10 +230,17 @@ const target = z.union(
   { error: 'expected exactly one of: existingOwner: true, accountOwner: true, team, owner, queue' },
 );
 
+/** When a rule applies: while a calendar is open (`during`) or closed (`outside`), judged at the decision time. */
+const when = z.union(
+  [z.strictObject({ during: id('a calendar') }), z.strictObject({ outside: id('a calendar') })],
+  { error: 'expected { during: <calendar> } or { outside: <calendar> }' },
+);
+
 const rule = z.strictObject({
   id: id('a rule'),
   description: z.string().optional(),
   match: match.optional(),
+  when: when.optional(),
   target,
 });
 
@@ -131,8 +251,13 @@ const member = z.strictObject({
   name: nonEmpty,
   email: z.email({ error: 'expected an email address' }).optional(),
   phone: person.shape.phone,
+  channels: channels.optional(),
+  /** When SMS may reach this rep; their calendar when absent. */
+  smsHours: id('a calendar').optional(),
   weight: posInt.default(1),
   maxOpen: posInt.optional(),
+  /** Leads a day, counted in the rep's own day (their calendar's zone); the team's, else the default, when absent. */
+  maxPerDay: posInt.optional(),
   calendar: id('a calendar').optional(),
   active: z.boolean({ error: 'expected true or false' }).default(true),
   pto: z.array(pto).default([]),
@@ -148,6 +273,15 @@ const team = z.strictObject({
     .default('round_robin'),
   backup: id('a team').optional(),
   mode: z.enum(['live', 'shadow'], { error: "expected 'live' or 'shadow'" }).optional(),
+  /** The escalation ladder for this team's leads (a name under escalation.ladders), unless the tier names one. */
+  ladder: id('a ladder').optional(),
+  /** Leads a day per member (in each member's own day), unless the member says otherwise. */
+  maxPerDay: posInt.optional(),
+  /**
+   * Make-up after absence: a rep back from PTO (or inactivity) is owed the leads the team took while they
+   * were away, and goes first until paid, at most `extraPerDay` of them a day in their own day.
+   */
+  makeUp: z.strictObject({ extraPerDay: posInt, maxOwed: posInt.default(20) }).optional(),
   managers: z.array(person).default([]),
   directors: z.array(person).default([]),
   members: z.array(member).min(1, { error: 'a team needs at least one member' }),
@@ -172,6 +306,8 @@ const rung = z.strictObject({
   queue: id('a queue').optional(),
   /** What happens to the breached owner's task on reassignment. */
   oldTask: z.enum(['complete', 'keep'], { error: "expected 'complete' or 'keep'" }).default('complete'),
+  /** The channels this rung may use (each person's own choice and hours apply too). */
+  channels: channels.default(['email', 'sms']),
 });
 
 const schema = z.strictObject({
@@ -180,6 +316,8 @@ const schema = z.strictObject({
   defaults: z.strictObject({
     calendar: id('a calendar'),
     maxOpen: posInt.default(10),
+    /** Leads a day per rep, in the rep's own day; no quota when absent. */
+    maxPerDay: posInt.optional(),
     queue: id('a queue'),
     /**
      * The team whose managers and directors get the alerts and breach pages of leads outside every team
@@ -190,6 +328,10 @@ const schema = z.strictObject({
   }),
   regions: z.record(nonEmpty, z.array(nonEmpty)).default({}),
   freeMailDomains: z.array(nonEmpty).optional(),
+  /** Synonyms per intent: what forms and sources say ("Demo Request", "Book a meeting") → the intent. */
+  intents: z
+    .partialRecord(z.enum(INTENTS, { error: `expected one of ${INTENTS.join(', ')}` }), z.array(nonEmpty))
+    .default({}),
   targetAccounts: z.array(nonEmpty).default([]),
   calendars: z.record(id('a calendar'), calendar),
   tiers: z.array(tier).min(1, { error: 'define at least one tier' }),
@@ -203,6 +345,10 @@ const schema = z.strictObject({
   escalation: z.strictObject({
     verifyInHubSpot: z.boolean().default(true),
     ladder: z.array(rung).min(1, { error: 'define at least one rung' }),
+    /** Named ladders for tiers and teams (`ladder: <name>`); `ladder` above is the default. */
+    ladders: z
+      .record(id('a ladder'), z.array(rung).min(1, { error: 'define at least one rung' }))
+      .default({}),
   }),
   touch: z
     .strictObject({
@@ -251,6 +397,8 @@ export type TeamSpec = PolicyDoc['teams'][string];
 export type MemberSpec = TeamSpec['members'][number];
 /** A tier as written. */
 export type TierSpec = PolicyDoc['tiers'][number];
+/** A field test's value as written: a value (equals), a list (in) or a test. */
+export type WhereSpec = NonNullable<Condition['where']>[string];
 /** A routing rule as written. */
 export type RuleSpec = PolicyDoc['routing']['rules'][number];
 /** A routing target as written. */
@@ -287,7 +435,7 @@ export class PolicyError extends Error {
 export function validatePolicy(input: unknown): { policy?: PolicyDoc; issues: PolicyIssue[] } {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const issues: PolicyIssue[] = describeIssues(parsed.error.issues, input);
+    const issues: PolicyIssue[] = describeIssues(parsed.error.issues, input, true);
     // Cross-references are checked too, best effort on the unvalidated document, so one run shows everything.
     const seen = new Set(issues.map((i) => i.path));
     for (const extra of bestEffortCrossCheck(input)) if (!seen.has(extra.path)) issues.push(extra);
@@ -347,7 +495,7 @@ function bestEffortCrossCheck(input: unknown): PolicyIssue[] {
       regions: raw.regions ?? {},
       queues: raw.queues ?? {},
       routing: { rules: raw.routing?.rules ?? [] },
-      escalation: { ladder: raw.escalation?.ladder ?? [] },
+      escalation: { ladder: raw.escalation?.ladder ?? [], ladders: raw.escalation?.ladders ?? {} },
       qualification: raw.qualification ?? { defaultTier: '', incompleteTier: '' },
       defaults: raw.defaults ?? { calendar: '', queue: '' },
     } as PolicyDoc;
@@ -460,6 +608,19 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
     );
   }
 
+  const synonymOf = new Map<string, string>();
+  for (const [intent, words] of Object.entries(p.intents ?? {})) {
+    part(() =>
+      (words ?? []).forEach((w, i) => {
+        const key = synonymKey(w);
+        const prior = synonymOf.get(key);
+        if (prior !== undefined && prior !== intent)
+          add(`intents.${intent}[${i}]`, `'${w}' is already a synonym of ${prior}`);
+        synonymOf.set(key, intent);
+      }),
+    );
+  }
+
   const ruleIds = new Set<string>();
   p.routing.rules.forEach((r, i) => {
     part(() => {
@@ -471,6 +632,12 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
         add(`${at}.target.team`, `unknown team '${r.target.team}'`);
       if ('queue' in r.target && !queues.has(r.target.queue))
         add(`${at}.target.queue`, `unknown queue '${r.target.queue}'`);
+      const windowCal = r.when && ('during' in r.when ? r.when.during : r.when.outside);
+      if (windowCal !== undefined && !calendars.has(windowCal))
+        add(
+          `${at}.when.${'during' in (r.when ?? {}) ? 'during' : 'outside'}`,
+          `unknown calendar '${windowCal}'`,
+        );
     });
   });
 
@@ -506,15 +673,54 @@ function crossCheck(p: PolicyDoc, lenient = false): PolicyIssue[] {
     });
   }
 
-  p.escalation.ladder.forEach((r, i) => {
+  const ladders = new Set(Object.keys(p.escalation.ladders ?? {}));
+  p.tiers.forEach((t, i) => {
     part(() => {
-      const at = `escalation.ladder[${i}]`;
+      if (t.ladder !== undefined && !ladders.has(t.ladder))
+        add(`tiers[${i}].ladder`, `unknown ladder '${t.ladder}'`);
+    });
+  });
+  for (const [tid, t] of Object.entries(p.teams)) {
+    part(() => {
+      if (t.ladder !== undefined && !ladders.has(t.ladder))
+        add(`teams.${tid}.ladder`, `unknown ladder '${t.ladder}'`);
+      const people: [string, { smsHours?: string }][] = [
+        ...t.managers.map((x, i) => [`teams.${tid}.managers[${i}]`, x] as [string, { smsHours?: string }]),
+        ...t.directors.map((x, i) => [`teams.${tid}.directors[${i}]`, x] as [string, { smsHours?: string }]),
+        ...t.members.map((x, i) => [`teams.${tid}.members[${i}]`, x] as [string, { smsHours?: string }]),
+      ];
+      for (const [at, x] of people)
+        if (x.smsHours !== undefined && !calendars.has(x.smsHours))
+          add(`${at}.smsHours`, `unknown calendar '${x.smsHours}'`);
+    });
+  }
+  const allRungs = [
+    ...p.escalation.ladder.map((r, i) => [`escalation.ladder[${i}]`, r] as const),
+    ...Object.entries(p.escalation.ladders ?? {}).flatMap(([lid, rs]) =>
+      rs.map((r, i) => [`escalation.ladders.${lid}[${i}]`, r] as const),
+    ),
+  ];
+  allRungs.forEach(([at, r]) => {
+    part(() => {
       if (r.action === 'park') {
         if (r.queue === undefined) add(`${at}.queue`, 'a park rung needs a queue');
         else if (!queues.has(r.queue)) add(`${at}.queue`, `unknown queue '${r.queue}'`);
       } else if (r.queue !== undefined) add(`${at}.queue`, `only a park rung takes a queue`);
     });
   });
+  // A typo gets the nearest defined name.
+  const known: Record<string, Set<string>> = {
+    ladder: ladders,
+    team: teams,
+    queue: queues,
+    calendar: calendars,
+    tier: tierIds,
+    region: regions,
+  };
+  for (const i of issues) {
+    const m = /^unknown (team|queue|calendar|tier|region|ladder) '([^']+)'/.exec(i.message);
+    if (m) i.message += didYouMean(m[2] as string, known[m[1] as string] ?? []);
+  }
   return issues;
 }
 
@@ -531,10 +737,22 @@ function checkMatch(
     c.region?.forEach((r, j) => {
       if (!regions.has(r)) add(`${here}.region[${j}]`, `unknown region '${r}' (define it under regions)`);
     });
+    for (const [field, test] of Object.entries(c.where ?? {})) checkTest(test, `${here}.where.${field}`, add);
     if (c.employeesMin !== undefined && c.employeesMax !== undefined && c.employeesMin > c.employeesMax) {
       add(`${here}.employeesMin`, `is greater than employeesMax (${c.employeesMax})`);
     }
   });
+}
+
+function checkTest(test: unknown, at: string, add: (path: string, message: string) => void): void {
+  if (typeof test !== 'object' || test === null || Array.isArray(test)) return;
+  const t = test as FieldTest;
+  if (t.between) {
+    const [lo, hi] = t.between.map((b) => (typeof b === 'number' ? b : Date.parse(b)));
+    if ((lo as number) > (hi as number)) add(`${at}.between`, 'the low bound is above the high one');
+    if (typeof t.between[0] !== typeof t.between[1]) add(`${at}.between`, 'mixes a number and a date');
+  }
+  if (t.not) checkTest(t.not, `${at}.not`, add);
 }
 
 function backupCycle(p: PolicyDoc, start: string): boolean {

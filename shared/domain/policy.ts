@@ -5,6 +5,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { compilePolicy, type Policy } from './compile.ts';
+import { lintPolicy, type PolicyWarning } from './policy-lint.ts';
 import { type PolicyDoc, PolicyError, validatePolicy } from './policy-schema.ts';
 
 export * from './policy-schema.ts';
@@ -34,8 +35,14 @@ export function parsePolicy(text: string, source?: string): PolicyDoc {
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: string): number | undefined {
   const segs: (string | number)[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
-    segs.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
+  for (const m of path.matchAll(/\[("(?:[^"\\]|\\.)*")\]|([^.[\]]+)|\[(\d+)\]/g))
+    segs.push(
+      m[1] !== undefined
+        ? (JSON.parse(m[1]) as string)
+        : m[3] !== undefined
+          ? Number(m[3])
+          : (m[2] as string),
+    );
   // Walk as deep as the document goes; a missing field points at its parent.
   for (let n = segs.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(segs.slice(0, n), true);
@@ -45,6 +52,18 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: st
     if (n === 0 && (isMap(doc.contents) || isSeq(doc.contents))) return undefined;
   }
   return undefined;
+}
+
+/** Loads a policy and lints it (policy-lint.ts): the warnings carry the line they point at. */
+export function checkPolicyText(
+  yamlText: string,
+  source?: string,
+): { policy: Policy; warnings: PolicyWarning[] } {
+  const policy = loadPolicy(yamlText, source);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter });
+  const warnings = lintPolicy(policy.doc).map((w) => ({ ...w, line: lineOf(doc, lineCounter, w.path) }));
+  return { policy, warnings };
 }
 
 /** Parses, validates and compiles policy YAML; throws PolicyError listing every problem. */

@@ -21,7 +21,11 @@ export interface PreviewDecision {
   why: string[];
 }
 
-/** Decides each lead in turn; open counts and cursors advance as they would in production. */
+/**
+ * Decides each lead in turn; open counts and cursors advance as they would in production. `at` is when
+ * the leads are received: each is routed at `max(submittedAt, at)` and the rep's clock starts there too,
+ * so routing and deadline see the same instant (without `at`, both use submittedAt).
+ */
 export function decideAll(
   policy: Policy,
   leads: readonly LeadInput[],
@@ -34,11 +38,19 @@ export function decideAll(
   } = { ...emptyRoutingState(), cursors: {}, weights: {}, openCounts: {} };
   return leads.map((input) => {
     const lead = enrich(policy, input, opts.accountOwnerOf);
-    const start = Date.parse(lead.submittedAt);
+    const start = Math.max(Date.parse(lead.submittedAt), opts.at ?? Number.NEGATIVE_INFINITY);
     const q = qualify(policy, lead);
-    const d = route(policy, { lead, tier: q.tier, now: opts.at ?? start, state });
+    const d = route(policy, { lead, tier: q.tier, now: start, state });
     if (d.cursor) state.cursors[d.cursor.teamId] = d.cursor.value;
     if (d.weights) state.weights[d.weights.teamId] = d.weights.value;
+    if (d.makeUp) state.makeUp = { ...state.makeUp, [d.makeUp.teamId]: d.makeUp.value };
+    if (d.quota && d.ownerId) {
+      const days = state.dayCounts?.[d.ownerId] ?? {};
+      state.dayCounts = {
+        ...state.dayCounts,
+        [d.ownerId]: { ...days, [d.quota.day]: (days[d.quota.day] ?? 0) + 1 },
+      };
+    }
     if (d.kind === 'owner' && d.ownerId) state.openCounts[d.ownerId] = (state.openCounts[d.ownerId] ?? 0) + 1;
     const due = add(start, q.windowMs, tierCalendar(q.tier, d.calendar));
     return {

@@ -1,6 +1,6 @@
 /** Qualification: lead → tier, SLA window and the reasons a rep reads in the task. */
 
-import type { Policy, Tier } from './compile.ts';
+import { isLeadField, type Policy, type Tier } from './compile.ts';
 import { formatDuration } from './duration.ts';
 import type { LeadFacts } from './lead.ts';
 import type { Condition } from './policy.ts';
@@ -19,20 +19,29 @@ export interface Qualification {
 export function qualify(policy: Policy, lead: LeadFacts): Qualification {
   const window = (t: Tier) =>
     `${formatDuration(t.windowMs)} ${t.clock === 'always' ? 'round the clock' : 'business time'}`;
+  const said = lead.unmappedIntent
+    ? `intent '${lead.unmappedIntent}' is not known and no synonym in the policy maps it (treated as other); `
+    : lead.intentSynonym
+      ? `'${lead.intentSynonym}' is a synonym of ${lead.intent}; `
+      : '';
   if (lead.partial) {
     const t = policy.incompleteTier;
-    return { tier: t, windowMs: t.windowMs, reasons: [`partial submission → ${t.id} (${window(t)})`] };
+    return { tier: t, windowMs: t.windowMs, reasons: [`${said}partial submission → ${t.id} (${window(t)})`] };
   }
   for (const t of policy.tiers) {
     if (t === policy.incompleteTier || !t.matches(lead)) continue;
     const spec = policy.doc.tiers[t.rank]?.match;
-    return { tier: t, windowMs: t.windowMs, reasons: [`${explain(spec, lead)} → ${t.id} (${window(t)})`] };
+    return {
+      tier: t,
+      windowMs: t.windowMs,
+      reasons: [`${said}${explain(spec, t, lead)} → ${t.id} (${window(t)})`],
+    };
   }
   const t = policy.defaultTier;
   return {
     tier: t,
     windowMs: t.windowMs,
-    reasons: [`intent '${lead.intent}' matched no tier → default ${t.id} (${window(t)})`],
+    reasons: [`${said}intent '${lead.intent}' matched no tier → default ${t.id} (${window(t)})`],
   };
 }
 
@@ -41,11 +50,11 @@ export function isHotter(candidate: Tier, current: Tier): boolean {
   return candidate.rank < current.rank;
 }
 
-function explain(match: Condition | Condition[] | undefined, lead: LeadFacts): string {
+function explain(match: Condition | Condition[] | undefined, tier: Tier, lead: LeadFacts): string {
   if (match === undefined) return 'every lead';
   const conds = Array.isArray(match) ? match : [match];
   // Explain the first condition that holds, naming the lead's own values.
-  for (const c of conds) {
+  for (const [i, c] of conds.entries()) {
     const parts: string[] = [];
     if (c.intent) parts.push(`intent ${lead.intent}`);
     if (c.channel) parts.push(`channel ${lead.channel}`);
@@ -62,31 +71,20 @@ function explain(match: Condition | Condition[] | undefined, lead: LeadFacts): s
       parts.push(lead.accountOwnerId ? 'named account' : 'not a named account');
     if (c.freeMail !== undefined) parts.push(lead.freeMail ? 'free-mail address' : 'company email');
     if (c.existingOwner !== undefined) parts.push(lead.existingOwnerId ? 'has an owner' : 'no owner yet');
-    if (conds.length === 1 || holds(c, lead)) return parts.join(', ') || 'every lead';
+    for (const field of Object.keys(c.where ?? {})) parts.push(`${field} ${fieldValue(lead, field)}`);
+    if (conds.length === 1 || tier.conditions[i]?.(lead)) return parts.join(', ') || 'every lead';
   }
   return 'matched';
 }
 
-/** Whether one condition holds, field for field as compile.ts matches (all of them, so the reason names the condition that matched). */
-function holds(c: Condition, lead: LeadFacts): boolean {
-  const inList = (list: readonly string[] | undefined, v: string | undefined) =>
-    list === undefined || (v !== undefined && list.some((x) => x.toLowerCase() === v.toLowerCase()));
-  const flag = (want: boolean | undefined, have: boolean) => want === undefined || want === have;
-  const employees = lead.employees;
-  return (
-    inList(c.intent, lead.intent) &&
-    inList(c.channel, lead.channel) &&
-    inList(c.region, lead.region) &&
-    inList(c.country, lead.country) &&
-    inList(c.industry, lead.industry) &&
-    inList(c.formId, lead.formId) &&
-    inList(c.domain, lead.domain) &&
-    (c.employeesMin === undefined || (employees !== undefined && employees >= c.employeesMin)) &&
-    (c.employeesMax === undefined || (employees !== undefined && employees <= c.employeesMax)) &&
-    flag(c.targetAccount, lead.targetAccount) &&
-    flag(c.namedAccount, lead.accountOwnerId !== undefined) &&
-    flag(c.freeMail, lead.freeMail) &&
-    flag(c.partial, lead.partial) &&
-    flag(c.existingOwner, lead.existingOwnerId !== undefined)
-  );
+/** A lead's value of a `where` field, for the "why". */
+function fieldValue(lead: LeadFacts, field: string): string {
+  const dot = field.indexOf('.');
+  const props = lead.properties;
+  const v = isLeadField(field)
+    ? lead[field as keyof LeadFacts]
+    : dot > 0
+      ? props?.[field.slice(0, dot) as 'contact' | 'company']?.[field.slice(dot + 1)]
+      : (props?.contact?.[field] ?? props?.company?.[field]);
+  return v === undefined || v === '' ? '(missing)' : `'${String(v)}'`;
 }

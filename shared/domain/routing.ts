@@ -3,8 +3,8 @@
  * human-readable trail of why. Pure: cursors, weights and open-lead counts come in as state and changes
  * go out in the decision, for the caller to persist.
  */
-import { type BusinessCalendar, isOpen, nextOpening } from './clock.ts';
-import type { Member, Policy, Team, Tier } from './compile.ts';
+import { add, type BusinessCalendar, isOpen, localDate, nextOpening } from './clock.ts';
+import { type Member, type Policy, type Team, type Tier, tierCalendar } from './compile.ts';
 import type { LeadFacts } from './lead.ts';
 
 /** Routing state read before a decision. Missing entries mean zero / start of rotation. */
@@ -17,6 +17,16 @@ export interface RoutingState {
   openCounts: Readonly<Record<string, number>>;
   /** Owner ids archived or deactivated in HubSpot (from the accounts sync). */
   inactiveOwners: ReadonlySet<string>;
+  /** Leads assigned per owner per local day (`YYYY-MM-DD` in the owner's zone), for daily quotas. */
+  dayCounts?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Make-up state per team (teams with `makeUp`). */
+  makeUp?: Readonly<Record<string, MakeUpState>>;
+}
+
+/** Per team: leads owed to members who were away, and the make-up each took on their last make-up day. */
+export interface MakeUpState {
+  owed: Readonly<Record<string, number>>;
+  taken: Readonly<Record<string, { day: string; n: number }>>;
 }
 
 /** An empty routing state. */
@@ -37,6 +47,8 @@ export interface RouteRequest {
   team?: string;
   /** Why the availability overlay holds an owner back now (paused, out today, PTO, left), if it does. */
   held?: (ownerId: string) => string | undefined;
+  /** The SLA window the new owner gets (a reassign rung's own window); the tier's when absent. */
+  windowMs?: number;
 }
 
 /** The outcome: an owner from a team, a direct owner, or a queue. */
@@ -59,6 +71,10 @@ export interface RouteDecision {
   cursor?: { teamId: string; value: number };
   /** New smooth-WRR weights to persist, if the pool was weighted. */
   weights?: { teamId: string; value: Record<string, number> };
+  /** New make-up state to persist, if the team has make-up. */
+  makeUp?: { teamId: string; value: MakeUpState };
+  /** The chosen owner's local day and quota, for the caller's conditional daily count. */
+  quota?: { day: string; max: number };
 }
 
 /** Routes a lead: rules in order, first match wins; a pool with nobody eligible falls back to its backup team, then the default queue with an alert. */
@@ -78,6 +94,10 @@ export function route(policy: Policy, req: RouteRequest): RouteDecision {
   for (const rule of policy.rules) {
     if (!rule.matches(req.lead)) {
       unmatched.push(rule.id);
+      continue;
+    }
+    if (rule.activeAt && !rule.activeAt(req.now)) {
+      unmatched.push(`${rule.id} (applies only ${rule.window})`);
       continue;
     }
     flushUnmatched();
@@ -154,6 +174,8 @@ function directOwnerBlocked(policy: Policy, req: RouteRequest, ownerId: string):
   const held = req.held?.(ownerId);
   if (held) return `is ${held}`;
   if (found && onPto(found.member, req.now)) return 'is on PTO';
+  const away = found && ptoBeforeDeadline(found.member, req);
+  if (away) return away;
   return undefined;
 }
 
@@ -170,6 +192,41 @@ function onPto(m: Member, now: number): boolean {
   return false;
 }
 
+/** ISO date-time to the minute, for the trail. */
+const iso = (t: number) => `${new Date(t).toISOString().slice(0, 16)}Z`;
+
+/**
+ * When `m` is next on duty at or after `t`: the next opening of their calendar that is not inside their
+ * PTO (the calendar knows hours and holidays, not leave).
+ */
+export function nextOnDuty(m: Member, t: number): number {
+  let at = nextOpening(t, m.calendar);
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const [from, to] of m.pto) {
+      if (from <= at && at < to) {
+        at = nextOpening(to, m.calendar);
+        moved = true;
+      }
+    }
+  }
+  return at;
+}
+
+/** The deadline `m` would get for this lead: the window from now in the tier's clock and the member's calendar. */
+function deadlineFor(m: Member, req: RouteRequest): number {
+  return add(req.now, req.windowMs ?? req.tier.windowMs, tierCalendar(req.tier, m.calendar));
+}
+
+/** Why `m` must not take the lead because leave starts before its deadline would fall; undefined otherwise. */
+function ptoBeforeDeadline(m: Member, req: RouteRequest): string | undefined {
+  let upcoming = Number.POSITIVE_INFINITY;
+  for (const [from] of m.pto) if (from > req.now && from < upcoming) upcoming = from;
+  if (upcoming === Number.POSITIVE_INFINITY) return undefined;
+  const due = deadlineFor(m, req);
+  return due > upcoming ? `PTO from ${iso(upcoming)} begins before the deadline ${iso(due)}` : undefined;
+}
+
 /** Why a pool member is not eligible, ignoring shift; undefined when eligible. */
 function ineligible(m: Member, req: RouteRequest): string | undefined {
   if (!m.active) return 'inactive in the policy';
@@ -180,7 +237,102 @@ function ineligible(m: Member, req: RouteRequest): string | undefined {
   if (onPto(m, req.now)) return 'on PTO';
   const open = req.state.openCounts[m.ownerId] ?? 0;
   if (open >= m.maxOpen) return `at cap (${open}/${m.maxOpen} open)`;
-  return undefined;
+  if (m.maxPerDay !== undefined) {
+    const day = localDate(req.now, m.calendar);
+    const today = req.state.dayCounts?.[m.ownerId]?.[day] ?? 0;
+    if (today >= m.maxPerDay) return `daily quota reached (${today}/${m.maxPerDay} on ${day}, their day)`;
+  }
+  return ptoBeforeDeadline(m, req);
+}
+
+/** Whether a member is away (PTO, inactive in the policy or in HubSpot): their missed turns are owed under make-up. */
+function away(m: Member, req: RouteRequest): boolean {
+  return !m.active || req.state.inactiveOwners.has(m.ownerId) || onPto(m, req.now);
+}
+
+/**
+ * Make-up after absence: the member owed the most (then the rotation) among those with make-up left today
+ * goes first. Returns the pick and the new state, or undefined to let the strategy choose.
+ */
+function makeUpPick(
+  team: Team,
+  req: RouteRequest,
+  pool: readonly number[],
+  order: (i: number) => number,
+): { index: number; why: string } | undefined {
+  const rule = team.makeUp;
+  if (!rule) return undefined;
+  const st = req.state.makeUp?.[team.id];
+  let best = -1;
+  let bestOwed = 0;
+  let bestLeft = 0;
+  for (const i of pool) {
+    const m = team.members[i] as Member;
+    const owed = st?.owed[m.ownerId] ?? 0;
+    if (owed <= 0) continue;
+    const day = localDate(req.now, m.calendar);
+    const taken = st?.taken[m.ownerId];
+    const used = taken && taken.day === day ? taken.n : 0;
+    if (used >= rule.extraPerDay) continue;
+    if (best < 0 || owed > bestOwed || (owed === bestOwed && order(i) < order(best))) {
+      best = i;
+      bestOwed = owed;
+      bestLeft = rule.extraPerDay - used;
+    }
+  }
+  if (best < 0) return undefined;
+  return {
+    index: best,
+    why: `make-up after absence (${bestOwed} owed; ${bestLeft} of ${rule.extraPerDay} left today)`,
+  };
+}
+
+/** The make-up state after `chosen` took a lead: paid if it was make-up, and one more owed to each member away. */
+function nextMakeUp(
+  team: Team,
+  req: RouteRequest,
+  chosen: Member,
+  madeUp: boolean,
+): { teamId: string; value: MakeUpState } | undefined {
+  const rule = team.makeUp;
+  if (!rule) return undefined;
+  const st = req.state.makeUp?.[team.id];
+  const owed: Record<string, number> = { ...(st?.owed ?? {}) };
+  const taken: Record<string, { day: string; n: number }> = { ...(st?.taken ?? {}) };
+  if (madeUp) {
+    owed[chosen.ownerId] = Math.max(0, (owed[chosen.ownerId] ?? 0) - 1);
+    const day = localDate(req.now, chosen.calendar);
+    const prev = taken[chosen.ownerId];
+    taken[chosen.ownerId] = { day, n: prev && prev.day === day ? prev.n + 1 : 1 };
+  }
+  for (const m of team.members)
+    if (m !== chosen && away(m, req)) owed[m.ownerId] = Math.min(rule.maxOwed, (owed[m.ownerId] ?? 0) + 1);
+  return { teamId: team.id, value: { owed, taken } };
+}
+
+/** The chosen member's daily quota for the caller's conditional count, if they have one. */
+function quotaOf(m: Member, req: RouteRequest): RouteDecision['quota'] {
+  return m.maxPerDay === undefined ? undefined : { day: localDate(req.now, m.calendar), max: m.maxPerDay };
+}
+
+/**
+ * For a round-the-clock tier whose policy says `offDuty: on_duty`: why an off-duty member cannot take the
+ * lead (they come on duty after its deadline); undefined when they can.
+ */
+function offDutyPastDeadline(m: Member, req: RouteRequest): string | undefined {
+  if (req.tier.clock !== 'always' || req.tier.offDuty !== 'on_duty') return undefined;
+  const due = deadlineFor(m, req);
+  const on = nextOnDuty(m, req.now);
+  return on >= due ? `off duty until ${iso(on)}, after the deadline ${iso(due)}` : undefined;
+}
+
+/** On a round-the-clock tier, says in the trail when the chosen owner comes on duty only after the deadline (`offDuty: ladder`). */
+function noteOffDuty(m: Member, req: RouteRequest, trail: string[]): void {
+  if (req.tier.clock !== 'always' || isOpen(req.now, m.calendar)) return;
+  const due = deadlineFor(m, req);
+  const on = nextOnDuty(m, req.now);
+  if (on >= due)
+    trail.push(`  ${m.name} is on duty at ${iso(on)}, after the deadline ${iso(due)}: the ladder runs then`);
 }
 
 function fromTeam(
@@ -216,7 +368,7 @@ function pickFromPool(
   const offShift: number[] = [];
   for (let i = 0; i < n; i++) {
     const m = team.members[i] as Member;
-    const why = ineligible(m, req);
+    const why = ineligible(m, req) ?? offDutyPastDeadline(m, req);
     if (why) {
       trail.push(`  skipped ${m.name} (${m.ownerId}): ${why}`);
       continue;
@@ -231,7 +383,7 @@ function pickFromPool(
   if (pool.length === 0 && offShift.length > 0 && req.tier.onShift === 'preferred') {
     // Nobody on shift: the lead goes to whoever comes on duty first.
     let soonest = Number.POSITIVE_INFINITY;
-    const opens = offShift.map((i) => nextOpening(req.now, (team.members[i] as Member).calendar));
+    const opens = offShift.map((i) => nextOnDuty(team.members[i] as Member, req.now));
     for (const o of opens) soonest = Math.min(soonest, o);
     pool = offShift.filter((_, k) => opens[k] === soonest);
     trail.push(`  nobody on shift in ${team.id}; next on duty at ${new Date(soonest).toISOString()}`);
@@ -244,6 +396,24 @@ function pickFromPool(
   if (pool.length === 0) return undefined;
 
   const base = { kind: 'owner' as const, teamId: team.id, alert: false, mode: team.mode };
+  const cursor = (((req.state.cursors[team.id] ?? 0) % n) + n) % n;
+  // Rotation order from the cursor: round robin takes the first; least loaded the first of the least loaded.
+  const order = (i: number) => (i - cursor + n) % n;
+  const owed = makeUpPick(team, req, pool, order);
+  if (owed) {
+    // A make-up turn is extra: the rotation (cursor, weights) stays where it was.
+    const chosen = team.members[owed.index] as Member;
+    trail.push(`chose ${chosen.name} (${chosen.ownerId}): ${owed.why}`);
+    noteOffDuty(chosen, req, trail);
+    return {
+      ...base,
+      ownerId: chosen.ownerId,
+      ownerName: chosen.name,
+      calendar: chosen.calendar,
+      makeUp: nextMakeUp(team, req, chosen, true),
+      quota: quotaOf(chosen, req),
+    };
+  }
   if (team.strategy === 'weighted') {
     const prev = req.state.weights[team.id] ?? {};
     const next: Record<string, number> = {};
@@ -262,18 +432,18 @@ function pickFromPool(
     trail.push(
       `chose ${chosen.name} (${chosen.ownerId}): weighted rotation, weight ${chosen.weight} of ${total}`,
     );
+    noteOffDuty(chosen, req, trail);
     return {
       ...base,
       ownerId: chosen.ownerId,
       ownerName: chosen.name,
       calendar: chosen.calendar,
       weights: { teamId: team.id, value: next },
+      makeUp: nextMakeUp(team, req, chosen, false),
+      quota: quotaOf(chosen, req),
     };
   }
 
-  const cursor = (((req.state.cursors[team.id] ?? 0) % n) + n) % n;
-  // Rotation order from the cursor: round robin takes the first; least loaded the first of the least loaded.
-  const order = (i: number) => (i - cursor + n) % n;
   let best = -1;
   for (const i of pool) {
     if (best < 0) best = i;
@@ -289,12 +459,15 @@ function pickFromPool(
       ? `least loaded (${req.state.openCounts[chosen.ownerId] ?? 0} open)`
       : 'next in rotation';
   trail.push(`chose ${chosen.name} (${chosen.ownerId}): ${why}`);
+  noteOffDuty(chosen, req, trail);
   return {
     ...base,
     ownerId: chosen.ownerId,
     ownerName: chosen.name,
     calendar: chosen.calendar,
     cursor: { teamId: team.id, value: (best + 1) % n },
+    makeUp: nextMakeUp(team, req, chosen, false),
+    quota: quotaOf(chosen, req),
   };
 }
 
@@ -321,11 +494,17 @@ export function routingScope(
     for (const rule of policy.rules) {
       if (!rule.matches(lead)) continue;
       const t = rule.target;
+      // A rule with a time window may not apply at the decision time: the rules after it may decide.
+      const final = rule.activeAt === undefined;
       if ('team' in t) {
         addChain(t.team);
-        break;
+        if (final) break;
+        continue;
       }
-      if ('queue' in t) break;
+      if ('queue' in t) {
+        if (final) break;
+        continue;
+      }
       const id =
         'existingOwner' in t ? lead.existingOwnerId : 'accountOwner' in t ? lead.accountOwnerId : t.owner;
       if (id !== undefined) ownerIds.add(id);

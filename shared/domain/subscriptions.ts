@@ -4,6 +4,7 @@
  * one subscription per endpoint and topic, so one person in several teams gets one merged filter.
  */
 import type { Policy } from './compile.ts';
+import { smsKey } from './escalation.ts';
 
 /** One SNS subscription. */
 export interface Subscription {
@@ -126,14 +127,16 @@ export function subscriptionsOf(policy: Policy): Subscription[] {
           audience: [role],
           ...(p.rungs ? { rung: p.rungs.map((r) => ({ numeric: ['=', r] })) } : {}),
         };
-        add('email', p.email, filter, `${p.name}, ${role} of ${team.id}`);
-        add('sms', p.phone, filter, `${p.name}, ${role} of ${team.id}`);
+        if (p.channels?.includes('email') !== false)
+          add('email', p.email, filter, `${p.name}, ${role} of ${team.id}`);
+        if (p.channels?.includes('sms') !== false)
+          add('sms', p.phone, filter, `${p.name}, ${role} of ${team.id}`);
       }
     }
     for (const m of team.members) {
       const filter = { ownerId: [m.ownerId], audience: ['rep'] };
-      add('email', m.email, filter, `${m.name}, rep in ${team.id}`);
-      add('sms', m.phone, filter, `${m.name}, rep in ${team.id}`);
+      if (m.channels.includes('email')) add('email', m.email, filter, `${m.name}, rep in ${team.id}`);
+      if (m.channels.includes('sms')) add('sms', m.phone, filter, `${m.name}, rep in ${team.id}`);
     }
   }
   // The ops team's managers hear what would otherwise reach nobody: messages of leads outside every team
@@ -152,7 +155,12 @@ export function subscriptionsOf(policy: Policy): Subscription[] {
   return [...branches.values()].map((b) => ({
     protocol: b.protocol,
     endpoint: b.endpoint,
-    filterPolicy: b.filters.length === 1 ? (b.filters[0] as Record<string, unknown>) : { $or: b.filters },
+    filterPolicy: {
+      // SMS only when the message names this person as reachable now (quiet hours, channel choice).
+      // One key beside the alternatives, not in each: SNS counts every key of every `$or` branch.
+      ...(b.protocol === 'sms' ? { smsTo: [smsKey(b.endpoint)] } : {}),
+      ...(b.filters.length === 1 ? (b.filters[0] as Record<string, unknown>) : { $or: b.filters }),
+    },
     label: [...new Set(b.labels)].join('; '),
   }));
 }

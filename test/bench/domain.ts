@@ -10,7 +10,7 @@ import { microsPerCall, summary } from './stats.ts';
 
 const REGIONS = ['EMEA', 'NA', 'APAC', 'LATAM', 'MEA'];
 
-/** A policy with `reps` reps in teams of 50 and `rules` rules, most of which do not match a typical lead. */
+/** A policy with `reps` reps in teams of 50 and `rules` rules (conditions with the `where` operators), most of which do not match a typical lead. */
 export function bigPolicy(reps = 500, rules = 100): PolicyDoc {
   const teams: Record<string, unknown> = {};
   const teamIds: string[] = [];
@@ -30,15 +30,38 @@ export function bigPolicy(reps = 500, rules = 100): PolicyDoc {
   const hours = Object.fromEntries(
     ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']]),
   );
-  const ruleList = Array.from({ length: rules }, (_, i) => ({
-    id: `rule-${i}`,
-    // The first 95 rules look at industries and forms a typical lead does not have; the rest route by region.
-    match:
-      i < rules - 5
-        ? { industry: [`industry-${i}`], formId: [`form-${i}`] }
-        : { region: [REGIONS[i % REGIONS.length]] },
-    target: { team: teamIds[i % teamIds.length] },
-  }));
+  // The first 95 rules test fields and custom HubSpot properties a typical lead does not match, with the
+  // operators of `where` (contains, startsWith, in, between, >, not, exists) in AND and OR groups, leading
+  // with a different operator each time; the rest route by region.
+  const tests = (i: number): Record<string, unknown>[] => [
+    { industry: { contains: `industry-${i}` } },
+    { 'contact.segment__c': { in: [`segment-${i}`, `tier-${i}`] } },
+    { jobTitle: { startsWith: `title-${i}` } },
+    { 'company.annualrevenue': { gt: 1_000_000_000 + i } },
+    { employees: { between: [100_000 + i, 200_000] } },
+  ];
+  const ruleList = Array.from({ length: rules }, (_, i) => {
+    const t = tests(i);
+    const k = i % t.length;
+    const group = {
+      where: {
+        ...t[k],
+        ...t[(k + 1) % t.length],
+        jobTitle: { not: { contains: 'intern' } },
+        phone: { exists: true },
+      },
+    };
+    return {
+      id: `rule-${i}`,
+      match:
+        i < rules - 5
+          ? i % 2
+            ? group
+            : [group, { where: { ...t[(k + 2) % t.length], formTitle: { missing: false } } }]
+          : { region: [REGIONS[i % REGIONS.length]] },
+      target: { team: teamIds[i % teamIds.length] },
+    };
+  });
   const doc = {
     version: 1,
     defaults: { calendar: 'berlin', queue: 'default' },
@@ -75,6 +98,12 @@ export function benchDomain(): Record<string, unknown> {
     partial: false,
     submittedAt: '2026-11-23T10:00:00Z',
     country: 'DE',
+    industry: 'Software',
+    jobTitle: 'Head of Sales',
+    employees: 250,
+    phone: '+4930123456',
+    formTitle: 'Request a demo',
+    properties: { contact: { segment__c: 'mid-market' }, company: { annualrevenue: '25000000' } },
   };
   const leads = ['DE', 'US', 'JP', 'BR', 'AE'].map((country) => enrich(policy, { ...base, country }));
   const tier = qualify(policy, leads[0]!).tier;

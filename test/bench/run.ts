@@ -6,6 +6,7 @@
  * `npm run bench -- runtime-config`: seconds from a policy publish or an availability change to its first lead.
  * `npm run bench -- capacity`: DynamoDB WRU/RRU per lead (table and indexes), peak WCU per key, cost.
  * `npm run bench -- wave [--leads 2000] [--workers 4]`: the morning wave of breaches (`--leads 200` for a quick run).
+ * `npm run bench -- routing`: the domain figures alone (routing decision, qualify + route + deadline, clock).
  */
 import { parseArgs } from 'node:util';
 
@@ -92,9 +93,12 @@ if (mode === undefined) {
       workers: num('workers', values.workers, 4),
     })),
   };
+} else if (mode === 'routing') {
+  const { benchDomain } = await import('./domain.ts');
+  results = { node: process.version, at: new Date().toISOString(), ...benchDomain() };
 } else {
   throw new Error(
-    `unknown bench '${mode}': expected no argument, 'burst', 'faults', 'review', 'runtime-config', 'capacity' or 'wave'`,
+    `unknown bench '${mode}': expected no argument, 'burst', 'faults', 'routing', 'review', 'runtime-config', 'capacity' or 'wave'`,
   );
 }
 console.log(JSON.stringify(results, null, 2));

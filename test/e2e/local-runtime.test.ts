@@ -237,9 +237,16 @@ describe('npm start: a 2-second SLA breaches, reassigns and pages the manager', 
       'the [sns] breach line',
     );
     expect(line).toContain(`{type=breach,ownerId=${firstOwner},teamId=emea,tier=fast,rung=1,`);
-    const deliveredTo = /→ ([^:]+):/.exec(line)?.[1]?.split(', ');
+    // Endpoints end at the first ': ' (the chat endpoint's URL has a colon of its own).
+    const deliveredTo = /→ (.+?): /.exec(line)?.[1]?.split(', ');
     expect(deliveredTo?.sort()).toEqual(
-      ['+4915100000001', 'emma.manager@example.com', repEmail[firstOwner] as string].sort(),
+      [
+        '+4915100000001',
+        'emma.manager@example.com',
+        repEmail[firstOwner] as string,
+        // The Slack channel, through AWS Chatbot's HTTPS subscription (printed locally).
+        'https://global.sns-api.chatbot.amazonaws.com',
+      ].sort(),
     );
     // The new owner is told the lead is theirs.
     await eventually(

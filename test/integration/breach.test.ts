@@ -93,6 +93,8 @@ describe('SLA breach and escalation (2-second SLAs)', () => {
       [
         '+4915100000001',
         'emma.manager@example.com',
+        // The Slack channel (AWS Chatbot's HTTPS subscription) hears of every breach.
+        'https://global.sns-api.chatbot.amazonaws.com',
         `rep.${['one', 'two', 'three'][Number(lead.ownerId) - 501]}@example.com`,
       ].sort(),
     );

@@ -7,6 +7,7 @@ import { captureLead } from '../../shared/app/capture.ts';
 import { applyChange } from '../../shared/app/lead-events.ts';
 import type { MetricName, Metrics } from '../../shared/app/ports.ts';
 import { compilePolicy } from '../../shared/domain/compile.ts';
+import { parseLeadInput } from '../../shared/domain/lead-input.ts';
 import { parsePolicy } from '../../shared/domain/policy.ts';
 import { eventHandler } from '../../shared/http/chain.ts';
 import { memoryLog } from '../helpers/wait.ts';
@@ -64,6 +65,29 @@ describe('business metrics', () => {
       ['SpeedToLeadSeconds', 60],
       ['Breaches', 1],
     ]);
+  });
+
+  it('counts a lead whose intent neither leadclock nor the policy knows, and says so in the why', async () => {
+    // Prepare
+    const m = recorder();
+    const rt = { ...stack.rt, metrics: m };
+    const parsed = parseLeadInput(
+      { email: 'u@unmapped.example', country: 'DE', intent: 'Partnership enquiry' },
+      new Date(NOW),
+    );
+    if (!('lead' in parsed)) throw new Error('fixture lead did not parse');
+
+    // Act
+    const r = await captureLead(rt, parsed.lead);
+    const stored = await stack.rt.store.getLead(r.leadId);
+
+    // Assess
+    expect(m.seen).toEqual([
+      ['LeadsCaptured', 1],
+      ['IntentUnmapped', 1],
+    ]);
+    expect(stored?.input.rawIntent).toBe('Partnership enquiry');
+    expect(r.tier).toBe('nurture');
   });
 
   it('publishes EMF in namespace leadclock when a function handler returns', async () => {

@@ -458,3 +458,28 @@ describe('isOpen, nextOpening and localDate', () => {
     expect(inNewYork).toBe('2026-03-06');
   });
 });
+
+describe('startOfLocalDay resolves the day from the date itself', () => {
+  it.each([
+    // Havana falls back at 01:00 CDT to 00:00 CST: midnight happens twice; the day starts at the first.
+    ['2026-11-01', '2026-11-01T04:00:00.000Z'],
+    // Havana springs forward at 00:00 CST to 01:00 CDT: midnight never happens; the day starts at the switch.
+    ['2026-03-08', '2026-03-08T05:00:00.000Z'],
+  ])('America/Havana %s starts at %s whatever the season the process runs in', (day, want) => {
+    // Prepare: the process clock in winter, then in summer.
+    const seasons = ['2026-01-15T12:00:00Z', '2026-07-15T12:00:00Z'];
+    const saved = Settings.now;
+    const starts: string[] = [];
+    try {
+      for (const season of seasons) {
+        Settings.now = () => Date.parse(season);
+        // Act
+        starts.push(new Date(startOfLocalDay(day, 'America/Havana')).toISOString());
+      }
+    } finally {
+      Settings.now = saved;
+    }
+    // Assess
+    expect(starts).toEqual([want, want]);
+  });
+});

@@ -34,6 +34,7 @@ describe('escalationStep with the example ladder', () => {
       notify: ['rep', 'manager'],
       windowMs: tierWindow,
       oldTask: 'complete',
+      channels: ['email', 'sms'],
       summary: 'rung 1: notify rep + manager, reassign to the next eligible rep',
     });
   });
@@ -52,6 +53,7 @@ describe('escalationStep with the example ladder', () => {
       notify: ['manager', 'director'],
       queue: 'breach',
       oldTask: 'complete',
+      channels: ['email', 'sms'],
       summary: 'rung 2: notify manager + director, park in breach',
     });
   });
@@ -71,6 +73,7 @@ describe('escalationStep with the example ladder', () => {
         notify: ['manager', 'director'],
         queue: 'breach',
         oldTask: 'keep',
+        channels: ['email', 'sms'],
         summary: 'ladder exhausted after 2 rungs: park in breach',
       });
     }
@@ -106,6 +109,7 @@ describe('escalationStep with other ladders', () => {
       notify: ['rep', 'manager'],
       windowMs: 10 * MIN,
       oldTask: 'keep',
+      channels: ['email', 'sms'],
       summary: 'rung 2: notify rep + manager, reassign to the next eligible rep',
     });
   });
@@ -138,6 +142,7 @@ describe('escalationStep with other ladders', () => {
       notify: ['rep'],
       windowMs: tierWindow,
       oldTask: 'keep',
+      channels: ['email', 'sms'],
       summary: 'rung 1: notify rep, same owner',
     });
     expect(fifth.windowMs).toBe(2 * 60 * MIN);
@@ -158,6 +163,7 @@ describe('escalationStep with other ladders', () => {
       notify: ['director'],
       queue: 'breach',
       oldTask: 'keep',
+      channels: ['email', 'sms'],
       summary: 'ladder exhausted after 5 rungs: park in breach',
     });
   });
@@ -176,6 +182,7 @@ describe('escalationStep with other ladders', () => {
       notify: ['manager'],
       queue: 'unassigned',
       oldTask: 'keep',
+      channels: ['email', 'sms'],
       summary: 'ladder exhausted after 1 rung: park in unassigned',
     });
   });
@@ -207,6 +214,7 @@ describe('recipients', () => {
     action: 'reassign',
     notify,
     oldTask: 'complete',
+    channels: ['email', 'sms'],
     summary: '',
   });
 
@@ -219,7 +227,13 @@ describe('recipients', () => {
 
     // Assess
     expect(people).toEqual([
-      { name: 'Rep 1', email: 'one@example.com', phone: '+4915100000011', role: 'rep' },
+      {
+        name: 'Rep 1',
+        email: 'one@example.com',
+        phone: '+4915100000011',
+        channels: ['email', 'sms'],
+        role: 'rep',
+      },
       { name: 'Mara', email: 'mara@example.com', phone: '+4915100000001', role: 'manager' },
     ]);
   });

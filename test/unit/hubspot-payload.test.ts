@@ -1,12 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  type CaptureResult,
   detectPayloadKind,
   inferIntent,
-  leadFromHubSpot,
-  parseCaptureBody,
+  leadFromHubSpot as mapHubSpot,
+  parseCaptureBody as parseBody,
   parseEmployees,
 } from '../../shared/domain/hubspot-payload.ts';
+
+/** A result without the raw HubSpot properties the mapping keeps (asserted on their own, below). */
+function withoutProperties(r: CaptureResult): CaptureResult {
+  if (!('lead' in r)) return r;
+  const { properties: _kept, ...lead } = r.lead;
+  return { ...r, lead };
+}
+const leadFromHubSpot = (...a: Parameters<typeof mapHubSpot>) => withoutProperties(mapHubSpot(...a));
+const parseCaptureBody = (...a: Parameters<typeof parseBody>) => withoutProperties(parseBody(...a));
 
 // A copy of shared/hubspot/samples/workflow-webhook-contact.json (profile shape).
 const PROFILE_TEXT = readFileSync(
@@ -616,4 +626,42 @@ describe('parseCaptureBody', () => {
       });
     },
   );
+});
+
+describe('leadFromHubSpot: properties for policy conditions', () => {
+  it('keeps every contact property, custom ones too, and the associated company properties', () => {
+    // Prepare
+    const body = withProfileProps(profile(), { segment__c: 'Strategic', numemployees: '1000+' });
+    body['associated-company'] = {
+      'company-id': 42,
+      properties: { industry: { value: 'BANKING' }, tier__c: { value: 'A' }, empty: { value: '' } },
+    };
+
+    // Act
+    const result = mapHubSpot(body, { receivedAt: RECEIVED_AT });
+
+    // Assess
+    if (!('lead' in result)) throw new Error('expected a lead');
+    expect(result.lead.properties?.contact).toMatchObject({
+      segment__c: 'Strategic',
+      numemployees: '1000+',
+      lifecyclestage: 'lead',
+    });
+    expect(result.lead.properties?.company).toEqual({ industry: 'BANKING', tier__c: 'A' });
+  });
+
+  it('bounds what it keeps: values cut at 1024 characters, at most 500 properties', () => {
+    // Prepare
+    const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`p${i}`, 'x'.repeat(2000)]));
+    const body = v3Contact(many);
+
+    // Act
+    const result = mapHubSpot(body, { receivedAt: RECEIVED_AT });
+
+    // Assess
+    if (!('lead' in result)) throw new Error('expected a lead');
+    const kept = Object.values(result.lead.properties?.contact ?? {});
+    expect(kept).toHaveLength(500);
+    expect(Math.max(...kept.map((v) => String(v).length))).toBe(1024);
+  });
 });

@@ -85,6 +85,10 @@ function referenceParse(body: unknown): ReturnType<typeof parseLeadInput> {
   const lead: LeadInput = { ...rest, submittedAt: new Date(submittedAt ?? RECEIVED_AT).toISOString() };
   for (const k of Object.keys(lead) as (keyof LeadInput)[])
     if (lead[k] === undefined || lead[k] === '') delete lead[k];
+  // Added after the zod schema was replaced: an intent leadclock does not know is kept verbatim.
+  const given = (body as { intent?: unknown }).intent;
+  if (typeof given === 'string' && given.trim() && !(INTENTS as readonly string[]).includes(given))
+    lead.rawIntent = given.trim();
   return { lead };
 }
 

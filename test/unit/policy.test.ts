@@ -172,7 +172,14 @@ describe('example and documented policies', () => {
       policy.tiers.map((t) => [t.id, t.label, t.windowMs, t.clock, t.priority, t.onShift, t.rank]),
     ).toEqual([['all', 'all', 3_600_000, 'business', 'MEDIUM', 'required', 0]]);
     expect(policy.ladder).toEqual([
-      { rung: 1, action: 'notify', notify: [], oldTask: 'complete', windowMs: undefined },
+      {
+        rung: 1,
+        action: 'notify',
+        notify: [],
+        oldTask: 'complete',
+        channels: ['email', 'sms'],
+        windowMs: undefined,
+      },
     ]);
     expect(policy.doc.escalation.verifyInHubSpot).toBe(true);
     expect(policy.doc.touch.activities).toEqual(['call', 'email']);
@@ -260,7 +267,12 @@ const CASES: Case[] = [
   {
     name: 'a rule naming a team that does not exist',
     edits: [[['routing', 'rules', 3, 'target', 'team'], 'emea-sdrs']],
-    issues: [{ path: 'routing.rules[3].target.team', message: "unknown team 'emea-sdrs'" }],
+    issues: [
+      {
+        path: 'routing.rules[3].target.team',
+        message: "unknown team 'emea-sdrs' (did you mean 'emea-sdr'?)",
+      },
+    ],
   },
   {
     name: 'a rule naming a queue that does not exist',
@@ -435,7 +447,12 @@ const CASES: Case[] = [
   {
     name: 'an unknown backup team',
     edits: [[['teams', 'apac-sdr', 'backup'], 'apac-overflow']],
-    issues: [{ path: 'teams.apac-sdr.backup', message: "unknown team 'apac-overflow'" }],
+    issues: [
+      {
+        path: 'teams.apac-sdr.backup',
+        message: "unknown team 'apac-overflow' (did you mean 'emea-overflow'?)",
+      },
+    ],
   },
   {
     name: 'duplicate tier, rule and member ids',
@@ -547,7 +564,10 @@ describe('validatePolicy reports each kind of problem at its path', () => {
       { path: 'teams.na-sdr.strategey', message: 'unknown field' },
       { path: 'calendars.berlin.timeZone', message: "unknown time zone 'Europe/Berln'" },
       { path: 'regions.NA[3]', message: "'DE' is already in region EMEA" },
-      { path: 'routing.rules[3].target.team', message: "unknown team 'emea-sdrs'" },
+      {
+        path: 'routing.rules[3].target.team',
+        message: "unknown team 'emea-sdrs' (did you mean 'emea-sdr'?)",
+      },
       { path: 'escalation.ladder[1].queue', message: 'a park rung needs a queue' },
     ]);
   });
@@ -566,7 +586,10 @@ describe('validatePolicy reports each kind of problem at its path', () => {
     expect(issues).toEqual([
       { path: 'calendars.sydney.holidays', message: 'expected array' },
       { path: 'escalation.ladder[0]', message: 'expected object' },
-      { path: 'routing.rules[3].target.team', message: "unknown team 'emea-sdrs'" },
+      {
+        path: 'routing.rules[3].target.team',
+        message: "unknown team 'emea-sdrs' (did you mean 'emea-sdr'?)",
+      },
       { path: 'teams.apac-sdr.calendar', message: "unknown calendar 'tokyo'" },
     ]);
   });
@@ -620,14 +643,22 @@ describe('parsePolicy', () => {
       { path: 'tiers[1].id', message: "duplicate tier id 'fast'", line: 21 },
       { path: 'qualification.incompleteTier', message: "unknown tier 'partial'", line: 25 },
       { path: 'regions.DACH[0]', message: "'de' is already in region EMEA", line: 8 },
-      { path: 'routing.rules[0].target.team', message: "unknown team 'emea-sdrs'", line: 30 },
+      {
+        path: 'routing.rules[0].target.team',
+        message: "unknown team 'emea-sdrs' (did you mean 'emea-sdr'?)",
+        line: 30,
+      },
       {
         path: 'teams.emea-sdr.backup',
         message: "backup chain from 'emea-sdr' loops back on itself",
         line: 34,
       },
       { path: 'teams.emea-sdr.members[1].calendar', message: "unknown calendar 'paris'", line: 38 },
-      { path: 'teams.overflow.calendar', message: "unknown calendar 'offices'", line: 41 },
+      {
+        path: 'teams.overflow.calendar',
+        message: "unknown calendar 'offices' (did you mean 'office'?)",
+        line: 41,
+      },
       {
         path: 'teams.overflow.backup',
         message: "backup chain from 'overflow' loops back on itself",
@@ -659,10 +690,10 @@ describe('parsePolicy', () => {
         "  tiers[1].id (line 21): duplicate tier id 'fast'",
         "  qualification.incompleteTier (line 25): unknown tier 'partial'",
         "  regions.DACH[0] (line 8): 'de' is already in region EMEA",
-        "  routing.rules[0].target.team (line 30): unknown team 'emea-sdrs'",
+        "  routing.rules[0].target.team (line 30): unknown team 'emea-sdrs' (did you mean 'emea-sdr'?)",
         "  teams.emea-sdr.backup (line 34): backup chain from 'emea-sdr' loops back on itself",
         "  teams.emea-sdr.members[1].calendar (line 38): unknown calendar 'paris'",
-        "  teams.overflow.calendar (line 41): unknown calendar 'offices'",
+        "  teams.overflow.calendar (line 41): unknown calendar 'offices' (did you mean 'office'?)",
         "  teams.overflow.backup (line 42): backup chain from 'overflow' loops back on itself",
         '  escalation.ladder[0].queue (line 49): a park rung needs a queue',
         "  escalation.ladder[1].queue (line 51): unknown queue 'breach'",

@@ -99,7 +99,26 @@ describe('decideAll', () => {
       'rule emea: matched → team emea-sdr',
       '  nobody on shift in emea-sdr; next on duty at 2026-11-23T08:00:00.000Z',
       'chose Anna Schmidt (1001): next in rotation',
+      // A round-the-clock tier given to an off-duty rep: the policy's offDuty choice (ladder) is named.
+      '  Anna Schmidt is on duty at 2026-11-23T08:00Z, after the deadline 2026-11-22T10:00Z: the ladder runs then',
     ]);
+  });
+
+  it('never gives a hand-raiser to a rep whose PTO starts before the deadline (issue 15 reproduction)', () => {
+    // Prepare: Friday evening, nobody on shift; Chloé's PTO starts Monday 2026-12-21, the first opening.
+    const leads = ['18:00', '18:01', '18:02'].map((hhmm) =>
+      lead({ country: 'DE', submittedAt: `2026-12-18T${hhmm}:00Z` }),
+    );
+
+    // Act
+    const rows = decideAll(example, leads);
+
+    // Assess
+    expect(rows.map((r) => r.owner)).toEqual(['Anna Schmidt', 'Luca Rossi', 'Anna Schmidt']);
+    expect(rows.map((r) => r.dueAt)).toEqual(Array(3).fill('2026-12-21T08:05:00.000Z'));
+    expect(rows[2]?.why.map((w) => w.trim())).toContain(
+      'skipped Chloé Martin (1003): PTO from 2026-12-20T23:00Z begins before the deadline 2026-12-21T08:05Z',
+    );
   });
 
   it('carries the round-robin cursor, weights and open counts from lead to lead', () => {
@@ -117,7 +136,7 @@ describe('decideAll', () => {
     expect(owners(enterprise)).toEqual(['Morgan Lee', 'Jordan Diaz', 'Morgan Lee']);
   });
 
-  it('judges eligibility at `at` when given, but starts the clock at submission', () => {
+  it('routes at `at` when given and starts the clock there too', () => {
     // Prepare: submitted on a Saturday, previewed on Monday morning.
     const leads = [lead({ country: 'DE', submittedAt: '2026-11-28T12:00:00Z' })];
 
@@ -135,7 +154,7 @@ describe('decideAll', () => {
     expect(onMonday?.owner).toBe('Anna Schmidt');
     expect(onMonday?.why.some((w) => w.includes('nobody on shift'))).toBe(false);
     expect(onMonday?.alert).toBe(false);
-    expect(onMonday?.dueAt).toBe('2026-11-30T08:05:00.000Z');
+    expect(onMonday?.dueAt).toBe('2026-11-30T09:05:00.000Z');
   });
 
   it('uses the account-owner lookup for named accounts', () => {

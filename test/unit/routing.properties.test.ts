@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isOpen, nextOpening } from '../../shared/domain/clock.ts';
+import { ALWAYS, add, isOpen, nextOpening } from '../../shared/domain/clock.ts';
 import type { Member, Policy } from '../../shared/domain/compile.ts';
 import {
   emptyRoutingState,
@@ -65,7 +65,8 @@ function setUp(sc: Scenario): { policy: Policy; state: RoutingState; exclude: Se
       : kind === 'past'
         ? [{ from: isoDay(sc.now, -10), to: isoDay(sc.now, -3) }]
         : kind === 'future'
-          ? [{ from: isoDay(sc.now, 3), to: isoDay(sc.now, 10) }]
+          ? // Later than any one-hour business window can reach (a weekend plus a night); nearer PTO has its own law.
+            [{ from: isoDay(sc.now, 5), to: isoDay(sc.now, 10) }]
           : [];
   const policy = basePolicy({
     tiers: [{ id: 'standard', window: 'PT1H', onShift: sc.onShift }],
@@ -413,6 +414,52 @@ describe('route: fairness laws', () => {
 
           // Assess
           expect(sums).toEqual(Array(k).fill(0));
+        },
+      ),
+    );
+  });
+});
+
+describe('route: absence laws', () => {
+  it("never gives a lead to a rep whose PTO starts before the lead's deadline, nor to one on PTO", () => {
+    const rep = fc.record({
+      calendar: fc.constantFrom(...CALENDARS),
+      ptoStartsIn: fc.integer({ min: -3, max: 6 }),
+      ptoDays: fc.integer({ min: 0, max: 4 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(rep, { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: FROM, max: TO }),
+        fc.constantFrom(...ON_SHIFT),
+        fc.constantFrom('PT5M', 'PT1H', 'PT8H', 'P1D'),
+        fc.constantFrom('business', 'always'),
+        (reps, now, onShift, window, clock) => {
+          // Prepare
+          const policy = basePolicy({
+            tiers: [{ id: 'standard', window, onShift, clock }],
+            teams: {
+              sales: {
+                calendar: 'utc',
+                members: reps.map((r, i) =>
+                  member(String(500 + i), {
+                    calendar: r.calendar,
+                    pto: [{ from: isoDay(now, r.ptoStartsIn), to: isoDay(now, r.ptoStartsIn + r.ptoDays) }],
+                  }),
+                ),
+              },
+            },
+          });
+          const tier = policy.defaultTier;
+
+          // Act
+          const d = route(policy, { lead: leadFacts(), tier, now, state: emptyRoutingState() });
+
+          // Assess
+          if (d.kind !== 'owner') return;
+          const m = policy.teams.get('sales')?.members.find((x) => x.ownerId === d.ownerId) as Member;
+          const due = add(now, tier.windowMs, clock === 'always' ? ALWAYS : m.calendar);
+          for (const [from, to] of m.pto) expect(from >= due || to <= now).toBe(true);
         },
       ),
     );

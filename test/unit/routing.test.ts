@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Policy } from '../../shared/domain/compile.ts';
+import type { Member, Policy } from '../../shared/domain/compile.ts';
 import type { LeadFacts } from '../../shared/domain/lead.ts';
 import {
   emptyRoutingState,
+  nextOnDuty,
   type RouteRequest,
   type RoutingState,
   route,
@@ -500,13 +501,15 @@ describe('route: pool eligibility and the trail', () => {
     const at = (iso: string) => decide(policy, { now: Date.parse(iso) }).ownerId;
 
     // Act
+    const friday = at('2026-11-20T10:00:00.000Z');
+    // Sunday night: not on PTO yet, but the hour of business time runs into Monday, the PTO day.
     const before = at('2026-11-22T22:59:59.999Z');
     const first = at('2026-11-22T23:00:00.000Z');
     const last = at('2026-11-23T22:59:59.999Z');
     const after = at('2026-11-23T23:00:00.000Z');
 
     // Assess
-    expect([before, first, last, after]).toEqual(['1', '2', '2', '1']);
+    expect([friday, before, first, last, after]).toEqual(['1', '2', '2', '2', '1']);
   });
 });
 
@@ -747,5 +750,98 @@ describe('route: strategies and the state they return', () => {
     expect(d.ownerId).toBe('2');
     expect(d.weights).toEqual({ teamId: 'sales', value: { '1': 0, '2': -1, '3': 1 } });
     expect(d.trail.at(-1)).toBe('chose Rep 2 (2): weighted rotation, weight 1 of 2');
+  });
+});
+
+describe('route: absence and off-duty choices', () => {
+  /** Friday 2026-11-20 16:30 UTC: UTC office open for 30 more minutes. */
+  const FRI_1630Z = Date.parse('2026-11-20T16:30:00Z');
+
+  it('skips a rep on shift whose PTO starts before the deadline would fall', () => {
+    // Prepare: an hour of business time from Friday 16:30 ends Monday 09:30; rep 1 is away on Monday.
+    const policy = basePolicy(
+      salesTeam([member('1', { pto: [{ from: '2026-11-23', to: '2026-11-24' }] }), member('2')]),
+    );
+
+    // Act
+    const d = decide(policy, { now: FRI_1630Z });
+
+    // Assess
+    expect(d.ownerId).toBe('2');
+    expect(d.trail).toContain(
+      '  skipped Rep 1 (1): PTO from 2026-11-23T00:00Z begins before the deadline 2026-11-23T09:30Z',
+    );
+  });
+
+  it('keeps a rep whose PTO starts after the deadline', () => {
+    // Prepare: 16:30 + 1h of business time is Monday 09:30; PTO from Tuesday.
+    const policy = basePolicy(
+      salesTeam([member('1', { pto: [{ from: '2026-11-24', to: '2026-11-25' }] }), member('2')]),
+    );
+
+    // Act
+    const d = decide(policy, { now: FRI_1630Z });
+
+    // Assess
+    expect(d.ownerId).toBe('1');
+  });
+
+  it('preferred: the rep coming on duty first is judged on duty after PTO, not at the next opening of the calendar', () => {
+    // Prepare: Saturday; rep 1 (UTC, first opening Monday 09:00Z) is away Monday and Tuesday; rep 2 is in New York (Monday 14:00Z).
+    const policy = basePolicy({
+      ...salesTeam([
+        member('1', { pto: [{ from: '2026-11-30', to: '2026-12-01' }] }),
+        member('2', { calendar: 'new-york' }),
+      ]),
+      tiers: [{ id: 'standard', window: 'P3D', onShift: 'preferred' }],
+    });
+    const rep1 = policy.teams.get('sales')?.members[0] as Member;
+
+    // Act
+    const d = decide(policy, { now: SAT_12Z });
+    const back = nextOnDuty(rep1, SAT_12Z);
+
+    // Assess
+    expect(new Date(back).toISOString()).toBe('2026-12-02T09:00:00.000Z');
+    expect(d.ownerId).toBe('2');
+  });
+
+  it("clock always, offDuty ladder (the default): assigns the rep and says the ladder runs before they're on duty", () => {
+    // Prepare: a Saturday nurture lead, 24 wall-clock hours; the team is on duty Monday.
+    const policy = basePolicy({
+      tiers: [{ id: 'standard', window: 'PT24H', clock: 'always', onShift: 'preferred' }],
+    });
+
+    // Act
+    const d = decide(policy, { now: SAT_12Z });
+
+    // Assess
+    expect(d.ownerId).toBe('1');
+    expect(d.trail.at(-1)).toBe(
+      '  Rep 1 is on duty at 2026-11-30T09:00Z, after the deadline 2026-11-29T12:00Z: the ladder runs then',
+    );
+  });
+
+  it('clock always, offDuty on_duty: routes to someone on duty before the deadline, else the backup team', () => {
+    // Prepare: sales (UTC weekdays) backs up to a round-the-clock team.
+    const policy = basePolicy({
+      tiers: [{ id: 'standard', window: 'PT24H', clock: 'always', onShift: 'preferred', offDuty: 'on_duty' }],
+      teams: {
+        sales: { calendar: 'utc', backup: 'follow-the-sun', members: [member('1'), member('2')] },
+        'follow-the-sun': { calendar: 'round-the-clock', members: [member('7')] },
+      },
+    });
+
+    // Act
+    const weekend = decide(policy, { now: SAT_12Z });
+    // Friday 16:30: rep 1 is on shift.
+    const friday = decide(policy, { now: Date.parse('2026-11-20T16:30:00Z') });
+
+    // Assess
+    expect(weekend.ownerId).toBe('7');
+    expect(weekend.trail).toContain(
+      '  skipped Rep 1 (1): off duty until 2026-11-30T09:00Z, after the deadline 2026-11-29T12:00Z',
+    );
+    expect(friday.ownerId).toBe('1');
   });
 });
