@@ -22,6 +22,7 @@ import { loadLeadsForPeriod } from './dynamodb-report.ts';
 const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'expiresAt']);
 const ROSTER_TTL_MS = 60_000;
 
+const openKey = (ownerId: string) => ({ PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } });
 const leadKey = (id: string) => ({ PK: { S: `LEAD#${id}` }, SK: { S: 'LEAD' } });
 const dueKeys = (leadId: string, dueAt: string) => ({
   GSI1PK: `DUE#${dueAt.slice(0, 10)}`,
@@ -239,6 +240,23 @@ export class DynamoLeadStore implements LeadStore {
     }
   }
 
+  async movePointer(kind: 'email' | 'contact', key: string, from: string, to: string): Promise<boolean> {
+    try {
+      await this.#db.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: marshall({ PK: `${kind.toUpperCase()}#${key}`, SK: 'PTR', leadId: to }),
+          ConditionExpression: 'attribute_not_exists(leadId) OR leadId = :from OR leadId = :to',
+          ExpressionAttributeValues: { ':from': { S: from }, ':to': { S: to } },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
   async loadRoutingState(teamIds: readonly string[], ownerIds: readonly string[]): Promise<RoutingState> {
     const keys = [
       ...new Set(teamIds.map((t) => `TEAM#${t}|ROT`)),
@@ -265,7 +283,8 @@ export class DynamoLeadStore implements LeadStore {
             const team = pk.slice(5);
             if (typeof v.cursor === 'number') cursors[team] = v.cursor;
             if (v.weights) weights[team] = v.weights as Record<string, number>;
-          } else if (pk.startsWith('OWNER#')) openCounts[pk.slice(6)] = Number(v.open ?? 0);
+          } else if (pk.startsWith('OWNER#'))
+            openCounts[pk.slice(6)] = v.leads instanceof Set ? v.leads.size : 0;
         }
         pending = r.UnprocessedKeys?.[this.#table]?.Keys as Record<string, AttributeValue>[] | undefined;
         if (pending?.length) {
@@ -296,19 +315,25 @@ export class DynamoLeadStore implements LeadStore {
     this.#roster = undefined;
   }
 
-  async takeSlot(ownerId: string, cap: number | undefined): Promise<boolean> {
+  async takeSlot(ownerId: string, cap: number | undefined, leadId: string): Promise<boolean> {
+    // A set of lead ids, not a counter: taking a slot twice for one lead (an SDK retry, a redelivery) counts once.
     try {
       await this.#db.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } },
-          UpdateExpression: 'ADD #open :one',
+          Key: openKey(ownerId),
+          UpdateExpression: 'ADD #leads :id',
           ...(cap === undefined
             ? {}
-            : { ConditionExpression: 'attribute_not_exists(#open) OR #open < :cap' }),
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues:
-            cap === undefined ? { ':one': { N: '1' } } : { ':one': { N: '1' }, ':cap': { N: String(cap) } },
+            : {
+                ConditionExpression:
+                  'attribute_not_exists(#leads) OR size(#leads) < :cap OR contains(#leads, :lead)',
+              }),
+          ExpressionAttributeNames: { '#leads': 'leads' },
+          ExpressionAttributeValues: {
+            ':id': { SS: [leadId] },
+            ...(cap === undefined ? {} : { ':cap': { N: String(cap) }, ':lead': { S: leadId } }),
+          },
         }),
       );
       return true;
@@ -318,21 +343,38 @@ export class DynamoLeadStore implements LeadStore {
     }
   }
 
-  async releaseSlot(ownerId: string): Promise<void> {
-    try {
-      await this.#db.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: { PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } },
-          UpdateExpression: 'ADD #open :minus',
-          ConditionExpression: '#open > :zero',
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues: { ':minus': { N: '-1' }, ':zero': { N: '0' } },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+  async releaseSlot(ownerId: string, leadId: string): Promise<void> {
+    await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: openKey(ownerId),
+        UpdateExpression: 'DELETE #leads :id',
+        ExpressionAttributeNames: { '#leads': 'leads' },
+        ExpressionAttributeValues: { ':id': { SS: [leadId] } },
+      }),
+    );
+  }
+
+  async openLeads(ownerId: string): Promise<string[]> {
+    const r = await this.#db.send(
+      new GetItemCommand({ TableName: this.#table, Key: openKey(ownerId), ConsistentRead: true }),
+    );
+    return r.Item?.leads?.SS ?? [];
+  }
+
+  async takeTicket(teamId: string): Promise<number> {
+    // One atomic ADD per pick: concurrent captures each get their own position in the rotation.
+    const r = await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: `TEAM#${teamId}` }, SK: { S: 'ROT' } },
+        UpdateExpression: 'ADD #seq :one',
+        ExpressionAttributeNames: { '#seq': 'seq' },
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(r.Attributes?.seq?.N ?? '1');
   }
 
   async saveRotation(
@@ -411,6 +453,28 @@ export class DynamoLeadStore implements LeadStore {
   async forget(key: string): Promise<void> {
     await this.#db.send(
       new DeleteItemCommand({ TableName: this.#table, Key: { PK: { S: `ONCE#${key}` }, SK: { S: 'ONCE' } } }),
+    );
+  }
+
+  async held(key: string): Promise<boolean> {
+    const r = await this.#db.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: `ONCE#${key}` }, SK: { S: 'ONCE' } },
+        ConsistentRead: true,
+      }),
+    );
+    const expires = Number(r.Item?.expiresAt?.N ?? '0');
+    return expires >= Math.floor(Date.now() / 1000);
+  }
+
+  async settle(key: string, ttlSeconds: number): Promise<void> {
+    const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
+    await this.#db.send(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: { PK: { S: `ONCE#${key}` }, SK: { S: 'ONCE' }, expiresAt: { N: String(expires) } },
+      }),
     );
   }
 

@@ -1,4 +1,8 @@
-/** Assignment: the routing decision taken against stored state, with the open-lead cap enforced by a conditional counter. */
+/**
+ * Assignment: the routing decision taken against stored state. A pool pick takes an atomic ticket of its
+ * team's rotation (fair under any concurrency) and the chosen owner's open-lead slot is taken by adding the
+ * lead id to their set of open leads, conditional on its size (exact, idempotent caps).
+ */
 import type { Policy, Tier } from '../domain/compile.ts';
 import type { LeadFacts } from '../domain/lead.ts';
 import { type RouteDecision, route, routingScope } from '../domain/routing.ts';
@@ -8,7 +12,7 @@ import type { LeadStore } from './ports.ts';
 export interface Assignment {
   decision: RouteDecision;
   holdsSlot: boolean;
-  /** Saves the pool cursor/weights the decision advanced: done already unless `deferRotation` was asked for. */
+  /** Kept for callers of the cursor era: tickets need no saving, so this does nothing. */
   saveRotation(): Promise<void>;
 }
 
@@ -16,43 +20,58 @@ const nothing = async () => {};
 
 /** Attempts before a pool member who raced to their cap is given up on and routing moves on. */
 const MAX_RACES = 5;
+/** Least-loaded races on every concurrent pick (not only at the cap), so it may retry more. */
+const MAX_LOAD_RACES = 64;
 
 /**
- * Routes `lead` with the current cursors and counters. A pool owner's slot is taken with a conditional
- * increment (`open < maxOpen`); losing that race marks them full and routes again. Direct owners
- * (existing, account) take an uncapped slot; queues take none.
+ * Routes `lead` for `leadId` with the current counters and fresh tickets. A pool owner's slot is taken
+ * with a conditional add (`size(leads) < maxOpen`); losing that race marks them full and routes again
+ * with the same ticket. Least loaded also races on the load it saw, so concurrent picks spread instead of
+ * piling onto the one owner they all saw as least loaded. Direct owners (existing, account) take an
+ * uncapped slot; queues take none.
  */
 export async function assign(
   policy: Policy,
   store: LeadStore,
-  req: { lead: LeadFacts; tier: Tier; now: number; exclude?: ReadonlySet<string>; team?: string },
-  opts: { deferRotation?: boolean } = {},
+  req: {
+    lead: LeadFacts;
+    tier: Tier;
+    now: number;
+    leadId: string;
+    exclude?: ReadonlySet<string>;
+    team?: string;
+  },
+  _opts: { deferRotation?: boolean } = {},
 ): Promise<Assignment> {
   const scope = routingScope(policy, req.lead, req.team);
   const loaded = await store.loadRoutingState(scope.teamIds, scope.ownerIds);
   const openCounts = { ...loaded.openCounts };
-  const state = { ...loaded, openCounts };
+  const tickets: Record<string, number> = { ...loaded.tickets };
+  const state = { ...loaded, openCounts, tickets };
   for (let race = 0; ; race++) {
     const decision = route(policy, { ...req, state });
     if (decision.kind === 'queue' || decision.ownerId === undefined)
       return { decision, holdsSlot: false, saveRotation: nothing };
+    const pool = decision.pool;
+    if (pool && !pool.ticketed) {
+      // The first pick from this pool only told us which pool: take its ticket and pick again with it.
+      tickets[pool.teamId] = (await store.takeTicket(pool.teamId)) - 1;
+      race--;
+      continue;
+    }
     const member = decision.teamId
       ? policy.teams.get(decision.teamId)?.members.find((m) => m.ownerId === decision.ownerId)
       : undefined;
+    const seen = openCounts[decision.ownerId] ?? 0;
     // Pool picks respect the cap; direct owners (existing/account/specific) are counted but never capped.
-    const cap = decision.cursor || decision.weights ? member?.maxOpen : undefined;
-    if (await store.takeSlot(decision.ownerId, cap)) {
-      const { cursor, weights } = decision;
-      const saveRotation = async () => {
-        if (cursor) await store.saveRotation(cursor.teamId, { cursor: cursor.value });
-        if (weights) await store.saveRotation(weights.teamId, { weights: weights.value });
-      };
-      if (opts.deferRotation) return { decision, holdsSlot: true, saveRotation };
-      await saveRotation();
+    const maxOpen = pool ? member?.maxOpen : undefined;
+    const cap =
+      pool?.strategy === 'least_loaded' && maxOpen !== undefined ? Math.min(maxOpen, seen + 1) : maxOpen;
+    if (await store.takeSlot(decision.ownerId, cap, req.leadId))
       return { decision, holdsSlot: true, saveRotation: nothing };
-    }
-    openCounts[decision.ownerId] = cap ?? Number.POSITIVE_INFINITY;
-    if (race >= MAX_RACES) {
+    const full = maxOpen === undefined || cap === maxOpen;
+    openCounts[decision.ownerId] = full ? (maxOpen ?? Number.POSITIVE_INFINITY) : seen + 1;
+    if (race >= (pool?.strategy === 'least_loaded' ? MAX_LOAD_RACES : MAX_RACES)) {
       const fallback = route(policy, {
         ...req,
         state: { ...state, openCounts: saturate(openCounts, scope.ownerIds) },

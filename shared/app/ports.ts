@@ -44,6 +44,12 @@ export interface LeadRecord {
   previousOwners: string[];
   /** Whether the owner holds a slot of the open-lead counter for this lead. */
   holdsSlot: boolean;
+  /** The contact's earlier lead, when this one is a returning contact's new inquiry. */
+  previousLeadId?: string;
+  /** Submission → assignment (ms, wall clock): the system's delay, kept apart from the rep's window. */
+  systemDelayMs?: number;
+  /** The delivery reached leadclock over `LATE_ARRIVAL_MS` after submission (HubSpot retry, workflow delay, re-enrolment). */
+  lateArrival?: boolean;
   breachCount: number;
   /** The last escalation rung taken (a fall-through can skip rungs). */
   escalationRung?: number;
@@ -84,7 +90,10 @@ export interface CaptureResponse {
   ownerId: string | null;
   queue: string | null;
   dueAt: string;
+  /** The lead this inquiry joined (its clock was running, or it was parked and routed again). */
   duplicateOf?: string;
+  /** A returning contact's earlier lead, when this inquiry became a new lead. */
+  previousLeadId?: string;
 }
 
 /** A timeline entry under a lead. Keys are deterministic so a retry rewrites, never duplicates. */
@@ -119,12 +128,21 @@ export interface LeadStore {
   getPointer(kind: 'email' | 'contact', key: string): Promise<string | undefined>;
   /** Removes a pointer if it still points at `leadId`. */
   releasePointer(kind: 'email' | 'contact', key: string, leadId: string): Promise<void>;
+  /** Moves a pointer from `from` (or from nothing) to `to`; false when it points at a third lead. */
+  movePointer(kind: 'email' | 'contact', key: string, from: string, to: string): Promise<boolean>;
   /** Cursors and weights of the teams, open counts of the owners, and inactive owners. */
   loadRoutingState(teamIds: readonly string[], ownerIds: readonly string[]): Promise<RoutingState>;
-  /** Takes one open-lead slot of `ownerId` if they are under `cap` (no cap when undefined). */
-  takeSlot(ownerId: string, cap: number | undefined): Promise<boolean>;
-  /** Gives one slot back (never below zero). */
-  releaseSlot(ownerId: string): Promise<void>;
+  /**
+   * Adds `leadId` to the open leads of `ownerId` if they hold fewer than `cap` (no cap when undefined).
+   * Idempotent: a lead already counted is taken again at no cost, so retries never inflate the count.
+   */
+  takeSlot(ownerId: string, cap: number | undefined, leadId: string): Promise<boolean>;
+  /** Removes `leadId` from the open leads of `ownerId` (a no-op when it is not there). */
+  releaseSlot(ownerId: string, leadId: string): Promise<void>;
+  /** The lead ids counted as open for `ownerId`. */
+  openLeads(ownerId: string): Promise<string[]>;
+  /** Takes the next round-robin ticket of a team's pool (atomic; 1 for the first ever). */
+  takeTicket(teamId: string): Promise<number>;
   saveRotation(
     teamId: string,
     rotation: { cursor?: number; weights?: Record<string, number> },
@@ -134,6 +152,10 @@ export interface LeadStore {
   once(key: string, ttlSeconds: number): Promise<boolean>;
   /** Drops a one-off key, so the work it guarded can be redone after a failure. */
   forget(key: string): Promise<void>;
+  /** Whether a one-off key is recorded and not yet expired (a live lease). */
+  held(key: string): Promise<boolean>;
+  /** Records (or extends) a one-off key unconditionally: turns a short lease into a done-marker. */
+  settle(key: string, ttlSeconds: number): Promise<void>;
   /** Leads whose clock runs and whose deadline is before `before` (over the last `days` days of deadlines). */
   findDue(before: Date, days?: number, limit?: number): Promise<LeadRecord[]>;
   /** Leads whose clock runs with deadlines from `days` ago up to `ahead` days ahead (sweeper re-arm). */
@@ -257,7 +279,9 @@ export type MetricName =
   | 'Parked'
   | 'Unroutable'
   | 'SyncLagSeconds'
-  | 'HubSpot429';
+  | 'HubSpot429'
+  | 'LateArrivals'
+  | 'ReturningContacts';
 
 /** Where use cases record business metrics. */
 export interface Metrics {

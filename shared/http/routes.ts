@@ -13,6 +13,8 @@ import { type HttpApiEvent, parseJsonBody } from './request.ts';
 /** Largest accepted body (ARCHITECTURE.md: 413 above 256 KB). */
 export const MAX_BODY_BYTES = 256 * 1024;
 const EVENT_DEDUPE_SECONDS = 7 * 86_400;
+/** How long one worker holds an event it is handling (well over one event's work, under HubSpot's retry backoff). */
+const EVENT_LEASE_SECONDS = 60;
 /** How far ahead of our clock a caller's time may be (the signature window, and the events API's). */
 const CLOCK_SKEW_MS = 300_000;
 
@@ -89,8 +91,14 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
       const leadId = await rt.store.getPointer('contact', e.objectId);
       // Contacts leadclock does not know (and activity objects, resolved through their contact's properties) are acknowledged.
       if (!leadId) continue;
-      // Claimed before handling and released on failure, so a retried delivery redoes only what did not finish.
-      if (!(await rt.store.once(key, EVENT_DEDUPE_SECONDS))) continue;
+      // A short lease while handling, turned into the done-marker only after success: a worker that dies
+      // mid-batch (a timeout skips any catch) leaves just the lease, and HubSpot's retry after it expires
+      // applies the event. A live lease held by another worker answers 500, so HubSpot retries later.
+      if (await rt.store.held(`${key}:done`)) continue;
+      if (!(await rt.store.once(key, EVENT_LEASE_SECONDS))) {
+        if (await doneSoon(rt, `${key}:done`)) continue;
+        throw new Error('another worker is still handling this event; HubSpot will retry');
+      }
       try {
         for (const o of outcomes) {
           const change: LeadChange | undefined =
@@ -107,10 +115,20 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
         await rt.store.forget(key);
         throw err;
       }
+      await rt.store.settle(`${key}:done`, EVENT_DEDUPE_SECONDS);
     }
     rt.log.info('webhook handled', { events: batch.events.length, applied });
     return { statusCode: 204 };
   };
+}
+
+/** A concurrent copy of an event is usually done within moments: wait for its done-marker rather than fail the batch. */
+async function doneSoon(rt: Runtime, doneKey: string): Promise<boolean> {
+  for (let waited = 0; waited < 3000; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (await rt.store.held(doneKey)) return true;
+  }
+  return false;
 }
 
 const EVENT_TYPES = ['first_touch', 'accepted', 'rejected', 'recycled'] as const;
