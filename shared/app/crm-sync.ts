@@ -230,6 +230,22 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
       await Promise.all(needTask.map((l) => deps.store.forget(`task:${l.leadId}:${l.attempt}`)));
     }
   }
+  // A deadline moved since the task was made (a repeat inquiry raised the tier): the task's due date follows.
+  const moving = withContact.filter((l) => {
+    const task = l.tasks[String(l.attempt)];
+    if (!task || !['routed', 'unroutable'].includes(l.status)) return false;
+    const repeat = byLead.get(l.leadId)?.messages.some((m) => m.reason === 'repeat');
+    return l.taskDueAt === undefined ? repeat : l.taskDueAt !== l.dueAt;
+  });
+  if (moving.length) {
+    try {
+      await deps.crm.moveTasks(
+        moving.map((l) => ({ taskId: l.tasks[String(l.attempt)] as string, dueAt: l.dueAt })),
+      );
+    } catch (e) {
+      for (const l of moving) fail(l.leadId, 'task due date', e);
+    }
+  }
   const closing = withContact.flatMap((l) => l.closeTasks ?? []);
   if (closing.length) {
     try {
@@ -264,6 +280,7 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
         {},
         {
           tasks,
+          ...(tasks[String(l.attempt)] ? { taskDueAt: l.dueAt } : {}),
           notifiedAttempt: notified,
           sync: 'synced',
           syncedAt: new Date(deps.clock.now()).toISOString(),

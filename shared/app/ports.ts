@@ -68,6 +68,8 @@ export interface LeadRecord {
   tasks: Record<string, string>;
   /** Key of a task whose creation was attempted but not recorded; the next try looks it up before creating. */
   taskPending?: string;
+  /** The due date the current attempt's HubSpot task was last given (created or moved). */
+  taskDueAt?: string;
   /** Task ids the next sync completes (a breached owner's task on reassignment). */
   closeTasks?: string[];
   timer: 'pending' | 'armed' | 'none';
@@ -261,6 +263,8 @@ export interface Crm {
   /** Creates tasks associated to their contacts; returns key → task id. */
   createTasks(tasks: readonly CrmTask[]): Promise<Map<string, string>>;
   completeTasks(taskIds: readonly string[]): Promise<void>;
+  /** Moves tasks' due dates (hs_timestamp), e.g. when a repeat inquiry raised the tier. */
+  moveTasks(moves: readonly { taskId: string; dueAt: string }[]): Promise<void>;
   /** The latest sales activity on the contact after `since` (ISO), if any: calls, emails, meetings, last contacted. */
   activitySince(contactId: string, since: string): Promise<string | undefined>;
   /** All owners, with whether they are archived. */

@@ -479,6 +479,10 @@ describe('live path: capture → route → timer → CRM sync', () => {
       ['hand-raiser', 'hand-raiser'],
     ]);
     expect(stack.sandbox!.tasksFor(contactId)).toHaveLength(1);
+    // The one task's due date moved with the deadline.
+    expect(Date.parse(stack.sandbox!.tasksFor(contactId)[0]!.properties.hs_timestamp!)).toBe(
+      Date.parse('2030-01-07T14:05:00Z'),
+    );
     expect(stack.sandbox!.contact(contactId)!.properties).toMatchObject({ leadclock_tier: 'hand-raiser' });
     expect(Date.parse(stack.sandbox!.contact(contactId)!.properties.leadclock_sla_due_at!)).toBe(
       Date.parse('2030-01-07T14:05:00Z'),

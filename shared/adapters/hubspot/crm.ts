@@ -181,6 +181,17 @@ export class HubSpotCrm implements Crm {
     }
   }
 
+  async moveTasks(moves: readonly { taskId: string; dueAt: string }[]): Promise<void> {
+    for (let i = 0; i < moves.length; i += 100) {
+      const chunk = moves.slice(i, i + 100);
+      await this.#call(() =>
+        this.#batch.update('tasks', {
+          inputs: chunk.map((m) => ({ id: m.taskId, properties: { hs_timestamp: m.dueAt } })),
+        }),
+      );
+    }
+  }
+
   async activitySince(contactId: string, since: string): Promise<string | undefined> {
     const sinceMs = Date.parse(since);
     const c = await this.#call(() =>
