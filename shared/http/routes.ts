@@ -75,7 +75,8 @@ export function captureRoute(rt: Runtime): Route {
 }
 
 /** POST /hubspot/webhooks: each event handled once; any failure answers 500 so HubSpot retries (handling is idempotent). */
-export function hubspotWebhookRoute(rt: Runtime): Route {
+export function hubspotWebhookRoute(rt: Runtime, opts: { leaseSeconds?: number } = {}): Route {
+  const leaseSeconds = opts.leaseSeconds ?? EVENT_LEASE_SECONDS;
   return async (event) => {
     tooLarge(event);
     authenticate(event, rt.auth, rt.clock.now(), false);
@@ -95,7 +96,7 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
       // mid-batch (a timeout skips any catch) leaves just the lease, and HubSpot's retry after it expires
       // applies the event. A live lease held by another worker answers 500, so HubSpot retries later.
       if (await rt.store.held(`${key}:done`)) continue;
-      if (!(await rt.store.once(key, EVENT_LEASE_SECONDS))) {
+      if (!(await rt.store.once(key, leaseSeconds))) {
         if (await doneSoon(rt, `${key}:done`)) continue;
         throw new Error('another worker is still handling this event; HubSpot will retry');
       }
