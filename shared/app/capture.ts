@@ -116,7 +116,9 @@ async function finishKnown(deps: CaptureDeps, known: LeadRecord): Promise<Captur
   // A sync left 'pending' is a send that failed (the first delivery answered 503): redo it now. A timer
   // still pending well after receipt is a first delivery that died after storing the lead.
   const stale = deps.clock.now() - Date.parse(known.receivedAt) > STALE_FIRST_DELIVERY_MS;
-  if (known.sync === 'pending' || (stale && known.timer === 'pending'))
+  // Only the first assignment is capture's to finish; later attempts belong to breach and the sweeper.
+  const first = known.attempt === 1 && CLOCK_RUNNING.has(known.status);
+  if (first && (known.sync === 'pending' || (stale && known.timer === 'pending')))
     await armAndEnqueue(deps, known, true);
   return known.response;
 }
@@ -126,7 +128,8 @@ function withHistory(facts: LeadFacts, previous: LeadRecord | undefined): LeadFa
   // A rejected lead's owner turned the contact down: routing starts afresh.
   if (!previous || facts.existingOwnerId || previous.mode !== 'live' || previous.status === 'rejected')
     return facts;
-  const owner = previous.touchedBy ?? previous.ownerId;
+  // A parked lead's owner is its queue's: only a rep who touched it counts as the contact's owner.
+  const owner = previous.touchedBy ?? (previous.status === 'parked' ? undefined : previous.ownerId);
   return owner ? { ...facts, existingOwnerId: owner } : facts;
 }
 
