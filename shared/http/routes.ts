@@ -215,8 +215,13 @@ export function view(lead: LeadRecord) {
     queue: lead.queueId ?? null,
     mode: lead.mode,
     submittedAt: lead.submittedAt,
+    receivedAt: lead.receivedAt,
     assignedAt: lead.assignedAt,
     dueAt: lead.dueAt,
+    // The system's clock (submission → first assignment), apart from the rep's (assignment → dueAt).
+    systemDelaySeconds: lead.systemDelayMs === undefined ? null : Math.round(lead.systemDelayMs / 1000),
+    lateArrival: lead.lateArrival ?? false,
+    previousLeadId: lead.previousLeadId ?? null,
     attempt: lead.attempt,
     breachCount: lead.breachCount,
     firstTouchAt: lead.firstTouchAt ?? null,
