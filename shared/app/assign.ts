@@ -87,3 +87,14 @@ function saturate(counts: Record<string, number>, owners: readonly string[]): Re
   for (const o of owners) out[o] = Number.POSITIVE_INFINITY;
   return out;
 }
+
+/**
+ * Gives back the slot a losing write took for `leadId` with `ownerId`, unless the lead (as it is now)
+ * holds that very slot: membership is a set, so a concurrent winner that chose the same owner added the
+ * same member, and releasing it would undercount.
+ */
+export async function releaseUnlessHeld(store: LeadStore, ownerId: string, leadId: string): Promise<void> {
+  const lead = await store.getLead(leadId);
+  if (lead?.ownerId === ownerId && lead.holdsSlot) return;
+  await store.releaseSlot(ownerId, leadId);
+}

@@ -10,7 +10,7 @@ import { formatDuration } from '../domain/duration.ts';
 import { type EscalationStep, escalationStep } from '../domain/escalation.ts';
 import type { LeadFacts } from '../domain/lead.ts';
 import { breachMessage } from '../domain/messages.ts';
-import { assign } from './assign.ts';
+import { assign, releaseUnlessHeld } from './assign.ts';
 import { messageLead } from './crm-sync.ts';
 import { applyChange, markArmed, requestSync } from './lead-events.ts';
 import type {
@@ -298,7 +298,7 @@ async function reassign(
     await notifyBreach(deps, lead, step, now, target.ownerId);
   } catch (e) {
     if (!sameOwner && target.holdsSlot && target.ownerId)
-      await store.releaseSlot(target.ownerId, lead.leadId);
+      await releaseUnlessHeld(store, target.ownerId, lead.leadId);
     throw e;
   }
   const next = await store.updateLead(
@@ -329,7 +329,7 @@ async function reassign(
   if (!next) {
     // A touch or a manual reassignment won the race: the slot routing just took for the new owner goes back.
     if (!sameOwner && target.holdsSlot && target.ownerId)
-      await store.releaseSlot(target.ownerId, lead.leadId);
+      await releaseUnlessHeld(store, target.ownerId, lead.leadId);
     return { kind: 'noop', reason: 'lead changed during escalation' };
   }
   if (!sameOwner && lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId, lead.leadId);

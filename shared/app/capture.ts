@@ -9,7 +9,7 @@ import { enrich } from '../domain/enrich.ts';
 import type { LeadFacts, LeadInput } from '../domain/lead.ts';
 import { CLOCK_RUNNING } from '../domain/lead.ts';
 import { isHotter, qualify } from '../domain/qualify.ts';
-import { assign } from './assign.ts';
+import { assign, releaseUnlessHeld } from './assign.ts';
 import { CaptureBusyError, SyncNotDurableError } from './capture-errors.ts';
 import { pointerHash } from './identity.ts';
 import type {
@@ -260,7 +260,9 @@ async function createLead(
     throw e;
   }
   if (!created) {
-    // A concurrent delivery of the same submission won; it holds the same slot (same lead id), so nothing is given back.
+    // A concurrent delivery of the same submission won (its lease had expired): the slot this one took goes
+    // back, unless the winner chose the same owner (then it is the winner's slot too: same lead id).
+    if (holdsSlot && d.ownerId) await releaseUnlessHeld(store, d.ownerId, leadId);
     const winner = await waitForLead(deps, leadId);
     if (!winner) throw new CaptureBusyError('this submission is being captured by another delivery; retry');
     return winner.response;
@@ -566,7 +568,8 @@ async function rerouteParked(
     },
   );
   if (!next) {
-    if (holdsSlot && d.ownerId) await store.releaseSlot(d.ownerId, parked.leadId).catch(() => undefined);
+    if (holdsSlot && d.ownerId)
+      await releaseUnlessHeld(store, d.ownerId, parked.leadId).catch(() => undefined);
     throw new CaptureBusyError('the parked lead changed while being routed again; retry');
   }
   await store.putEvent({

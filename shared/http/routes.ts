@@ -93,13 +93,11 @@ export function hubspotWebhookRoute(rt: Runtime, opts: { leaseSeconds?: number }
       // Contacts leadclock does not know (and activity objects, resolved through their contact's properties) are acknowledged.
       if (!leadId) continue;
       // A short lease while handling, turned into the done-marker only after success: a worker that dies
-      // mid-batch (a timeout skips any catch) leaves just the lease, and HubSpot's retry after it expires
-      // applies the event. A live lease held by another worker answers 500, so HubSpot retries later.
+      // mid-batch (a timeout skips any catch) leaves just the lease, and HubSpot's retry of that delivery,
+      // after the lease expired, applies the event. A copy in another delivery while the lease is live is
+      // acknowledged: if the holder dies, its own delivery fails and is the one HubSpot retries.
       if (await rt.store.held(`${key}:done`)) continue;
-      if (!(await rt.store.once(key, leaseSeconds))) {
-        if (await doneSoon(rt, `${key}:done`)) continue;
-        throw new Error('another worker is still handling this event; HubSpot will retry');
-      }
+      if (!(await rt.store.once(key, leaseSeconds))) continue;
       try {
         for (const o of outcomes) {
           const change: LeadChange | undefined =
@@ -121,15 +119,6 @@ export function hubspotWebhookRoute(rt: Runtime, opts: { leaseSeconds?: number }
     rt.log.info('webhook handled', { events: batch.events.length, applied });
     return { statusCode: 204 };
   };
-}
-
-/** A concurrent copy of an event is usually done within moments: wait for its done-marker rather than fail the batch. */
-async function doneSoon(rt: Runtime, doneKey: string): Promise<boolean> {
-  for (let waited = 0; waited < 3000; waited += 100) {
-    await new Promise((r) => setTimeout(r, 100));
-    if (await rt.store.held(doneKey)) return true;
-  }
-  return false;
 }
 
 const EVENT_TYPES = ['first_touch', 'accepted', 'rejected', 'recycled'] as const;

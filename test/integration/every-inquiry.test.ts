@@ -509,17 +509,20 @@ describe('every inquiry counts', () => {
     });
     const lease = { leaseSeconds: 1 };
 
-    // Act: the dying delivery (abandoned), then HubSpot's retry once the lease has run out.
+    // Act: the dying delivery (abandoned: it never answers, so HubSpot retries it), then that retry once
+    // the lease has run out.
     void runRoute(
       hubspotWebhookRoute({ ...stack.rt, store: dying }, lease),
       webhookEvent(stack, events, NOW + 3 * MIN),
     );
     await waitFor(() => died);
     const firstTouched = (await stack.rt.store.getLead(l1.leadId))?.status;
-    const tooSoon = await runRoute(
+    // A copy in another delivery while the lease is live is acknowledged, not applied twice.
+    const copy = await runRoute(
       hubspotWebhookRoute(stack.rt, lease),
       webhookEvent(stack, events, NOW + 4 * MIN),
     );
+    const statusDuringLease = (await stack.rt.store.getLead(l2.leadId))?.status;
     await new Promise((r) => setTimeout(r, 2100));
     hang = false;
     const retry = await runRoute(
@@ -529,7 +532,8 @@ describe('every inquiry counts', () => {
 
     // Assess
     expect(firstTouched).toBe('touched');
-    expect(tooSoon.statusCode).toBe(500);
+    expect(copy.statusCode).toBe(204);
+    expect(statusDuringLease).toBe('routed');
     expect(retry.statusCode).toBe(204);
     expect(await stack.rt.store.getLead(l2.leadId)).toMatchObject({
       status: 'touched',
