@@ -93,7 +93,10 @@ async function race<A, B>(
   return Promise.all([jitter(random).then(first), jitter(random).then(second)]);
 }
 
-describe('concurrency: duplicate and racing deliveries end in exactly one outcome', () => {
+// ~7,000 deliveries per test: on a shared 2-core machine under load they outlast the 30 s default (main too).
+describe('concurrency: duplicate and racing deliveries end in exactly one outcome', {
+  timeout: 180_000,
+}, () => {
   let stack: LocalStack;
   let contactIds = 70_000_000;
   let eventIds = 900_000;
