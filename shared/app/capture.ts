@@ -88,23 +88,32 @@ export async function captureLead(deps: CaptureDeps, input: LeadInput): Promise<
     return finishKnown(deps, lead);
   }
   try {
-    const previous = identity ? await claimIdentity(deps, pointerHash(identity), leadId) : undefined;
-    if (previous) {
-      const q = qualify(deps.policy, facts);
-      // These paths create no lead under this delivery's id: the lease goes back once done (they are
-      // idempotent), or a retry would wait for a lead that never appears.
-      if (CLOCK_RUNNING.has(previous.status)) {
-        const r = await repeatInquiry(deps, previous, input, leadId);
-        await deps.store.forget(lease).catch(() => undefined);
-        return r;
+    for (let round = 0; ; round++) {
+      const hash = identity ? pointerHash(identity) : undefined;
+      const previous = hash ? await claimIdentity(deps, hash, leadId) : undefined;
+      if (previous && hash) {
+        const q = qualify(deps.policy, facts);
+        // These paths create no lead under this delivery's id: the lease goes back once done (they are
+        // idempotent), or a retry would wait for a lead that never appears.
+        if (CLOCK_RUNNING.has(previous.status)) {
+          const r = await repeatInquiry(deps, previous, input, leadId);
+          await deps.store.forget(lease).catch(() => undefined);
+          return r;
+        }
+        if (previous.status === 'parked' && isHot(deps.policy, q.tier, previous)) {
+          const r = await rerouteParked(deps, previous, input, leadId, facts);
+          await deps.store.forget(lease).catch(() => undefined);
+          return r;
+        }
+        // A new lead for a returning contact: the contact's pointer moves to it before it is created, so two
+        // concurrent inquiries cannot both become new leads (the other one finds this lead and joins it).
+        if (!(await deps.store.movePointer('email', hash, previous.leadId, leadId))) {
+          if (round >= 2) throw new CaptureBusyError('the contact is being captured concurrently; retry');
+          continue;
+        }
       }
-      if (previous.status === 'parked' && isHot(deps.policy, q.tier, previous)) {
-        const r = await rerouteParked(deps, previous, input, leadId, facts);
-        await deps.store.forget(lease).catch(() => undefined);
-        return r;
-      }
+      return await createLead(deps, input, key, leadId, withHistory(facts, previous), previous);
     }
-    return await createLead(deps, input, key, leadId, withHistory(facts, previous), previous);
   } catch (e) {
     await deps.store.forget(lease).catch(() => undefined);
     throw e;

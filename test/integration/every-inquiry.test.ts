@@ -177,6 +177,41 @@ describe('every inquiry counts', () => {
       expect((await stack.rt.store.getLead(first.leadId))?.status).toBe('accepted');
     });
 
+    it('two inquiries at once from a returning contact make one new lead; the other joins it', async () => {
+      // Prepare: an accepted lead.
+      const email = uniqueEmail('twice');
+      const first = bodyOf(await post({ email, intent: 'contact', formId: 'f', submittedAt: iso(NOW) }));
+      await applyChange(stack.rt, first.leadId, { kind: 'accepted', at: iso(NOW + MIN) });
+      const later = NOW + 60 * MIN;
+      clock.set(later);
+
+      // Act: a demo request and a pricing request from the same person, at the same moment.
+      const answers = await Promise.all([
+        post({ email, intent: 'demo', formId: 'demo', submittedAt: iso(later) }),
+        post({ email, intent: 'pricing', formId: 'pricing', submittedAt: iso(later) }),
+      ]);
+      const retried = await Promise.all(
+        answers.map((a, i) =>
+          a.statusCode === 503
+            ? post({
+                email,
+                intent: i ? 'pricing' : 'demo',
+                formId: i ? 'pricing' : 'demo',
+                submittedAt: iso(later),
+              })
+            : a,
+        ),
+      );
+
+      // Assess: one new lead linked to the accepted one; the other inquiry is a repeat on it.
+      expect(retried.map((r) => r.statusCode)).toEqual([202, 202]);
+      const bodies = retried.map(bodyOf);
+      const created = bodies.filter((b) => b.previousLeadId === first.leadId);
+      expect(created).toHaveLength(1);
+      const joined = bodies.filter((b) => b.duplicateOf === created[0]!.leadId);
+      expect(joined).toHaveLength(1);
+    });
+
     it('after recycle: a new lead linked to the recycled one; after a rejection, routed afresh by rotation', async () => {
       // Prepare: one lead touched then recycled, another rejected.
       const recycledEmail = uniqueEmail('recycled');
