@@ -34,6 +34,7 @@ const INTERNAL = new Set([
 ]);
 const ROSTER_TTL_MS = 60_000;
 
+const openKey = (ownerId: string) => ({ PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } });
 const leadKey = (id: string) => ({ PK: { S: `LEAD#${id}` }, SK: { S: 'LEAD' } });
 const dueKeys = (leadId: string, dueAt: string) => ({
   GSI1PK: `DUE#${dueAt.slice(0, 10)}#${shardOf(leadId)}`,
@@ -280,6 +281,23 @@ export class DynamoLeadStore implements LeadStore {
     }
   }
 
+  async movePointer(kind: 'email' | 'contact', key: string, from: string, to: string): Promise<boolean> {
+    try {
+      await this.#db.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: marshall({ PK: `${kind.toUpperCase()}#${key}`, SK: 'PTR', leadId: to }),
+          ConditionExpression: 'attribute_not_exists(leadId) OR leadId = :from OR leadId = :to',
+          ExpressionAttributeValues: { ':from': { S: from }, ':to': { S: to } },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
   async loadRoutingState(teamIds: readonly string[], ownerIds: readonly string[]): Promise<RoutingState> {
     const keys = [
       ...new Set(teamIds.map((t) => `TEAM#${t}|ROT`)),
@@ -315,7 +333,7 @@ export class DynamoLeadStore implements LeadStore {
               };
           } else if (pk.startsWith('OWNER#')) {
             const owner = pk.slice(6);
-            openCounts[owner] = Number(v.open ?? 0);
+            openCounts[owner] = v.leads instanceof Set ? v.leads.size : 0;
             // Daily counts are attributes `dYYYY-MM-DD` of the same item: the last few days are enough.
             const days = Object.keys(v)
               .filter((k) => /^d\d{4}-\d{2}-\d{2}$/.test(k))
@@ -369,27 +387,31 @@ export class DynamoLeadStore implements LeadStore {
   async takeSlot(
     ownerId: string,
     cap: number | undefined,
+    leadId: string,
     quota?: { day: string; max: number },
   ): Promise<boolean> {
-    // One conditional update: the open slot and the day's count (a `dYYYY-MM-DD` attribute) go together.
+    // A set of lead ids, not a counter: taking a slot twice for one lead (an SDK retry, a redelivery)
+    // counts once. The day's count for a quota (a `dYYYY-MM-DD` attribute) goes in the same update.
     const conditions: string[] = [];
-    const values: Record<string, AttributeValue> = { ':one': { N: '1' } };
+    const values: Record<string, AttributeValue> = { ':id': { SS: [leadId] } };
     if (cap !== undefined) {
-      conditions.push('(attribute_not_exists(#open) OR #open < :cap)');
+      conditions.push('(attribute_not_exists(#leads) OR size(#leads) < :cap OR contains(#leads, :lead))');
       values[':cap'] = { N: String(cap) };
+      values[':lead'] = { S: leadId };
     }
     if (quota) {
       conditions.push('(attribute_not_exists(#day) OR #day < :max)');
       values[':max'] = { N: String(quota.max) };
+      values[':one'] = { N: '1' };
     }
     try {
       await this.#db.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } },
-          UpdateExpression: quota ? 'ADD #open :one, #day :one' : 'ADD #open :one',
+          Key: openKey(ownerId),
+          UpdateExpression: quota ? 'ADD #leads :id, #day :one' : 'ADD #leads :id',
           ...(conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {}),
-          ExpressionAttributeNames: { '#open': 'open', ...(quota ? { '#day': `d${quota.day}` } : {}) },
+          ExpressionAttributeNames: { '#leads': 'leads', ...(quota ? { '#day': `d${quota.day}` } : {}) },
           ExpressionAttributeValues: values,
         }),
       );
@@ -400,21 +422,38 @@ export class DynamoLeadStore implements LeadStore {
     }
   }
 
-  async releaseSlot(ownerId: string): Promise<void> {
-    try {
-      await this.#db.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: { PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } },
-          UpdateExpression: 'ADD #open :minus',
-          ConditionExpression: '#open > :zero',
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues: { ':minus': { N: '-1' }, ':zero': { N: '0' } },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+  async releaseSlot(ownerId: string, leadId: string): Promise<void> {
+    await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: openKey(ownerId),
+        UpdateExpression: 'DELETE #leads :id',
+        ExpressionAttributeNames: { '#leads': 'leads' },
+        ExpressionAttributeValues: { ':id': { SS: [leadId] } },
+      }),
+    );
+  }
+
+  async openLeads(ownerId: string): Promise<string[]> {
+    const r = await this.#db.send(
+      new GetItemCommand({ TableName: this.#table, Key: openKey(ownerId), ConsistentRead: true }),
+    );
+    return r.Item?.leads?.SS ?? [];
+  }
+
+  async takeTicket(teamId: string): Promise<number> {
+    // One atomic ADD per pick: concurrent captures each get their own position in the rotation.
+    const r = await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: `TEAM#${teamId}` }, SK: { S: 'ROT' } },
+        UpdateExpression: 'ADD #seq :one',
+        ExpressionAttributeNames: { '#seq': 'seq' },
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(r.Attributes?.seq?.N ?? '1');
   }
 
   async saveRotation(
@@ -499,6 +538,28 @@ export class DynamoLeadStore implements LeadStore {
   async forget(key: string): Promise<void> {
     await this.#db.send(
       new DeleteItemCommand({ TableName: this.#table, Key: { PK: { S: `ONCE#${key}` }, SK: { S: 'ONCE' } } }),
+    );
+  }
+
+  async held(key: string): Promise<boolean> {
+    const r = await this.#db.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: `ONCE#${key}` }, SK: { S: 'ONCE' } },
+        ConsistentRead: true,
+      }),
+    );
+    const expires = Number(r.Item?.expiresAt?.N ?? '0');
+    return expires >= Math.floor(Date.now() / 1000);
+  }
+
+  async settle(key: string, ttlSeconds: number): Promise<void> {
+    const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
+    await this.#db.send(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: { PK: { S: `ONCE#${key}` }, SK: { S: 'ONCE' }, expiresAt: { N: String(expires) } },
+      }),
     );
   }
 

@@ -18,7 +18,7 @@ import {
 import type { LeadFacts } from '../domain/lead.ts';
 import { assignmentMessage, breachMessage, gsm } from '../domain/messages.ts';
 import { earliestTouch } from '../domain/touch.ts';
-import { assign } from './assign.ts';
+import { assign, releaseUnlessHeld } from './assign.ts';
 import { noteSlaResult } from './auto-pause.ts';
 import { messageLead } from './crm-sync.ts';
 import { applyChange, markArmed, requestSync } from './lead-events.ts';
@@ -62,6 +62,8 @@ export type BreachOutcome =
 const LEASE_SECONDS = 60;
 /** How long a page's claim is kept: longer than any retry of the same breach. */
 const PAGE_CLAIM_SECONDS = 30 * 86_400;
+/** How soon a breach deferred because the owner was not told yet is looked at again. */
+const UNTOLD_RETRY_MS = 60_000;
 /** Within this lateness a failed HubSpot check is retried (the Scheduler redelivers); past it the breach goes ahead unverified. */
 const VERIFY_GRACE_MS = 15 * 60_000;
 
@@ -93,6 +95,19 @@ export async function handleBreach(
     // Fired early (a reminder, a moved deadline, or clock skew): put the timer back.
     await deps.timers.arm(lead.leadId, lead.attempt, new Date(lead.dueAt));
     return { kind: 'early', dueAt: lead.dueAt };
+  }
+  if (lead.status === 'routed' && lead.mode === 'live' && lead.notifiedAttempt < lead.attempt) {
+    // Nobody is paged about a rep who has not been told about the lead yet (its sync is still on its way):
+    // look again in a minute. The sync's own retries and the sweeper bring the news; the deadline stands.
+    await deps.timers.arm(lead.leadId, lead.attempt, new Date(now + UNTOLD_RETRY_MS));
+    await store.putEvent({
+      leadId: lead.leadId,
+      at: lead.dueAt,
+      type: 'breach_deferred',
+      ref: String(lead.attempt),
+      data: { reason: 'the owner has not been told about the lead yet', sync: lead.sync },
+    });
+    return noop(deps, input, 'owner not told yet; breach deferred');
   }
   if (!(await store.once(`escalate:${lead.leadId}:${lead.attempt}`, LEASE_SECONDS))) {
     return noop(deps, input, 'another delivery is escalating this breach');
@@ -258,6 +273,7 @@ async function escalate(deps: BreachDeps, lead: LeadRecord, now: number): Promis
           lead: factsOf(lead),
           tier,
           now,
+          leadId: lead.leadId,
           exclude: new Set(previous),
           team: lead.teamId,
           windowMs,
@@ -327,7 +343,8 @@ async function reassign(
   try {
     await notifyBreach(deps, lead, step, now, target.ownerId);
   } catch (e) {
-    if (!sameOwner && target.holdsSlot && target.ownerId) await store.releaseSlot(target.ownerId);
+    if (!sameOwner && target.holdsSlot && target.ownerId)
+      await releaseUnlessHeld(store, target.ownerId, lead.leadId);
     throw e;
   }
   const next = await store.updateLead(
@@ -357,10 +374,11 @@ async function reassign(
   );
   if (!next) {
     // A touch or a manual reassignment won the race: the slot routing just took for the new owner goes back.
-    if (!sameOwner && target.holdsSlot && target.ownerId) await store.releaseSlot(target.ownerId);
+    if (!sameOwner && target.holdsSlot && target.ownerId)
+      await releaseUnlessHeld(store, target.ownerId, lead.leadId);
     return { kind: 'noop', reason: 'lead changed during escalation' };
   }
-  if (!sameOwner && lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId);
+  if (!sameOwner && lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId, lead.leadId);
   await store.putEvent({
     leadId: lead.leadId,
     at: next.assignedAt,
@@ -427,7 +445,7 @@ async function park(
   );
   if (!next) return { kind: 'noop', reason: 'lead changed during escalation' };
   deps.metrics?.count('Parked');
-  if (lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId);
+  if (lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId, lead.leadId);
   await store.putEvent({
     leadId: lead.leadId,
     at: new Date(now).toISOString(),

@@ -4,12 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { add, type BusinessCalendar } from '../domain/clock.ts';
-import { keepReferencedProperties, type Policy, tierCalendar } from '../domain/compile.ts';
+import { keepReferencedProperties, type Policy, type Tier, tierCalendar } from '../domain/compile.ts';
 import { enrich } from '../domain/enrich.ts';
 import { reminderTime } from '../domain/escalation.ts';
 import type { LeadFacts, LeadInput } from '../domain/lead.ts';
+import { CLOCK_RUNNING } from '../domain/lead.ts';
 import { isHotter, qualify } from '../domain/qualify.ts';
-import { assign } from './assign.ts';
+import { assign, releaseUnlessHeld } from './assign.ts';
+import { CaptureBusyError, SyncNotDurableError } from './capture-errors.ts';
 import { pointerHash } from './identity.ts';
 import type {
   CaptureResponse,
@@ -38,14 +40,20 @@ export interface CaptureDeps {
   waiting?: WaitingRoom;
 }
 
-/** A known lead whose timer or sync is still pending this long after receipt was left unfinished by its first delivery. */
+/** A known lead whose timer is still pending this long after receipt was left unfinished by its first delivery. */
 const STALE_FIRST_DELIVERY_MS = 10_000;
 
 /** How long one delivery holds the right to route a submission. */
 const DELIVERY_LEASE_SECONDS = 30;
 
-/** How long a repeat delivery waits for a concurrent first delivery to finish before answering. */
+/** How long a repeat delivery waits for a concurrent first delivery to finish before answering 503. */
 const CONCURRENT_WAIT_MS = 3000;
+
+/** A delivery this long after its submission is a late arrival: counted and flagged, its rep still gets the full window. */
+export const LATE_ARRIVAL_MS = 5 * 60_000;
+
+/** Tries to queue the CRM sync before a 202 is given without one. */
+const SYNC_SEND_TRIES = 3;
 
 /** The identity of a delivery: the source's event id, else channel + contact + form + minute. */
 export function dedupeKey(input: LeadInput): string {
@@ -61,58 +69,128 @@ export function leadIdFor(key: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Captures one lead. Returns the 202 body; a repeat of a delivery returns the original body. */
+/**
+ * Captures one lead. Returns the 202 body; a repeat of a delivery returns the original body. A returning
+ * contact joins their earlier lead only while its clock runs; otherwise the inquiry is a new lead (or,
+ * hot on a parked lead, routes that lead again).
+ */
 export async function captureLead(deps: CaptureDeps, given: LeadInput): Promise<CaptureResponse> {
   // A HubSpot contact carries hundreds of properties; only those the policy's conditions name are kept.
   const input = keepReferencedProperties(deps.policy, given);
   const key = dedupeKey(input);
   const leadId = leadIdFor(key);
   const identity = input.email ?? input.phone;
-  // Independent reads in parallel: a known delivery, the contact's open lead, the account owner.
-  // Claiming the pointer for a delivery that turns out known is harmless: it already points here.
-  const [known, holder, facts] = await Promise.all([
+  const [known, facts] = await Promise.all([
     deps.store.getLead(leadId),
-    identity ? claimIdentity(deps, pointerHash(identity), leadId) : Promise.resolve(leadId),
     factsOf(deps.policy, deps.store, input),
   ]);
-  if (known) {
-    // A first delivery that died after storing the lead left its timer or sync undone: this retry finishes it.
-    const stale = deps.clock.now() - Date.parse(known.receivedAt) > STALE_FIRST_DELIVERY_MS;
-    if (stale && (known.timer === 'pending' || known.sync === 'pending')) await armAndEnqueue(deps, known);
-    return known.response;
-  }
-  if (holder !== leadId) {
-    const open = await deps.store.getLead(holder);
-    if (open) return repeatInquiry(deps, open, input, leadId);
-  }
+  if (known) return finishKnown(deps, known);
   // One delivery of a submission routes it; concurrent copies (HubSpot retries, double clicks) wait for
-  // its answer instead of routing too, which would churn open-lead slots. A failed holder gives the lease
-  // back so a retry can proceed at once; a crashed one loses it after the lease time.
+  // its answer, and answer 503 when it takes longer, instead of routing too. A failed holder gives the
+  // lease back so a retry can proceed at once; a crashed one loses it after the lease time.
   const lease = `capture:${leadId}`;
-  if (!(await deps.store.once(lease, DELIVERY_LEASE_SECONDS)))
-    return (await waitForLead(deps, leadId)).response;
+  if (!(await deps.store.once(lease, DELIVERY_LEASE_SECONDS))) {
+    const lead = await waitForLead(deps, leadId);
+    if (!lead) throw new CaptureBusyError('this submission is being captured by another delivery; retry');
+    return finishKnown(deps, lead);
+  }
   try {
-    return await createLead(deps, input, key, leadId, facts);
+    for (let round = 0; ; round++) {
+      const hash = identity ? pointerHash(identity) : undefined;
+      const previous = hash ? await claimIdentity(deps, hash, leadId) : undefined;
+      if (previous && hash) {
+        const q = qualify(deps.policy, facts);
+        // These paths create no lead under this delivery's id: the lease goes back once done (they are
+        // idempotent), or a retry would wait for a lead that never appears.
+        if (CLOCK_RUNNING.has(previous.status)) {
+          const r = await repeatInquiry(deps, previous, input, leadId);
+          await deps.store.forget(lease).catch(() => undefined);
+          return r;
+        }
+        if (previous.status === 'parked' && isHot(deps.policy, q.tier, previous)) {
+          const r = await rerouteParked(deps, previous, input, leadId, facts);
+          await deps.store.forget(lease).catch(() => undefined);
+          return r;
+        }
+        // A new lead for a returning contact: the contact's pointer moves to it before it is created, so two
+        // concurrent inquiries cannot both become new leads (the other one finds this lead and joins it).
+        if (!(await deps.store.movePointer('email', hash, previous.leadId, leadId))) {
+          if (round >= 2) throw new CaptureBusyError('the contact is being captured concurrently; retry');
+          continue;
+        }
+      }
+      return await createLead(deps, input, key, leadId, withHistory(facts, previous), previous);
+    }
   } catch (e) {
     await deps.store.forget(lease).catch(() => undefined);
     throw e;
   }
 }
 
-/** Claims the contact's identity pointer; a pointer whose lead never appeared (a crashed first delivery) is taken over. */
-async function claimIdentity(deps: CaptureDeps, hash: string, leadId: string): Promise<string> {
-  const holder = await deps.store.claimPointer('email', hash, leadId);
-  if (holder === leadId) return holder;
-  for (let waited = 0; waited < CONCURRENT_WAIT_MS; waited += 100) {
-    if (await deps.store.getLead(holder)) return holder;
-    await sleep(100);
+/** A delivery seen before: its first answer, after finishing what a dead or failed first delivery left undone. */
+async function finishKnown(deps: CaptureDeps, known: LeadRecord): Promise<CaptureResponse> {
+  // A sync left 'pending' is a send that failed (the first delivery answered 503): redo it now. A timer
+  // still pending well after receipt is a first delivery that died after storing the lead.
+  const stale = deps.clock.now() - Date.parse(known.receivedAt) > STALE_FIRST_DELIVERY_MS;
+  // Only the first assignment is capture's to finish; later attempts belong to breach and the sweeper.
+  const first = known.attempt === 1 && CLOCK_RUNNING.has(known.status);
+  if (first && (known.sync === 'pending' || (stale && known.timer === 'pending')))
+    await armAndEnqueue(deps, known, true);
+  return known.response;
+}
+
+/** A returning contact's earlier owner is the contact's owner for the `existingOwner` rule, unless the input names one. */
+function withHistory(facts: LeadFacts, previous: LeadRecord | undefined): LeadFacts {
+  // A rejected lead's owner turned the contact down: routing starts afresh.
+  if (!previous || facts.existingOwnerId || previous.mode !== 'live' || previous.status === 'rejected')
+    return facts;
+  // A parked lead's owner is its queue's: only a rep who touched it counts as the contact's owner.
+  const owner = previous.touchedBy ?? (previous.status === 'parked' ? undefined : previous.ownerId);
+  return owner ? { ...facts, existingOwnerId: owner } : facts;
+}
+
+/** A hot repeat: the hottest tier, or hotter than the parked lead's. */
+function isHot(policy: Policy, tier: Tier, lead: LeadRecord): boolean {
+  const current = policy.tierById.get(lead.tier);
+  const hottest = Math.min(...[...policy.tierById.values()].map((t) => t.rank));
+  return tier.rank === hottest || (current !== undefined && isHotter(tier, current));
+}
+
+/**
+ * Claims the contact's identity pointer for `leadId`; returns the contact's earlier lead when the pointer
+ * names one. A pointer whose lead never appeared is taken over only once its capture lease has expired
+ * (a crashed capture); while that capture is alive the answer is 503, so the sender retries.
+ */
+async function claimIdentity(
+  deps: CaptureDeps,
+  hash: string,
+  leadId: string,
+): Promise<LeadRecord | undefined> {
+  for (let tries = 0; tries < 3; tries++) {
+    const holder = await deps.store.claimPointer('email', hash, leadId);
+    if (holder === leadId) return undefined;
+    const lead = await deps.store.getLead(holder);
+    if (lead) return lead;
+    if (await deps.store.held(`capture:${holder}`)) {
+      // Give the creator a moment: most captures finish in well under a second.
+      for (let waited = 0; waited < CONCURRENT_WAIT_MS; waited += 100) {
+        await sleep(100);
+        const appeared = await deps.store.getLead(holder);
+        if (appeared) return appeared;
+        if (!(await deps.store.held(`capture:${holder}`))) break;
+      }
+      const appeared = await deps.store.getLead(holder);
+      if (appeared) return appeared;
+      if (await deps.store.held(`capture:${holder}`))
+        throw new CaptureBusyError("the contact's previous inquiry is still being captured; retry");
+    }
+    deps.log.warn('identity pointer held by a lead that never appeared; taking it over', {
+      leadId,
+      stale: holder,
+    });
+    if (await deps.store.movePointer('email', hash, holder, leadId)) return undefined;
   }
-  deps.log.warn('identity pointer held by a lead that never appeared; taking it over', {
-    leadId,
-    stale: holder,
-  });
-  await deps.store.releasePointer('email', hash, holder);
-  return deps.store.claimPointer('email', hash, leadId);
+  throw new CaptureBusyError('the contact is being captured concurrently; retry');
 }
 
 async function createLead(
@@ -121,19 +199,23 @@ async function createLead(
   key: string,
   leadId: string,
   facts: LeadFacts,
+  previous: LeadRecord | undefined,
 ): Promise<CaptureResponse> {
   const { policy, store, clock } = deps;
   const now = clock.now();
   const q = qualify(policy, facts);
-  // The rotation moves only once this delivery has created the lead: a losing concurrent retry must not skip a rep.
+  // A make-up turn's state is saved only once this delivery has created the lead.
   const {
     decision: d,
     holdsSlot,
     saveRotation,
-  } = await assign(policy, store, { lead: facts, tier: q.tier, now }, { deferRotation: true });
-  const start = Date.parse(input.submittedAt);
+  } = await assign(policy, store, { lead: facts, tier: q.tier, now, leadId }, { deferRotation: true });
+  // Two clocks: the rep's window starts when the lead reaches them (now), whatever the delivery's delay;
+  // the system's delay (submission → assignment) is kept apart for the KPIs.
   const cal = tierCalendar(q.tier, d.calendar);
-  const dueAt = new Date(add(start, q.windowMs, cal)).toISOString();
+  const dueAt = new Date(add(now, q.windowMs, cal)).toISOString();
+  const systemDelayMs = Math.max(0, now - Date.parse(input.submittedAt));
+  const lateArrival = systemDelayMs > LATE_ARRIVAL_MS;
   const status = d.alert ? 'unroutable' : 'routed';
   const nowIso = new Date(now).toISOString();
   // A team that had nobody for the lead keeps it in its waiting room, to drain when someone frees up.
@@ -149,8 +231,10 @@ async function createLead(
     queue: d.kind === 'queue' ? (d.queueId ?? null) : null,
     dueAt,
     ...(waiting ? { waitingRoom: waiting.teamId } : {}),
+    ...(previous ? { previousLeadId: previous.leadId } : {}),
   };
-  const remind = d.kind === 'owner' ? reminderTime(q.tier, start, Date.parse(dueAt), cal) : undefined;
+  const remind = d.kind === 'owner' ? reminderTime(q.tier, now, Date.parse(dueAt), cal) : undefined;
+  const contactId = input.hubspotContactId ?? previous?.hubspotContactId;
   const lead: LeadRecord = {
     ...(remind === undefined ? {} : { remindAt: new Date(remind).toISOString() }),
     leadId,
@@ -183,11 +267,14 @@ async function createLead(
     slaDueAt: dueAt,
     previousOwners: [],
     holdsSlot,
+    previousLeadId: previous?.leadId,
+    systemDelayMs,
+    lateArrival,
     breachCount: 0,
     attemptsLogged: 0,
     // Present from capture on, so every lead counts in the outcome KPIs' denominators (contact rate …).
     repeatCount: 0,
-    hubspotContactId: input.hubspotContactId,
+    hubspotContactId: contactId,
     tasks: {},
     timer: 'pending',
     sync: 'queued',
@@ -196,19 +283,35 @@ async function createLead(
     response,
     ...(waiting ? { waiting } : {}),
   };
-  if (!(await store.createLead(lead))) {
-    // A concurrent delivery of the same submission won; give the slot back and answer as it did.
-    if (holdsSlot && d.ownerId) await store.releaseSlot(d.ownerId);
-    return (await waitForLead(deps, leadId)).response;
+  let created: boolean;
+  try {
+    created = await store.createLead(lead);
+  } catch (e) {
+    // The slot was taken for a lead that may not exist: give it back (idempotent); the reconciler covers a crash here.
+    if (holdsSlot && d.ownerId) await store.releaseSlot(d.ownerId, leadId).catch(() => undefined);
+    throw e;
+  }
+  if (!created) {
+    // A concurrent delivery of the same submission won (its lease had expired): the slot this one took goes
+    // back, unless the winner chose the same owner (then it is the winner's slot too: same lead id).
+    if (holdsSlot && d.ownerId) await releaseUnlessHeld(store, d.ownerId, leadId);
+    const winner = await waitForLead(deps, leadId);
+    if (!winner) throw new CaptureBusyError('this submission is being captured by another delivery; retry');
+    return winner.response;
   }
   deps.metrics?.count('LeadsCaptured');
   if (d.alert) deps.metrics?.count('Unroutable');
   // An intent neither leadclock nor the policy's synonyms know: worth a synonym (`policy check` lists them).
   if (facts.unmappedIntent) deps.metrics?.count('IntentUnmapped');
+  if (lateArrival) deps.metrics?.count('LateArrivals');
+  if (previous) deps.metrics?.count('ReturningContacts');
+  const identity = input.email ?? input.phone;
   // Everything after the lead exists is independent: one round of writes, then the flags.
   await Promise.all([
-    input.hubspotContactId ? store.claimPointer('contact', input.hubspotContactId, leadId) : undefined,
-    armAndEnqueue(deps, lead),
+    contactId ? pointContact(deps, contactId, leadId, previous) : undefined,
+    previous && identity
+      ? store.movePointer('email', pointerHash(identity), previous.leadId, leadId)
+      : undefined,
     saveRotation(),
     waiting
       ? deps.waiting?.enterWaiting({
@@ -219,12 +322,31 @@ async function createLead(
           enteredAt: nowIso,
         })
       : undefined,
+    previous
+      ? store.putEvent({
+          leadId: previous.leadId,
+          at: nowIso,
+          type: 'returned',
+          ref: leadId,
+          data: { newLeadId: leadId, statusThen: previous.status, intent: input.intent },
+        })
+      : undefined,
     store.putEvent({
       leadId,
       at: input.submittedAt,
       type: 'captured',
       ref: '0',
-      data: { channel: input.channel, intent: input.intent, formTitle: input.formTitle, receivedAt: nowIso },
+      data: {
+        channel: input.channel,
+        intent: input.intent,
+        formTitle: input.formTitle,
+        receivedAt: nowIso,
+        systemDelayMs,
+        lateArrival,
+        ...(previous
+          ? { previousLeadId: previous.leadId, previousStatus: previous.status, previousTier: previous.tier }
+          : {}),
+      },
     }),
     store.putEvent({
       leadId,
@@ -244,18 +366,50 @@ async function createLead(
       },
     }),
   ]);
+  // Last: a failure here answers 503 and the sender's retry (finishKnown) queues the sync again.
+  await armAndEnqueue(deps, lead, true);
   return response;
 }
 
-/** Arms the timer and queues the CRM sync, then records both. A failure leaves the flag pending for the sweeper: the lead itself is safe. */
+/** Points the HubSpot contact at its newest lead: the contact's later events belong to the new inquiry. */
+async function pointContact(
+  deps: CaptureDeps,
+  contactId: string,
+  leadId: string,
+  previous: LeadRecord | undefined,
+): Promise<void> {
+  const holder = await deps.store.claimPointer('contact', contactId, leadId);
+  if (holder === leadId || !previous) return;
+  await deps.store.movePointer('contact', contactId, holder, leadId);
+}
+
+/** Queues one sync message, retrying a failed send a few times before giving up. */
+async function sendSync(deps: Pick<CaptureDeps, 'queue'>, lead: LeadRecord): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      await deps.queue.send([{ leadId: lead.leadId, reason: 'assigned', attempt: lead.attempt }]);
+      return;
+    } catch (e) {
+      if (tries >= SYNC_SEND_TRIES) throw e;
+      await sleep(50 * 2 ** tries);
+    }
+  }
+}
+
+/**
+ * Arms the timer and queues the CRM sync, then records both. A timer failure leaves the flag pending for
+ * the sweeper. A sync that could not be queued is marked pending and, when `durable`, throws: the caller
+ * answers 503 rather than 202, and the sender's retry queues it again.
+ */
 export async function armAndEnqueue(
   deps: Pick<CaptureDeps, 'store' | 'timers' | 'queue' | 'clock' | 'log'>,
   lead: LeadRecord,
+  durable = false,
 ): Promise<void> {
   const [timer, sync] = await Promise.allSettled([
     // A first owner's reminder comes first; the breach handler puts the timer back to the deadline.
     deps.timers.arm(lead.leadId, lead.attempt, new Date(firstFire(lead, deps.clock.now()))),
-    deps.queue.send([{ leadId: lead.leadId, reason: 'assigned', attempt: lead.attempt }]),
+    sendSync(deps, lead),
   ]);
   if (timer.status === 'rejected')
     deps.log.error('arming the SLA timer failed; the sweeper will re-arm it', {
@@ -263,7 +417,7 @@ export async function armAndEnqueue(
       error: String(timer.reason),
     });
   if (sync.status === 'rejected')
-    deps.log.error('queueing the CRM sync failed; the sweeper will re-queue it', {
+    deps.log.error('queueing the CRM sync failed; the sender will retry', {
       leadId: lead.leadId,
       error: String(sync.reason),
     });
@@ -277,16 +431,20 @@ export async function armAndEnqueue(
       : {}),
   };
   if (Object.keys(patch).length) await deps.store.updateLead(lead.leadId, { attempt: lead.attempt }, patch);
+  if (durable && sync.status === 'rejected')
+    throw new SyncNotDurableError(`the CRM sync of lead ${lead.leadId} could not be queued`, {
+      cause: sync.reason,
+    });
 }
 
-async function waitForLead(deps: CaptureDeps, leadId: string): Promise<LeadRecord> {
-  for (let waited = 0; ; waited += 50) {
+/** The lead once a concurrent delivery has stored it, or undefined when it has not appeared in time. */
+async function waitForLead(deps: CaptureDeps, leadId: string): Promise<LeadRecord | undefined> {
+  for (let waited = 0; waited <= CONCURRENT_WAIT_MS; waited += 50) {
     const lead = await deps.store.getLead(leadId);
     if (lead) return lead;
-    if (waited > CONCURRENT_WAIT_MS)
-      throw new Error(`lead ${leadId} was reported as existing but cannot be read`);
     await sleep(50);
   }
+  return undefined;
 }
 
 async function factsOf(policy: Policy, store: LeadStore, input: LeadInput): Promise<LeadFacts> {
@@ -304,8 +462,10 @@ function ownerCalendar(policy: Policy, lead: LeadRecord): BusinessCalendar {
 }
 
 /**
- * A new submission from a contact with an open lead: recorded on that lead, no second owner or timer.
- * A hotter intent raises the tier and pulls the deadline in (the same timer, moved).
+ * A new submission from a contact whose lead's clock is running: recorded on that lead, no second owner
+ * or timer. A hotter intent raises the tier and pulls the deadline in: the owner gets the hotter window
+ * from now, or keeps their deadline if it is sooner. The timer, the KPI deadline (slaDueAt) and the
+ * HubSpot task's due date move with it.
  */
 async function repeatInquiry(
   deps: CaptureDeps,
@@ -316,15 +476,16 @@ async function repeatInquiry(
   const { policy, store } = deps;
   const facts = await factsOf(policy, store, input);
   const q = qualify(policy, facts);
+  const now = deps.clock.now();
   let updated = lead;
   // The update is conditional on the version, which a concurrent sync also bumps: re-read and retry on a conflict.
   for (let tries = 0; tries < 5; tries++) {
     const current = policy.tierById.get(updated.tier);
-    const running = updated.status === 'routed' || updated.status === 'unroutable';
-    if (!running || !current || !isHotter(q.tier, current)) break;
+    if (!CLOCK_RUNNING.has(updated.status) || !current || !isHotter(q.tier, current)) break;
     // The owner's own calendar: the lead's may be round-the-clock (a nurture tier), which says nothing of the owner's hours.
     const ownerCal = tierCalendar(q.tier, ownerCalendar(policy, updated));
-    const due = Math.min(Date.parse(updated.dueAt), add(Date.parse(input.submittedAt), q.windowMs, ownerCal));
+    const due = Math.min(Date.parse(updated.dueAt), add(now, q.windowMs, ownerCal));
+    const slaDue = Math.min(Date.parse(updated.slaDueAt ?? updated.dueAt), due);
     const next = await store.updateLead(
       updated.leadId,
       { version: updated.version },
@@ -333,6 +494,7 @@ async function repeatInquiry(
         tierRank: q.tier.rank,
         windowMs: q.windowMs,
         dueAt: new Date(due).toISOString(),
+        slaDueAt: new Date(slaDue).toISOString(),
         calendarId: ownerCal.id,
         reasons: [...updated.reasons, ...q.reasons.map((r) => `repeat inquiry: ${r}`)],
       },
@@ -364,12 +526,18 @@ async function repeatInquiry(
       formTitle: input.formTitle,
       tierBefore: lead.tier,
       tierAfter: updated.tier,
+      dueAt: updated.dueAt,
     },
   });
   try {
     await deps.queue.send([{ leadId: lead.leadId, reason: 'repeat', attempt: updated.attempt }]);
   } catch (e) {
     deps.log.error('queueing the repeat-inquiry sync failed', { leadId: lead.leadId, error: String(e) });
+    if (updated.tier !== lead.tier) {
+      // A moved deadline must reach the task: leave the sync pending and let the sender retry.
+      await store.updateLead(lead.leadId, {}, { sync: 'pending' }).catch(() => undefined);
+      throw new SyncNotDurableError(`the repeat-inquiry sync of lead ${lead.leadId} could not be queued`);
+    }
   }
   return {
     leadId: updated.leadId,
@@ -386,4 +554,104 @@ async function repeatInquiry(
 export function firstFire(lead: Pick<LeadRecord, 'attempt' | 'remindAt' | 'dueAt'>, now: number): number {
   const remind = lead.remindAt && lead.attempt === 1 ? Date.parse(lead.remindAt) : undefined;
   return remind !== undefined && remind > now ? remind : Date.parse(lead.dueAt);
+}
+
+/**
+ * A hot repeat inquiry on a parked lead: the lead is routed again, afresh, with the repeat's tier (when
+ * hotter), a new attempt, the full window from now, a timer and a task, instead of waiting in the queue.
+ */
+async function rerouteParked(
+  deps: CaptureDeps,
+  parked: LeadRecord,
+  input: LeadInput,
+  deliveryId: string,
+  facts: LeadFacts,
+): Promise<CaptureResponse> {
+  const { policy, store } = deps;
+  const now = deps.clock.now();
+  const q = qualify(policy, facts);
+  const current = policy.tierById.get(parked.tier);
+  const tier = current && !isHotter(q.tier, current) ? current : q.tier;
+  const attempt = parked.attempt + 1;
+  const leadFacts: LeadFacts = {
+    ...parked.input,
+    region: parked.region,
+    domain: parked.domain,
+    freeMail: parked.freeMail,
+    targetAccount: parked.targetAccount,
+  };
+  const { decision: d, holdsSlot } = await assign(policy, store, {
+    lead: leadFacts,
+    tier,
+    now,
+    leadId: parked.leadId,
+  });
+  const cal = tierCalendar(tier, d.calendar);
+  const nowIso = new Date(now).toISOString();
+  const dueAt = new Date(add(now, tier.windowMs, cal)).toISOString();
+  const status = d.alert ? 'unroutable' : 'routed';
+  const next = await store.updateLead(
+    parked.leadId,
+    { status: ['parked'], version: parked.version },
+    {
+      status,
+      tier: tier.id,
+      tierRank: tier.rank,
+      windowMs: tier.windowMs,
+      ownerId: d.ownerId ?? null,
+      ownerName: d.ownerName ?? null,
+      teamId: d.teamId ?? null,
+      queueId: d.queueId ?? null,
+      ruleId: d.ruleId ?? null,
+      alert: d.alert,
+      attempt,
+      assignedAt: nowIso,
+      dueAt,
+      slaDueAt: dueAt,
+      calendarId: cal.id,
+      holdsSlot,
+      trail: [...parked.trail, `hot repeat inquiry (${q.tier.id}): routed again`, ...d.trail],
+      reasons: [...parked.reasons, ...q.reasons.map((r) => `repeat inquiry: ${r}`)],
+      escalationRung: null,
+      timer: 'pending',
+      sync: 'queued',
+      syncRequestedAt: nowIso,
+    },
+  );
+  if (!next) {
+    if (holdsSlot && d.ownerId)
+      await releaseUnlessHeld(store, d.ownerId, parked.leadId).catch(() => undefined);
+    throw new CaptureBusyError('the parked lead changed while being routed again; retry');
+  }
+  await store.putEvent({
+    leadId: parked.leadId,
+    at: input.submittedAt,
+    type: 'repeat_inquiry',
+    ref: deliveryId,
+    data: {
+      intent: input.intent,
+      channel: input.channel,
+      formTitle: input.formTitle,
+      tierBefore: parked.tier,
+      tierAfter: tier.id,
+      rerouted: true,
+    },
+  });
+  await store.putEvent({
+    leadId: parked.leadId,
+    at: nowIso,
+    type: d.alert ? 'unroutable' : 'routed',
+    ref: String(attempt),
+    data: { tier: tier.id, ownerId: d.ownerId, teamId: d.teamId, queue: d.queueId, dueAt, trail: d.trail },
+  });
+  await armAndEnqueue(deps, next, true);
+  return {
+    leadId: next.leadId,
+    status: next.status,
+    tier: next.tier,
+    ownerId: next.ownerId ?? null,
+    queue: next.queueId ?? null,
+    dueAt: next.dueAt,
+    duplicateOf: next.leadId,
+  };
 }

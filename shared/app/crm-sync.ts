@@ -145,9 +145,13 @@ async function syncItems(deps: SyncDeps, items: readonly SyncItem[]): Promise<st
 
   // A lead that changed while it was being synced (a breach reassigned it, a touch stopped its clock) is
   // synced again from its new state before its messages are acknowledged; never written back stale.
+  // Leads whose deadline a repeat inquiry moved: their task's due date follows.
+  const repeats = new Set(
+    [...byLead].filter(([, e]) => e.messages.some((m) => m.reason === 'repeat')).map(([id]) => id),
+  );
   let ids = [...byLead.keys()];
   for (let round = 1; ids.length; round++) {
-    const changed = await syncRound(deps, ids, fail, isFailed);
+    const changed = await syncRound(deps, ids, fail, isFailed, repeats);
     if (round >= MAX_ROUNDS) {
       for (const id of changed) fail(id, 'the lead kept changing during the sync');
       break;
@@ -169,6 +173,7 @@ async function syncRound(
   leadIds: readonly string[],
   fail: (leadId: string, why: string, error?: unknown) => void,
   isFailed: (leadId: string) => boolean,
+  repeats: ReadonlySet<string>,
 ): Promise<string[]> {
   const changed: string[] = [];
   const loaded = await Promise.all(leadIds.map((id) => deps.store.getLead(id)));
@@ -289,6 +294,22 @@ async function syncRound(
       await Promise.all(needTask.map((l) => deps.store.forget(`task:${l.leadId}:${l.attempt}`)));
     }
   }
+  // A deadline moved since the task was made (a repeat inquiry raised the tier): the task's due date follows.
+  const moving = withContact.filter((l) => {
+    const task = l.tasks[String(l.attempt)];
+    if (!task || !['routed', 'unroutable'].includes(l.status)) return false;
+    const repeat = repeats.has(l.leadId);
+    return l.taskDueAt === undefined ? repeat : l.taskDueAt !== l.dueAt;
+  });
+  if (moving.length) {
+    try {
+      await deps.crm.moveTasks(
+        moving.map((l) => ({ taskId: l.tasks[String(l.attempt)] as string, dueAt: l.dueAt })),
+      );
+    } catch (e) {
+      for (const l of moving) fail(l.leadId, 'task due date', e);
+    }
+  }
   const closing = withContact.flatMap((l) => l.closeTasks ?? []);
   if (closing.length) {
     try {
@@ -322,6 +343,7 @@ async function syncRound(
         { version: expected.get(l.leadId) ?? -1 },
         {
           tasks,
+          ...(tasks[String(l.attempt)] ? { taskDueAt: l.dueAt } : {}),
           notifiedAttempt: notify ? l.attempt : l.notifiedAttempt,
           sync: 'synced',
           syncedAt: new Date(deps.clock.now()).toISOString(),

@@ -183,7 +183,7 @@ async function touch(
   deps.metrics?.count(slaOutcome === 'met' ? 'SlaMet' : 'SlaMissed');
   deps.metrics?.seconds('SpeedToLeadSeconds', speedMs / 1000);
   await Promise.all([
-    lead.holdsSlot && lead.ownerId ? store.releaseSlot(lead.ownerId) : undefined,
+    lead.holdsSlot && lead.ownerId ? store.releaseSlot(lead.ownerId, lead.leadId) : undefined,
     deps.timers.cancel(lead.leadId, lead.attempt).catch((e) =>
       deps.log.warn('timer cancel failed; the breach handler will see the touch', {
         leadId: lead.leadId,
@@ -280,14 +280,11 @@ async function close(
     },
   });
   if (untouched) {
-    if (lead.holdsSlot && lead.ownerId) await deps.store.releaseSlot(lead.ownerId);
+    if (lead.holdsSlot && lead.ownerId) await deps.store.releaseSlot(lead.ownerId, lead.leadId);
     await deps.timers.cancel(lead.leadId, lead.attempt).catch(() => undefined);
   }
-  if (c.kind !== 'accepted') {
-    // A closed lead frees the contact: their next inquiry is a new lead.
-    const identity = lead.input.email ?? lead.input.phone;
-    if (identity) await deps.store.releasePointer('email', pointerHash(identity), lead.leadId);
-  }
+  // The contact's pointer stays on the closed lead: their next inquiry finds it stopped and becomes a new
+  // lead linked to this one (capture joins only a lead whose clock runs).
   await requestSync(deps, next);
   return 'applied';
 }
@@ -348,8 +345,8 @@ async function ownerChanged(
     },
   });
   if (running) {
-    if (lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId);
-    await store.takeSlot(c.ownerId, undefined);
+    if (lead.holdsSlot && lead.ownerId) await store.releaseSlot(lead.ownerId, lead.leadId);
+    await store.takeSlot(c.ownerId, undefined, lead.leadId);
     await deps.timers.cancel(lead.leadId, lead.attempt).catch(() => undefined);
     try {
       await deps.timers.arm(lead.leadId, next.attempt, new Date(next.dueAt));

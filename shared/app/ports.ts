@@ -50,6 +50,12 @@ export interface LeadRecord extends OutcomeFields {
   previousOwners: string[];
   /** Whether the owner holds a slot of the open-lead counter for this lead. */
   holdsSlot: boolean;
+  /** The contact's earlier lead, when this one is a returning contact's new inquiry. */
+  previousLeadId?: string;
+  /** Submission → assignment (ms, wall clock): the system's delay, kept apart from the rep's window. */
+  systemDelayMs?: number;
+  /** The delivery reached leadclock over `LATE_ARRIVAL_MS` after submission (HubSpot retry, workflow delay, re-enrolment). */
+  lateArrival?: boolean;
   breachCount: number;
   /** The owners whose deadlines passed untouched, one per breach (the owner at breach time). */
   missedBy?: string[];
@@ -72,6 +78,8 @@ export interface LeadRecord extends OutcomeFields {
   tasks: Record<string, string>;
   /** Key of a task whose creation was attempted but not recorded; the next try looks it up before creating. */
   taskPending?: string;
+  /** The due date the current attempt's HubSpot task was last given (created or moved). */
+  taskDueAt?: string;
   /** Task ids the next sync completes (a breached owner's task on reassignment). */
   closeTasks?: string[];
   timer: 'pending' | 'armed' | 'none';
@@ -96,9 +104,12 @@ export interface CaptureResponse {
   ownerId: string | null;
   queue: string | null;
   dueAt: string;
+  /** The lead this inquiry joined (its clock was running, or it was parked and routed again). */
   duplicateOf?: string;
   /** The team whose waiting room the lead waits in, when nobody could take it. */
   waitingRoom?: string;
+  /** A returning contact's earlier lead, when this inquiry became a new lead. */
+  previousLeadId?: string;
 }
 
 /** A timeline entry under a lead. Keys are deterministic so a retry rewrites, never duplicates. */
@@ -133,15 +144,27 @@ export interface LeadStore {
   getPointer(kind: 'email' | 'contact', key: string): Promise<string | undefined>;
   /** Removes a pointer if it still points at `leadId`. */
   releasePointer(kind: 'email' | 'contact', key: string, leadId: string): Promise<void>;
+  /** Moves a pointer from `from` (or from nothing) to `to`; false when it points at a third lead. */
+  movePointer(kind: 'email' | 'contact', key: string, from: string, to: string): Promise<boolean>;
   /** Cursors, weights and make-up of the teams, open and recent daily counts of the owners, and inactive owners. */
   loadRoutingState(teamIds: readonly string[], ownerIds: readonly string[]): Promise<RoutingState>;
   /**
-   * Takes one open-lead slot of `ownerId` if they are under `cap` (no cap when undefined) and, with a
-   * `quota`, counts the lead on their local `day` if they are under its `max`: both or neither.
+   * Adds `leadId` to the open leads of `ownerId` if they hold fewer than `cap` (no cap when undefined)
+   * and, with a `quota`, counts the lead on their local `day` if they are under its `max`: both or
+   * neither. Idempotent for the open set: a lead already counted is taken again at no cost.
    */
-  takeSlot(ownerId: string, cap: number | undefined, quota?: { day: string; max: number }): Promise<boolean>;
-  /** Gives one slot back (never below zero). */
-  releaseSlot(ownerId: string): Promise<void>;
+  takeSlot(
+    ownerId: string,
+    cap: number | undefined,
+    leadId: string,
+    quota?: { day: string; max: number },
+  ): Promise<boolean>;
+  /** Removes `leadId` from the open leads of `ownerId` (a no-op when it is not there). */
+  releaseSlot(ownerId: string, leadId: string): Promise<void>;
+  /** The lead ids counted as open for `ownerId`. */
+  openLeads(ownerId: string): Promise<string[]>;
+  /** Takes the next round-robin ticket of a team's pool (atomic; 1 for the first ever). */
+  takeTicket(teamId: string): Promise<number>;
   saveRotation(
     teamId: string,
     rotation: { cursor?: number; weights?: Record<string, number>; makeUp?: MakeUpState },
@@ -151,6 +174,10 @@ export interface LeadStore {
   once(key: string, ttlSeconds: number): Promise<boolean>;
   /** Drops a one-off key, so the work it guarded can be redone after a failure. */
   forget(key: string): Promise<void>;
+  /** Whether a one-off key is recorded and not yet expired (a live lease). */
+  held(key: string): Promise<boolean>;
+  /** Records (or extends) a one-off key unconditionally: turns a short lease into a done-marker. */
+  settle(key: string, ttlSeconds: number): Promise<void>;
   /** Leads whose clock runs and whose deadline is before `before` (over the last `days` days of deadlines). */
   findDue(before: Date, days?: number, limit?: number): Promise<LeadRecord[]>;
   /** Leads whose clock runs with deadlines from `days` ago up to `ahead` days ahead (sweeper re-arm). */
@@ -356,6 +383,8 @@ export interface Crm {
   ): Promise<{ facts: EngagementFacts; contactIds: string[] } | undefined>;
   /** All owners: archived ones, and users deactivated in HubSpot (`active: false`), are not assignable. */
   owners(): Promise<{ id: string; email?: string; name?: string; archived: boolean; active?: boolean }[]>;
+  /** Moves tasks' due dates (hs_timestamp), e.g. when a repeat inquiry raised the tier. */
+  moveTasks(moves: readonly { taskId: string; dueAt: string }[]): Promise<void>;
   /** Company domain → owner, for companies changed since `since` (all when absent). */
   companyOwners(since?: string): Promise<{ domain: string; ownerId?: string; modifiedAt?: string }[]>;
 }
@@ -376,7 +405,9 @@ export type MetricName =
   | 'LeadsContacted'
   | 'MeetingsBooked'
   | 'LeadsQualified'
-  | 'DealsRecorded';
+  | 'DealsRecorded'
+  | 'LateArrivals'
+  | 'ReturningContacts';
 
 /** Where use cases record business metrics. */
 export interface Metrics {

@@ -30,6 +30,7 @@ export async function rerouteRefusedOwner(
     lead: facts,
     tier,
     now: deps.clock.now(),
+    leadId: lead.leadId,
     exclude: new Set([refused]),
     team: lead.teamId,
   });
@@ -57,10 +58,10 @@ export async function rerouteRefusedOwner(
         },
   );
   if (!next) {
-    if (owner && holdsSlot && decision.ownerId) await store.releaseSlot(decision.ownerId);
+    if (owner && holdsSlot && decision.ownerId) await store.releaseSlot(decision.ownerId, lead.leadId);
     return false;
   }
-  if (lead.holdsSlot) await store.releaseSlot(refused);
+  if (lead.holdsSlot) await store.releaseSlot(refused, lead.leadId);
   await store.putEvent({
     leadId: lead.leadId,
     at: new Date(deps.clock.now()).toISOString(),

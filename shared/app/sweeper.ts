@@ -4,6 +4,7 @@
  * CRM syncs that are stuck. Every action is the idempotent use case itself, so it can run alongside them.
  */
 
+import { CLOCK_RUNNING } from '../domain/lead.ts';
 import { type BreachDeps, handleBreach } from './breach.ts';
 import type { LeadRecord } from './ports.ts';
 
@@ -12,6 +13,8 @@ export interface SweepReport {
   breachesFired: number;
   timersRearmed: number;
   syncsRequeued: number;
+  /** Open-lead memberships added or removed by the reconciler. */
+  slotsReconciled: number;
   errors: number;
 }
 
@@ -28,7 +31,13 @@ export const STUCK_SYNC_MS = 15 * 60_000;
 /** One sweep at `deps.clock.now()`. */
 export async function sweep(deps: BreachDeps): Promise<SweepReport> {
   const now = deps.clock.now();
-  const report: SweepReport = { breachesFired: 0, timersRearmed: 0, syncsRequeued: 0, errors: 0 };
+  const report: SweepReport = {
+    breachesFired: 0,
+    timersRearmed: 0,
+    syncsRequeued: 0,
+    slotsReconciled: 0,
+    errors: 0,
+  };
   const guard = async (leadId: string, what: string, fn: () => Promise<void>) => {
     try {
       await fn();
@@ -90,7 +99,19 @@ export async function sweep(deps: BreachDeps): Promise<SweepReport> {
       report.syncsRequeued++;
     });
   }
-  if (report.breachesFired || report.timersRearmed || report.syncsRequeued || report.errors)
+  try {
+    report.slotsReconciled = await reconcileOpenLeads(deps, running, now);
+  } catch (e) {
+    report.errors++;
+    deps.log.error('sweeper: open-lead reconcile failed', { error: String(e) });
+  }
+  if (
+    report.breachesFired ||
+    report.timersRearmed ||
+    report.syncsRequeued ||
+    report.slotsReconciled ||
+    report.errors
+  )
     deps.log.info('sweep', { ...report });
   return report;
 }
@@ -98,4 +119,72 @@ export async function sweep(deps: BreachDeps): Promise<SweepReport> {
 function isStuck(lead: LeadRecord, now: number): boolean {
   const since = Date.parse(lead.syncRequestedAt ?? lead.receivedAt);
   return now - since >= STUCK_SYNC_MS;
+}
+
+/** A membership that looks wrong is removed only when it still looks wrong this long after it was first seen (in-flight captures and reassignments settle well within it). */
+export const SUSPECT_CONFIRM_MS = 60_000;
+/** A suspicion older than this belongs to an earlier episode and starts over. */
+const SUSPECT_FORGET_MS = 3_600_000;
+
+function holdsFor(lead: LeadRecord | undefined, owner: string): boolean {
+  return !!lead && lead.ownerId === owner && lead.holdsSlot && CLOCK_RUNNING.has(lead.status);
+}
+
+/**
+ * Makes each owner's set of open leads match the leads that hold a slot with them: adds the missing ones
+ * (a crash between a reassignment's commit and its slot), and removes the ones that do not belong (a
+ * failed create, a process that died before releasing) once the mismatch has outlived an in-flight write.
+ */
+export async function reconcileOpenLeads(
+  deps: BreachDeps,
+  running: readonly LeadRecord[],
+  now: number,
+): Promise<number> {
+  const { store } = deps;
+  const owners = new Set<string>();
+  for (const t of deps.policy.teams.values()) for (const m of t.members) owners.add(m.ownerId);
+  const holding = new Map<string, Set<string>>();
+  for (const l of running) {
+    if (!l.ownerId) continue;
+    owners.add(l.ownerId);
+    if (!l.holdsSlot) continue;
+    const set = holding.get(l.ownerId) ?? new Set<string>();
+    set.add(l.leadId);
+    holding.set(l.ownerId, set);
+  }
+  let fixed = 0;
+  for (const owner of owners) {
+    const members = new Set(await store.openLeads(owner));
+    for (const id of members) {
+      if (holding.get(owner)?.has(id)) continue;
+      const lead = await store.getLead(id);
+      if (holdsFor(lead, owner)) continue;
+      if (!lead && (await store.held(`capture:${id}`))) continue;
+      const marker = `open-suspect:${owner}:${id}`;
+      const since = Date.parse((await store.getMarker(marker)) ?? '');
+      if (Number.isNaN(since) || now - since > SUSPECT_FORGET_MS) {
+        await store.setMarker(marker, new Date(now).toISOString());
+        continue;
+      }
+      if (now - since < SUSPECT_CONFIRM_MS) continue;
+      await store.releaseSlot(owner, id);
+      deps.log.warn('open-lead count corrected: removed a lead that holds no slot', {
+        ownerId: owner,
+        leadId: id,
+      });
+      fixed++;
+    }
+    for (const id of holding.get(owner) ?? []) {
+      if (members.has(id)) continue;
+      // Re-read: a touch that just released the slot must not be counted back in.
+      if (!holdsFor(await store.getLead(id), owner)) continue;
+      await store.takeSlot(owner, undefined, id);
+      deps.log.warn('open-lead count corrected: added a lead that holds a slot', {
+        ownerId: owner,
+        leadId: id,
+      });
+      fixed++;
+    }
+  }
+  return fixed;
 }

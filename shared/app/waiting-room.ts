@@ -100,7 +100,13 @@ async function place(deps: WaitingDeps, lead: LeadRecord, teamId: string): Promi
   const now = clock.now();
   const tier = policy.tierById.get(lead.tier) ?? policy.defaultTier;
   const facts: LeadFacts = { ...enrich(policy, lead.input) };
-  const { decision: d, holdsSlot } = await assign(policy, store, { lead: facts, tier, now, team: teamId });
+  const { decision: d, holdsSlot } = await assign(policy, store, {
+    lead: facts,
+    tier,
+    now,
+    leadId: lead.leadId,
+    team: teamId,
+  });
   if (d.kind !== 'owner' || !d.ownerId) return undefined;
   const attempt = lead.attempt + 1;
   const cal = tierCalendar(tier, d.calendar);
@@ -129,7 +135,7 @@ async function place(deps: WaitingDeps, lead: LeadRecord, teamId: string): Promi
     },
   );
   if (!next) {
-    if (holdsSlot) await store.releaseSlot(d.ownerId);
+    if (holdsSlot) await store.releaseSlot(d.ownerId, lead.leadId);
     return undefined;
   }
   if (lead.waiting) await deps.waiting.leaveWaiting(teamId, lead.waiting.key);

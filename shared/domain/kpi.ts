@@ -52,9 +52,9 @@ export const KPI_DEFINITIONS = {
   attemptsBeforeContact:
     'Attempts before contact: mean of contactAttempts (attempts logged up to and including the one that reached the lead) over contacted leads.',
   timeToAssignment:
-    'Time to assignment (system delay): receivedAt − submittedAt for leads routed to an owner (capture assigns at receivedAt); median and p90; the human delay is speed-to-lead.',
+    "Time to assignment (system delay): receivedAt − submittedAt for leads routed to an owner (capture assigns at receivedAt); median and p90. The system's clock: a late delivery (a HubSpot retry, a workflow delay) shows here, flagged lateArrival past 5 minutes, and never shortens the rep's window; the human delay is speed-to-lead.",
   slaAttainment:
-    'SLA attainment: leads first touched at or before their SLA deadline, slaDueAt (slaOutcome met; a breach fired by a delayed webhook does not undo a touch made in time) ÷ leads due, i.e. cohort leads whose outcome is decided at now (touched, breached, or dueAt ≤ now).',
+    "SLA attainment: leads first touched at or before their SLA deadline, slaDueAt (the rep's clock: the tier window from assignment, pulled in by a hotter repeat inquiry; slaOutcome met; a breach fired by a delayed webhook does not undo a touch made in time) ÷ leads due, i.e. cohort leads whose outcome is decided at now (touched, breached, or dueAt ≤ now).",
   breachRate: 'Breach rate: leads with breachCount ≥ 1 (the timer fired untouched) ÷ leads due.',
   breachRecoveryTime:
     'Breach recovery time: recoveredAt (else firstTouchAt) − breachedAt (first breach), median over breached leads touched since.',

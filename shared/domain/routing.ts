@@ -17,6 +17,12 @@ export interface RoutingState {
   openCounts: Readonly<Record<string, number>>;
   /** Owner ids archived or deactivated in HubSpot (from the accounts sync). */
   inactiveOwners: ReadonlySet<string>;
+  /**
+   * Atomic round-robin tickets per team (0-based), taken for this one decision. With a ticket the pool's
+   * rotation position comes from it, not from the shared cursor/weights: concurrent decisions each hold a
+   * different ticket, so round robin, weighted and least-loaded tie-breaks stay fair under any concurrency.
+   */
+  tickets?: Readonly<Record<string, number>>;
   /** Leads assigned per owner per local day (`YYYY-MM-DD` in the owner's zone), for daily quotas. */
   dayCounts?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Make-up state per team (teams with `makeUp`). */
@@ -75,6 +81,8 @@ export interface RouteDecision {
   makeUp?: { teamId: string; value: MakeUpState };
   /** The chosen owner's local day and quota, for the caller's conditional daily count. */
   quota?: { day: string; max: number };
+  /** The team whose pool rotation picked the owner (absent for direct owners and queues). */
+  pool?: { teamId: string; strategy: Team['strategy']; ticketed: boolean };
 }
 
 /** Routes a lead: rules in order, first match wins; a pool with nobody eligible falls back to its backup team, then the default queue with an alert. */
@@ -395,8 +403,15 @@ function pickFromPool(
   }
   if (pool.length === 0) return undefined;
 
-  const base = { kind: 'owner' as const, teamId: team.id, alert: false, mode: team.mode };
-  const cursor = (((req.state.cursors[team.id] ?? 0) % n) + n) % n;
+  const ticket = req.state.tickets?.[team.id];
+  const base = {
+    kind: 'owner' as const,
+    teamId: team.id,
+    alert: false,
+    mode: team.mode,
+    pool: { teamId: team.id, strategy: team.strategy, ticketed: ticket !== undefined },
+  };
+  const cursor = (((ticket ?? req.state.cursors[team.id] ?? 0) % n) + n) % n;
   // Rotation order from the cursor: round robin takes the first; least loaded the first of the least loaded.
   const order = (i: number) => (i - cursor + n) % n;
   const owed = makeUpPick(team, req, pool, order);
@@ -411,6 +426,20 @@ function pickFromPool(
       ownerName: chosen.name,
       calendar: chosen.calendar,
       makeUp: nextMakeUp(team, req, chosen, true),
+      quota: quotaOf(chosen, req),
+    };
+  }
+  if (team.strategy === 'weighted' && ticket !== undefined) {
+    const chosen = weightedByTicket(team, pool, ticket);
+    trail.push(
+      `chose ${chosen.name} (${chosen.ownerId}): weighted rotation, weight ${chosen.weight}, ticket ${ticket + 1}`,
+    );
+    return {
+      ...base,
+      ownerId: chosen.ownerId,
+      ownerName: chosen.name,
+      calendar: chosen.calendar,
+      makeUp: nextMakeUp(team, req, chosen, false),
       quota: quotaOf(chosen, req),
     };
   }
@@ -465,10 +494,32 @@ function pickFromPool(
     ownerId: chosen.ownerId,
     ownerName: chosen.name,
     calendar: chosen.calendar,
-    cursor: { teamId: team.id, value: (best + 1) % n },
+    ...(ticket === undefined ? { cursor: { teamId: team.id, value: (best + 1) % n } } : {}),
     makeUp: nextMakeUp(team, req, chosen, false),
     quota: quotaOf(chosen, req),
   };
+}
+
+/**
+ * Smooth weighted round robin, replayed from its zero state to position `ticket`. The sequence repeats
+ * every `sum(weights)` picks, so ticket k gets pick k mod total: any set of consecutive tickets is within
+ * one lead per weight unit of the exact shares, however the tickets were interleaved.
+ */
+function weightedByTicket(team: Team, pool: readonly number[], ticket: number): Member {
+  const members = pool.map((i) => team.members[i] as Member);
+  const total = members.reduce((s, m) => s + m.weight, 0);
+  const current = members.map(() => 0);
+  const steps = (((ticket % total) + total) % total) + 1;
+  let best = 0;
+  for (let s = 0; s < steps; s++) {
+    best = 0;
+    for (let k = 0; k < members.length; k++) {
+      current[k] = (current[k] as number) + (members[k] as Member).weight;
+      if ((current[k] as number) > (current[best] as number)) best = k;
+    }
+    current[best] = (current[best] as number) - total;
+  }
+  return members[best] as Member;
 }
 
 /** The teams (with their backup chains) and direct owners a routing decision for `lead` may touch, so the caller can load just their state. */

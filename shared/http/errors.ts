@@ -1,4 +1,5 @@
 /** HTTP errors and their one mapping to responses (ARCHITECTURE.md: `4xx {error: {code, message, field?}}`). */
+import { CaptureBusyError, SyncNotDurableError } from '../app/capture-errors.ts';
 import { InvalidTransitionError } from '../domain/lead.ts';
 
 /** An error with an HTTP status that is safe to show the caller. */
@@ -43,6 +44,14 @@ export function errorResponse(e: unknown): HttpResult {
       e.status,
       { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } },
       e.headers,
+    );
+  }
+  if (e instanceof CaptureBusyError || e instanceof SyncNotDurableError) {
+    // Retryable: HubSpot retries a 5xx (honouring Retry-After); the retry lands on the same lead.
+    return json(
+      503,
+      { error: { code: 'busy', message: 'the lead is being captured; retry shortly' } },
+      { 'retry-after': String(e.retryAfterSeconds) },
     );
   }
   if (e instanceof InvalidTransitionError) {

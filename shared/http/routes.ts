@@ -17,6 +17,8 @@ import { type HttpApiEvent, parseJsonBody } from './request.ts';
 /** Largest accepted body (ARCHITECTURE.md: 413 above 256 KB). */
 export const MAX_BODY_BYTES = 256 * 1024;
 const EVENT_DEDUPE_SECONDS = 7 * 86_400;
+/** How long one worker holds an event it is handling (well over one event's work, under HubSpot's retry backoff). */
+const EVENT_LEASE_SECONDS = 60;
 /** How far ahead of our clock a caller's time may be (the signature window, and the events API's). */
 const CLOCK_SKEW_MS = 300_000;
 
@@ -77,7 +79,8 @@ export function captureRoute(rt: Runtime): Route {
 }
 
 /** POST /hubspot/webhooks: each event handled once; any failure answers 500 so HubSpot retries (handling is idempotent). */
-export function hubspotWebhookRoute(rt: Runtime): Route {
+export function hubspotWebhookRoute(rt: Runtime, opts: { leaseSeconds?: number } = {}): Route {
+  const leaseSeconds = opts.leaseSeconds ?? EVENT_LEASE_SECONDS;
   return async (event) => {
     tooLarge(event);
     authenticate(event, rt.auth, rt.clock.now(), false);
@@ -102,8 +105,12 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
               : await contactTarget(rt, e.objectId, outcomes);
       // Contacts leadclock does not know are acknowledged.
       if (targets.length === 0) continue;
-      // Claimed before handling and released on failure, so a retried delivery redoes only what did not finish.
-      if (!(await rt.store.once(key, EVENT_DEDUPE_SECONDS))) continue;
+      // A short lease while handling, turned into the done-marker only after success: a worker that dies
+      // mid-batch (a timeout skips any catch) leaves just the lease, and HubSpot's retry of that delivery,
+      // after the lease expired, applies the event. A copy in another delivery while the lease is live is
+      // acknowledged: if the holder dies, its own delivery fails and is the one HubSpot retries.
+      if (await rt.store.held(`${key}:done`)) continue;
+      if (!(await rt.store.once(key, leaseSeconds))) continue;
       try {
         for (const t of targets) {
           if ((await applyTarget(rt, t)) === 'applied') applied++;
@@ -112,6 +119,7 @@ export function hubspotWebhookRoute(rt: Runtime): Route {
         await rt.store.forget(key);
         throw err;
       }
+      await rt.store.settle(`${key}:done`, EVENT_DEDUPE_SECONDS);
     }
     rt.log.info('webhook handled', { events: batch.events.length, applied });
     // Touches and closes free slots: a waiting lead can take one.
@@ -388,8 +396,13 @@ export function view(lead: LeadRecord) {
     queue: lead.queueId ?? null,
     mode: lead.mode,
     submittedAt: lead.submittedAt,
+    receivedAt: lead.receivedAt,
     assignedAt: lead.assignedAt,
     dueAt: lead.dueAt,
+    // The system's clock (submission → first assignment), apart from the rep's (assignment → dueAt).
+    systemDelaySeconds: lead.systemDelayMs === undefined ? null : Math.round(lead.systemDelayMs / 1000),
+    lateArrival: lead.lateArrival ?? false,
+    previousLeadId: lead.previousLeadId ?? null,
     attempt: lead.attempt,
     breachCount: lead.breachCount,
     firstTouchAt: lead.firstTouchAt ?? null,

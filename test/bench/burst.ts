@@ -17,8 +17,11 @@ import { readFileSync } from 'node:fs';
 import { startGateway } from '../../infra/local/server.ts';
 import { LOCAL, startLocalStack } from '../../infra/local/stack.ts';
 import { scheduleName } from '../../shared/adapters/scheduler-timers.ts';
+import { leadCalendar } from '../../shared/app/lead-events.ts';
 import { logger } from '../../shared/app/logging.ts';
-import type { Log } from '../../shared/app/ports.ts';
+import type { LeadRecord, Log } from '../../shared/app/ports.ts';
+import { elapsed } from '../../shared/domain/clock.ts';
+import type { Policy } from '../../shared/domain/compile.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
 import { captureRoute } from '../../shared/http/routes.ts';
 import { runLoadInThread } from './load.ts';
@@ -69,6 +72,61 @@ function countBy(keys: readonly string[]): Record<string, number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+
+/**
+ * Per team, leads per rep among the pool's eligible members (active, not on PTO at `now`), and the
+ * spread: the largest difference between two reps (goal ≤ 1 for round robin and least loaded; for a
+ * weighted team, `maxShareError` is the largest distance from a rep's exact weighted share).
+ */
+export function fairness(policy: Policy, leads: readonly LeadRecord[], now: number) {
+  const out: Record<
+    string,
+    {
+      strategy: string;
+      leads: number;
+      perRep: Record<string, number>;
+      spread: number;
+      maxShareError?: number;
+    }
+  > = {};
+  for (const team of policy.teams.values()) {
+    const eligible = team.members.filter((m) => m.active && !m.pto.some(([f, t]) => f <= now && now < t));
+    const perRep: Record<string, number> = Object.fromEntries(eligible.map((m) => [m.ownerId, 0]));
+    let total = 0;
+    for (const l of leads) {
+      if (l.teamId !== team.id || !l.ownerId || !(l.ownerId in perRep)) continue;
+      perRep[l.ownerId] = (perRep[l.ownerId] ?? 0) + 1;
+      total++;
+    }
+    if (total === 0) continue;
+    const counts = Object.values(perRep);
+    const entry: (typeof out)[string] = {
+      strategy: team.strategy,
+      leads: total,
+      perRep,
+      spread: Math.max(...counts) - Math.min(...counts),
+    };
+    if (team.strategy === 'weighted') {
+      const weights = eligible.reduce((sum, m) => sum + m.weight, 0);
+      entry.maxShareError = round(
+        Math.max(...eligible.map((m) => Math.abs((perRep[m.ownerId] ?? 0) - (total * m.weight) / weights))),
+        2,
+      );
+    }
+    out[team.id] = entry;
+  }
+  return out;
+}
+
+/** Share of leads whose rep deadline gives less than the tier's window from assignment (goal 0). */
+export function shortenedWindowShare(policy: Policy, leads: readonly LeadRecord[]): number {
+  if (leads.length === 0) return 0;
+  const shortened = leads.filter((l) => {
+    const given = elapsed(Date.parse(l.assignedAt), Date.parse(l.dueAt), leadCalendar(policy, l));
+    return given < l.windowMs - 1000;
+  }).length;
+  return round(shortened / leads.length, 4);
+}
 
 /** Runs the burst and returns its figures. */
 export async function benchBurst(o: BurstOptions): Promise<Record<string, unknown>> {
@@ -154,6 +212,9 @@ export async function benchBurst(o: BurstOptions): Promise<Record<string, unknow
         lastTaskAt = Math.max(lastTaskAt, at);
       }
     }
+    const stored = (
+      await stack.rt.store.listSubmitted(new Date(NOW - 86_400_000), new Date(NOW + 86_400_000))
+    ).filter((l) => leadIds.has(l.leadId));
     const requests = sandbox.counts.total - requestsBefore;
     const rateLimited = sandbox.counts.rateLimited - rateLimitedBefore;
     const latencies = accepted.map((d) => d.latencyMs);
@@ -170,6 +231,9 @@ export async function benchBurst(o: BurstOptions): Promise<Record<string, unknow
         serverErrors: load.serverErrors,
         lost,
         captureMillis: { ...summary(latencies, 1), max: round(Math.max(...latencies)) },
+        // Pool picks per rep under the burst's concurrency, and whether any rep got less than the tier window.
+        fairness: fairness(policy, stored, NOW),
+        shortenedWindowShare: shortenedWindowShare(policy, stored),
         sendWallSeconds: round(load.wallMs / 1000),
         maxSendLagMs: Math.round(load.maxStartLagMs),
         // Busy share of the one thread that runs leadclock, the emulators and the sandbox (dynalite has its own).
@@ -198,6 +262,10 @@ export async function benchBurst(o: BurstOptions): Promise<Record<string, unknow
           timersWithin1s: armed === leadIds.size && armedAfter202Over1s === 0,
           syncWithin90s: allSyncedAfterMs !== null && allSyncedAfterMs <= 90_000,
           rateLimitedAtMost1Percent: requests > 0 && rateLimited <= requests * 0.01,
+          roundRobinWithinOne: Object.values(fairness(policy, stored, NOW))
+            .filter((f) => f.strategy !== 'weighted')
+            .every((f) => f.spread <= 1),
+          fullWindowForEveryRep: shortenedWindowShare(policy, stored) === 0,
         },
       },
     };

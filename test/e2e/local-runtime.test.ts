@@ -19,6 +19,7 @@ interface LeadView {
   ownerName: string | null;
   teamId: string | null;
   submittedAt: string;
+  receivedAt: string;
   dueAt: string;
   attempt: number;
   breachCount: number;
@@ -212,8 +213,9 @@ describe('npm start: a 2-second SLA breaches, reassigns and pages the manager', 
     );
 
     // Assess: the timeline
+    // The rep's 2 s run from the first assignment (capture assigns at receipt), not from submission.
     expect(Date.parse(breached.timeline.find((e) => e.type === 'routed')?.data?.dueAt as string)).toBe(
-      Date.parse(breached.submittedAt) + 2000,
+      Date.parse(breached.receivedAt) + 2000,
     );
     expect(breached.breachCount).toBeGreaterThanOrEqual(1);
     expect(breached.previousOwners[0]).toBe(firstOwner);

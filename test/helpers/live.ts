@@ -48,6 +48,15 @@ export function startStack(options: Partial<LocalStackOptions> = {}): Promise<Lo
   });
 }
 
+/**
+ * Records that the owner was told about the lead's current attempt, as crm-sync does after its
+ * notification: for stacks that do not consume the sync queue (a breach is never paged before it).
+ */
+export async function markTold(stack: Pick<LocalStack, 'rt'>, leadId: string): Promise<void> {
+  const lead = await stack.rt.store.getLead(leadId);
+  if (lead) await stack.rt.store.updateLead(leadId, {}, { notifiedAttempt: lead.attempt });
+}
+
 /** Every item in the stack's table, unmarshalled. */
 export async function scanTable(stack: LocalStack): Promise<Record<string, unknown>[]> {
   const db = new DynamoDBClient({

@@ -215,6 +215,8 @@ describe('SLA breach and escalation (2-second SLAs)', () => {
     await client.send(new DeleteScheduleCommand({ Name: `lc-${lead.leadId}-1`, GroupName: 'leadclock' }));
     client.destroy();
     const later = Date.parse(lead.dueAt) + 4 * 60_000;
+    // The owner has been told (the sync ran): a breach may page.
+    await stack.sqs.drain(10_000);
 
     // Act
     const report = await sweep({ ...stack.rt, clock: { now: () => later } });

@@ -12,7 +12,15 @@ import type { Runtime } from '../../shared/app/runtime.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import { captureRoute, hubspotWebhookRoute } from '../../shared/http/routes.ts';
 import { postEvent } from '../helpers/http-event.ts';
-import { NOW, propertyChange, scanTable, seeded, startStack, webhookEvent } from '../helpers/live.ts';
+import {
+  markTold,
+  NOW,
+  propertyChange,
+  scanTable,
+  seeded,
+  startStack,
+  webhookEvent,
+} from '../helpers/live.ts';
 import { basePolicy, member } from '../helpers/policy-builder.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -85,7 +93,10 @@ async function race<A, B>(
   return Promise.all([jitter(random).then(first), jitter(random).then(second)]);
 }
 
-describe('concurrency: duplicate and racing deliveries end in exactly one outcome', () => {
+// ~7,000 deliveries per test: on a shared 2-core machine under load they outlast the 30 s default (main too).
+describe('concurrency: duplicate and racing deliveries end in exactly one outcome', {
+  timeout: 180_000,
+}, () => {
   let stack: LocalStack;
   let contactIds = 70_000_000;
   let eventIds = 900_000;
@@ -112,6 +123,8 @@ describe('concurrency: duplicate and racing deliveries end in exactly one outcom
     expect(res.statusCode).toBe(202);
     const body = JSON.parse(res.body ?? '{}') as { leadId: string; ownerId: string; dueAt: string };
     expect(body.dueAt).toBe(iso(DUE));
+    // This stack does not consume the sync queue: record the rep's notification, or no breach would page.
+    await markTold(stack, body.leadId);
     return { ...body, contactId, tag };
   }
 
@@ -149,8 +162,8 @@ describe('concurrency: duplicate and racing deliveries end in exactly one outcom
     const counters: Record<string, number> = {};
     const held: Record<string, number> = {};
     for (const item of items) {
-      if (item.SK === 'OPEN' && Number(item.open) !== 0)
-        counters[String(item.PK).slice('OWNER#'.length)] = Number(item.open);
+      const open = item.leads instanceof Set ? item.leads.size : 0;
+      if (item.SK === 'OPEN' && open !== 0) counters[String(item.PK).slice('OWNER#'.length)] = open;
       if (item.SK === 'LEAD' && item.holdsSlot === true) {
         const owner = String(item.ownerId);
         held[owner] = (held[owner] ?? 0) + 1;

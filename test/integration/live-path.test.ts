@@ -68,7 +68,7 @@ describe('live path: capture → route → timer → CRM sync', () => {
       tier: 'hand-raiser',
       ownerId: '1001',
       queue: null,
-      dueAt: '2030-01-07T09:04:30.000Z',
+      dueAt: '2030-01-07T09:05:00.000Z',
     });
     const schedule = stack.scheduler.get('leadclock', `lc-${out.leadId}-1`);
     // Rounded up to the whole minute: the Scheduler fires anywhere within the minute of its expression.
@@ -86,7 +86,7 @@ describe('live path: capture → route → timer → CRM sync', () => {
       leadclock_sla_status: 'open',
       leadclock_lead_id: out.leadId,
     });
-    expect(Date.parse(synced.properties.leadclock_sla_due_at!)).toBe(Date.parse('2030-01-07T09:04:30Z'));
+    expect(Date.parse(synced.properties.leadclock_sla_due_at!)).toBe(Date.parse('2030-01-07T09:05:00Z'));
     const tasks = stack.sandbox!.tasksFor(contact.id);
     expect(tasks).toHaveLength(1);
     expect(tasks[0]!.properties).toMatchObject({
@@ -96,7 +96,7 @@ describe('live path: capture → route → timer → CRM sync', () => {
       hs_task_status: 'NOT_STARTED',
       leadclock_task_key: `${out.leadId}:1`,
     });
-    expect(Date.parse(tasks[0]!.properties.hs_timestamp!)).toBe(Date.parse('2030-01-07T09:04:30.000Z'));
+    expect(Date.parse(tasks[0]!.properties.hs_timestamp!)).toBe(Date.parse('2030-01-07T09:05:00.000Z'));
     const notes = stack.sns.deliveries('anna.schmidt@example.com');
     expect(notes).toHaveLength(1);
     const sent = stack.sns.outbox().filter((m) => m.attributes.ownerId?.StringValue === '1001');
@@ -202,7 +202,7 @@ describe('live path: capture → route → timer → CRM sync', () => {
       tier: 'hand-raiser',
       ownerId: '1101',
       queue: null,
-      dueAt: '2030-01-07T09:03:00.000Z',
+      dueAt: '2030-01-07T09:05:00.000Z',
     });
     expect(stack.sandbox!.contacts()).toHaveLength(before + 1);
     const contact = stack.sandbox!.contact('noah.chat@globex.example')!;
@@ -451,11 +451,11 @@ describe('live path: capture → route → timer → CRM sync', () => {
     );
     await stack.sqs.drain(10_000);
 
-    // Assess: the demo request is due five business minutes after 09:00 in New York (14:00 UTC).
+    // Assess: the first lead's 24 h run from its assignment (09:00), not its submission. The demo request is due five business minutes after 09:00 in New York (14:00 UTC).
     expect(bodyOf(first)).toMatchObject({
       tier: 'nurture',
       ownerId: '2001',
-      dueAt: '2030-01-08T08:50:00.000Z',
+      dueAt: '2030-01-08T09:00:00.000Z',
     });
     expect(hotter.statusCode).toBe(202);
     expect(bodyOf(hotter)).toEqual({
@@ -480,6 +480,10 @@ describe('live path: capture → route → timer → CRM sync', () => {
       ['hand-raiser', 'hand-raiser'],
     ]);
     expect(stack.sandbox!.tasksFor(contactId)).toHaveLength(1);
+    // The one task's due date moved with the deadline.
+    expect(Date.parse(stack.sandbox!.tasksFor(contactId)[0]!.properties.hs_timestamp!)).toBe(
+      Date.parse('2030-01-07T14:05:00Z'),
+    );
     expect(stack.sandbox!.contact(contactId)!.properties).toMatchObject({ leadclock_tier: 'hand-raiser' });
     expect(Date.parse(stack.sandbox!.contact(contactId)!.properties.leadclock_sla_due_at!)).toBe(
       Date.parse('2030-01-07T14:05:00Z'),

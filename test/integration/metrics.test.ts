@@ -10,6 +10,7 @@ import { compilePolicy } from '../../shared/domain/compile.ts';
 import { parseLeadInput } from '../../shared/domain/lead-input.ts';
 import { parsePolicy } from '../../shared/domain/policy.ts';
 import { eventHandler } from '../../shared/http/chain.ts';
+import { markTold } from '../helpers/live.ts';
 import { memoryLog } from '../helpers/wait.ts';
 
 const NOW = Date.parse('2030-01-07T09:00:00Z');
@@ -52,6 +53,7 @@ describe('business metrics', () => {
     const a = await captureLead(rt, lead(1));
     const b = await captureLead(rt, lead(2));
     await applyChange(rt, a.leadId, { kind: 'touch', at: new Date(NOW + 60_000).toISOString(), via: 'api' });
+    await markTold(stack, b.leadId);
     await handleBreach(
       { ...rt, clock: { now: () => Date.parse(b.dueAt) + 1000 } },
       { leadId: b.leadId, attempt: 1 },

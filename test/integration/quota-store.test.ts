@@ -26,8 +26,10 @@ describe('daily quotas and make-up in DynamoDB (dynalite)', () => {
     const day = { day: '2026-11-23', max: 2 };
 
     // Act: five concurrent takes against a quota of two and a cap of ten.
-    const taken = await Promise.all(Array.from({ length: 5 }, () => store.takeSlot('q1', 10, day)));
-    const nextDay = await store.takeSlot('q1', 10, { day: '2026-11-24', max: 2 });
+    const taken = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => store.takeSlot('q1', 10, `L-quota-${i}`, day)),
+    );
+    const nextDay = await store.takeSlot('q1', 10, 'L-quota-next', { day: '2026-11-24', max: 2 });
     const state = await store.loadRoutingState([], ['q1']);
 
     // Assess

@@ -91,7 +91,7 @@ describe('loadLeadsForPeriod on dynalite', () => {
       data: {},
     });
     await store.claimPointer('email', 'hash-of-jane', 'M2');
-    await store.takeSlot('o1', undefined);
+    await store.takeSlot('o1', undefined, 'M2');
   });
 
   afterAll(async () => {

@@ -211,6 +211,17 @@ export class HubSpotCrm implements Crm {
     }
   }
 
+  async moveTasks(moves: readonly { taskId: string; dueAt: string }[]): Promise<void> {
+    for (let i = 0; i < moves.length; i += 100) {
+      const chunk = moves.slice(i, i + 100);
+      await this.#call(() =>
+        this.#batch.update('tasks', {
+          inputs: chunk.map((m) => ({ id: m.taskId, properties: { hs_timestamp: m.dueAt } })),
+        }),
+      );
+    }
+  }
+
   async contactActivity(contactId: string): Promise<ContactActivity> {
     const contact = await this.#contact(contactId);
     if (!contact) return { contact: 'deleted' };
