@@ -102,7 +102,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'board',
-    description: 'GET / (the board page) and GET /board/data: live leads and KPIs',
+    description:
+      'GET / (the board page), GET /board/data and GET /audit: live leads, KPIs, routing audit log',
     needs: ['store', 'auth'],
     table: 'read',
     ...HTTP,
@@ -118,6 +119,7 @@ export const ROUTES: readonly { method: HttpMethod; path: string; fn: string }[]
   { method: HttpMethod.GET, path: '/reports/sla', fn: 'reports' },
   { method: HttpMethod.GET, path: '/', fn: 'board' },
   { method: HttpMethod.GET, path: '/board/data', fn: 'board' },
+  { method: HttpMethod.GET, path: '/audit', fn: 'board' },
 ];
 
 /** Properties of the stateless stack. */

@@ -10,6 +10,7 @@ import { syncAccounts } from '../../shared/app/accounts-sync.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
+import { auditRoute } from '../../shared/http/audit-route.ts';
 import { boardDataRoute, boardPageRoute } from '../../shared/http/board-route.ts';
 import { reportRoute } from '../../shared/http/report-route.ts';
 import {
@@ -88,6 +89,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
       },
       { method: 'GET', path: '/', route: boardPageRoute() },
       { method: 'GET', path: '/board/data', route: boardDataRoute(rt) },
+      { method: 'GET', path: '/audit', route: auditRoute(rt) },
     ],
     { port: o.port, host: o.host },
   );

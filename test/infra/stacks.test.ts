@@ -505,6 +505,7 @@ describe('HTTP API', () => {
       [
         'GET /',
         'GET /board/data',
+        'GET /audit',
         'GET /leads/{leadId}',
         'GET /reports/sla',
         'POST /hubspot/webhooks',

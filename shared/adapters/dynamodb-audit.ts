@@ -1,0 +1,205 @@
+/**
+ * The routing audit log on DynamoDB (issue 17). Search terms are small items in the lead table:
+ *   PK = `AUDIT#<kind>#<value>`, SK = `<submittedAt ISO>#<leadId>`, plus `leadId`.
+ * One item per term (≈ 60 bytes: 1 WCU), no index attributes (no GSI write). A lead costs its email
+ * term, up to four name/company words and one owner term at capture, and one owner term per owner change:
+ * 5–7 WCU per lead. No TTL: terms live as long as the leads do. A search Queries the most selective term's
+ * partition (SK BETWEEN the period), intersects with the other terms, BatchGets the leads, and verifies
+ * each one against the query; with no term, it reads the period through GSI2 like the report. Never a Scan.
+ *
+ * `AuditedLeadStore` writes the terms: capture terms BEFORE the lead is created (a failed term write fails
+ * the capture, which is retried; a retried write is idempotent), owner terms after an owner change.
+ */
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { LeadPatch, LeadRecord } from '../app/ports.ts';
+import { type AuditQuery, type AuditTerm, captureTerms, matches, queryTerms } from '../domain/audit.ts';
+import { DynamoLeadStore } from './dynamodb-store.ts';
+
+const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'expiresAt']);
+const FAR_PAST = '0000';
+const FAR_FUTURE = '9999';
+
+/** The key of a term item. */
+export function termKey(t: AuditTerm, submittedAt: string, leadId: string) {
+  return { PK: { S: `AUDIT#${t.kind}#${t.value}` }, SK: { S: `${submittedAt}#${leadId}` } };
+}
+
+/** Writes term items: parallel PutItems (the functions' IAM grants PutItem, not BatchWriteItem; same WCU). */
+export async function writeTerms(
+  db: DynamoDBClient,
+  table: string,
+  terms: readonly AuditTerm[],
+  submittedAt: string,
+  leadId: string,
+): Promise<void> {
+  await Promise.all(
+    terms.map((t) =>
+      db.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { ...termKey(t, submittedAt, leadId), leadId: { S: leadId } },
+        }),
+      ),
+    ),
+  );
+}
+
+/** A lead store that lists leads in the audit log as it writes them. */
+export class AuditedLeadStore extends DynamoLeadStore {
+  readonly #db: DynamoDBClient;
+  readonly #table: string;
+  constructor(db: DynamoDBClient, table: string) {
+    super(db, table);
+    this.#db = db;
+    this.#table = table;
+  }
+
+  override async createLead(lead: LeadRecord): Promise<boolean> {
+    await writeTerms(this.#db, this.#table, captureTerms(lead), lead.submittedAt, lead.leadId);
+    return super.createLead(lead);
+  }
+
+  override async updateLead(
+    leadId: string,
+    expect: Parameters<DynamoLeadStore['updateLead']>[1],
+    patch: LeadPatch,
+  ): Promise<LeadRecord | undefined> {
+    const next = await super.updateLead(leadId, expect, patch);
+    if (next && typeof patch.ownerId === 'string') {
+      // After the change (the term needs submittedAt); a failed write does not undo the change.
+      try {
+        await writeTerms(
+          this.#db,
+          this.#table,
+          [{ kind: 'owner', value: patch.ownerId }],
+          next.submittedAt,
+          leadId,
+        );
+      } catch {
+        // The lead stays findable by its email, words, period and other owners; the record keeps the history.
+      }
+    }
+    return next;
+  }
+
+  /** Searches the audit log (see `searchAudit`). */
+  searchAudit(q: AuditQuery, limit: number): Promise<AuditResult> {
+    return searchAudit(this.#db, this.#table, q, limit, (f, t) => this.listSubmitted(f, t));
+  }
+}
+
+/** Lead ids listed under a term, in [from, to) of submission, newest first, at most `limit`. */
+async function termLeads(
+  db: DynamoDBClient,
+  table: string,
+  t: AuditTerm,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<string[]> {
+  const out: string[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :a AND :b',
+        ExpressionAttributeValues: {
+          ':pk': { S: `AUDIT#${t.kind}#${t.value}` },
+          ':a': { S: from },
+          ':b': { S: to },
+        },
+        ProjectionExpression: 'leadId',
+        ScanIndexForward: false,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of r.Items ?? []) if (item.leadId?.S) out.push(item.leadId.S);
+    start = out.length < limit ? r.LastEvaluatedKey : undefined;
+  } while (start);
+  return out;
+}
+
+/** Whole lead records by id (BatchGetItem, 100 a call), in the order given. */
+export async function getLeads(
+  db: DynamoDBClient,
+  table: string,
+  ids: readonly string[],
+): Promise<LeadRecord[]> {
+  const found = new Map<string, LeadRecord>();
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100) as string[]);
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let keys: Record<string, AttributeValue>[] | undefined = chunk.map((id) => ({
+        PK: { S: `LEAD#${id}` },
+        SK: { S: 'LEAD' },
+      }));
+      for (let tries = 0; keys?.length; tries++) {
+        if (tries > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** tries)));
+        if (tries > 6) throw new Error('audit: unprocessed keys after 6 retries');
+        const r: BatchGetItemCommandOutput = await db.send(
+          new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys } } }),
+        );
+        for (const item of r.Responses?.[table] ?? []) {
+          const raw = unmarshall(item);
+          for (const k of INTERNAL) delete raw[k];
+          found.set(raw.leadId as string, raw as LeadRecord);
+        }
+        keys = r.UnprocessedKeys?.[table]?.Keys;
+      }
+    }),
+  );
+  return ids.map((id) => found.get(id)).filter((l): l is LeadRecord => l !== undefined);
+}
+
+/** A search's answer: matching leads, newest first, and whether more matched than `limit`. */
+export interface AuditResult {
+  leads: LeadRecord[];
+  truncated: boolean;
+}
+
+/**
+ * Searches the audit log. `loadPeriod` reads the leads submitted in a period (GSI2) for queries with no
+ * term (team, rule or period only).
+ */
+export async function searchAudit(
+  db: DynamoDBClient,
+  table: string,
+  q: AuditQuery,
+  limit: number,
+  loadPeriod: (from: Date, to: Date) => Promise<LeadRecord[]>,
+): Promise<AuditResult> {
+  const groups = queryTerms(q);
+  const from = q.from === undefined ? FAR_PAST : new Date(q.from).toISOString();
+  const to = q.to === undefined ? FAR_FUTURE : new Date(q.to).toISOString();
+  let leads: LeadRecord[];
+  if (groups.length === 0) {
+    if (q.from === undefined || q.to === undefined)
+      throw new Error('searchAudit: a period is needed without a term');
+    leads = (await loadPeriod(new Date(q.from), new Date(q.to))).reverse();
+  } else {
+    // Each group is a union (an owner given by a name two reps share); groups intersect.
+    const lists = await Promise.all(
+      groups.map(async (g) => {
+        const ids = await Promise.all(g.map((t) => termLeads(db, table, t, from, to, 10_000)));
+        return [...new Set(ids.flat())];
+      }),
+    );
+    lists.sort((a, b) => a.length - b.length);
+    const others = lists.slice(1).map((l) => new Set(l));
+    const ids = (lists[0] ?? []).filter((id) => others.every((s) => s.has(id)));
+    leads = await getLeads(db, table, ids.slice(0, limit * 2));
+    leads.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+  }
+  const hits = leads.filter((l) => matches(l, q));
+  return { leads: hits.slice(0, limit), truncated: hits.length > limit };
+}
