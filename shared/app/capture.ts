@@ -169,6 +169,7 @@ async function createLead(
     previousOwners: [],
     holdsSlot,
     breachCount: 0,
+    repeatCount: 0,
     attemptsLogged: 0,
     hubspotContactId: input.hubspotContactId,
     tasks: {},
@@ -322,7 +323,7 @@ async function repeatInquiry(
     }
     break;
   }
-  await store.putEvent({
+  const first = await store.putEvent({
     leadId: lead.leadId,
     // The submission's own time, not receipt time: a retried delivery rewrites this event instead of adding one.
     at: input.submittedAt,
@@ -336,6 +337,8 @@ async function repeatInquiry(
       tierAfter: updated.tier,
     },
   });
+  // Counted once per delivery (the event above is its record); the duplicate-rate KPI reads the count.
+  if (first) await countRepeat(store, updated);
   try {
     await deps.queue.send([{ leadId: lead.leadId, reason: 'repeat', attempt: updated.attempt }]);
   } catch (e) {
@@ -350,4 +353,17 @@ async function repeatInquiry(
     dueAt: updated.dueAt,
     duplicateOf: updated.leadId,
   };
+}
+
+async function countRepeat(store: CaptureDeps['store'], lead: LeadRecord): Promise<void> {
+  let current: LeadRecord | undefined = lead;
+  for (let tries = 0; current && tries < 5; tries++) {
+    const next = await store.updateLead(
+      current.leadId,
+      { version: current.version },
+      { repeatCount: (current.repeatCount ?? 0) + 1 },
+    );
+    if (next) return;
+    current = await store.getLead(lead.leadId);
+  }
 }

@@ -74,6 +74,12 @@ export interface LeadRecord {
   response: CaptureResponse;
   closedAt?: string;
   closeReason?: string;
+  /** Outcome fields the KPIs read (kpi.ts), recorded where they happen: first acceptance, */
+  acceptedAt?: string;
+  /** the first manual owner change within an hour of the assignment it overrode, */
+  misroutedAt?: string;
+  /** and repeat inquiries while open (0 at capture: its presence marks an outcome-tracked record). */
+  repeatCount?: number;
 }
 
 /** `202` body of POST /leads. */

@@ -21,6 +21,10 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+/** Expressions evaluated in the page (the test itself has no DOM types). */
+const FOCUSED_TESTID = "document.activeElement?.getAttribute('data-testid')";
+const FOCUSED_ID = 'document.activeElement?.dataset?.id';
+const PAGE_WIDTH = 'document.documentElement.scrollWidth';
 /** The `day` tier's window in test/fixtures/policies/board.yaml (P1DT2M). */
 const DAY_TIER_MS = 86_400_000 + 120_000;
 
@@ -157,9 +161,9 @@ describe('the SLA board in chromium', () => {
     await page.locator('#sort').focus();
     // Act: Tab from the last control lands on the first row; arrows move between rows.
     await page.keyboard.press('Tab');
-    const first = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+    const first = await page.evaluate(FOCUSED_TESTID);
     await page.keyboard.press('ArrowDown');
-    const focusedId = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.id);
+    const focusedId = await page.evaluate(FOCUSED_ID);
     await page.keyboard.press('Enter');
     const row = page.locator(`.lead[data-id="${focusedId}"]`);
     await row.getByTestId('why').filter({ hasText: 'Why this owner:' }).waitFor({ timeout: 5000 });
@@ -172,7 +176,7 @@ describe('the SLA board in chromium', () => {
     expect(why).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
     // A reload every five seconds does not close it or steal focus.
     await page.waitForTimeout(5500);
-    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.id)).toBe(focusedId);
+    expect(await page.evaluate(FOCUSED_ID)).toBe(focusedId);
 
     // Act
     await page.reload();
@@ -220,7 +224,7 @@ describe('the SLA board in chromium', () => {
   it('fits a phone: no sideways scrolling in any view', async () => {
     for (const tab of ['#tab-leads', '#tab-reps', '#tab-audit']) {
       await page.locator(tab).click();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await page.evaluate(PAGE_WIDTH)).toBeLessThanOrEqual(390);
     }
   });
 });
