@@ -47,6 +47,8 @@ export const REPORT_ATTRIBUTES = [
   'contactAttempts',
   'misroutedAt',
   'repeatCount',
+  // Who held a breached lead at its first deadline (the report's breaches by rep).
+  'previousOwners',
 ] as const;
 
 /** How the period is read. */

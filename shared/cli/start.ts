@@ -3,8 +3,11 @@
  * example), PORT (default 3000), LEADCLOCK_DATA_DIR (keep state across restarts), HUBSPOT_ACCESS_TOKEN
  * (use a real portal instead of the sandbox), LEADCLOCK_INGEST_KEY (fix the ingest key),
  * LEADCLOCK_SANDBOX_TOKEN (fix the HubSpot sandbox's bearer token, so a script or test can inspect the
- * sandbox), LEADCLOCK_QUIET=1 (print errors only).
+ * sandbox), LEADCLOCK_QUIET=1 (print errors only), LEADCLOCK_LOCAL_FILE (where `npm run report` finds this
+ * run's URL and key; .leadclock/local.json by default, mode 600, removed on stop).
  */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { startLocalRuntime } from '../../infra/local/runtime.ts';
 import { PolicyError } from '../domain/policy.ts';
 
@@ -35,6 +38,16 @@ try {
     log: { debug: () => {}, info: print('info'), warn: print('warn'), error: print('error') },
   });
   const key = rt.stack.ingestKey;
+  // `npm run report` reaches this run the way the board does: its URL and key, readable by this user only.
+  const localFile = env.LEADCLOCK_LOCAL_FILE ?? '.leadclock/local.json';
+  try {
+    mkdirSync(dirname(localFile), { recursive: true });
+    writeFileSync(localFile, JSON.stringify({ url: rt.url, key }), { mode: 0o600 });
+  } catch (e) {
+    print('warn')(`could not write ${localFile} (npm run report will need --url and --key)`, {
+      error: String(e),
+    });
+  }
   const sample = JSON.stringify({
     email: 'jane.doe@example.com',
     firstName: 'Jane',
@@ -63,6 +76,11 @@ Ctrl-C stops it.
     if (stopping) return;
     stopping = true;
     console.log('stopping…');
+    try {
+      if ((JSON.parse(readFileSync(localFile, 'utf8')) as { url?: string }).url === rt.url) rmSync(localFile);
+    } catch {
+      // Already gone, or another run's.
+    }
     await rt.close();
     process.exit(0);
   };
