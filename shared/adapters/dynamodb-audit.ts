@@ -21,7 +21,23 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { LeadPatch, LeadRecord } from '../app/ports.ts';
 import { type AuditQuery, type AuditTerm, captureTerms, matches, queryTerms } from '../domain/audit.ts';
+import { loadLeadsForPeriod, REPORT_ATTRIBUTES } from './dynamodb-report.ts';
 import { DynamoLeadStore } from './dynamodb-store.ts';
+
+/** What the board reads of a lead: the KPI attributes, names, owner history and links. */
+export const BOARD_ATTRIBUTES: readonly string[] = [
+  ...REPORT_ATTRIBUTES,
+  'input.firstName',
+  'input.lastName',
+  'input.email',
+  'input.company',
+  'ownerName',
+  'ruleId',
+  'mode',
+  'assignedAt',
+  'hubspotContactId',
+  'version',
+];
 
 const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'expiresAt']);
 const FAR_PAST = '0000';
@@ -90,22 +106,28 @@ export class AuditedLeadStore extends DynamoLeadStore {
     return next;
   }
 
+  /** The board's read: leads submitted in [from, to) with the attributes the board shows (GSI2, projected). */
+  async listBoard(from: Date, to: Date): Promise<LeadRecord[]> {
+    const items = await loadLeadsForPeriod(this.#db, this.#table, from, to, { attributes: BOARD_ATTRIBUTES });
+    return items as unknown as LeadRecord[];
+  }
+
   /** Searches the audit log (see `searchAudit`). */
   searchAudit(q: AuditQuery, limit: number): Promise<AuditResult> {
     return searchAudit(this.#db, this.#table, q, limit, (f, t) => this.listSubmitted(f, t));
   }
 }
 
-/** Lead ids listed under a term, in [from, to) of submission, newest first, at most `limit`. */
+/** Lead ids listed under a term, in [from, to) of submission, newest first: up to `cap`, and whether that is all. */
 async function termLeads(
   db: DynamoDBClient,
   table: string,
   t: AuditTerm,
   from: string,
   to: string,
-  limit: number,
-): Promise<string[]> {
-  const out: string[] = [];
+  cap: number,
+): Promise<{ ids: string[]; complete: boolean }> {
+  const ids: string[] = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
     const r = await db.send(
@@ -120,12 +142,13 @@ async function termLeads(
         ProjectionExpression: 'leadId',
         ScanIndexForward: false,
         ExclusiveStartKey: start,
+        Limit: cap + 1 - ids.length,
       }),
     );
-    for (const item of r.Items ?? []) if (item.leadId?.S) out.push(item.leadId.S);
-    start = out.length < limit ? r.LastEvaluatedKey : undefined;
+    for (const item of r.Items ?? []) if (item.leadId?.S) ids.push(item.leadId.S);
+    start = ids.length <= cap ? r.LastEvaluatedKey : undefined;
   } while (start);
-  return out;
+  return ids.length > cap ? { ids: ids.slice(0, cap), complete: false } : { ids, complete: true };
 }
 
 /** Whole lead records by id (BatchGetItem, 100 a call), in the order given. */
@@ -182,24 +205,29 @@ export async function searchAudit(
   const from = q.from === undefined ? FAR_PAST : new Date(q.from).toISOString();
   const to = q.to === undefined ? FAR_FUTURE : new Date(q.to).toISOString();
   let leads: LeadRecord[];
+  let partial = false;
   if (groups.length === 0) {
     if (q.from === undefined || q.to === undefined)
       throw new Error('searchAudit: a period is needed without a term');
     leads = (await loadPeriod(new Date(q.from), new Date(q.to))).reverse();
   } else {
-    // Each group is a union (an owner given by a name two reps share); groups intersect.
+    // Each group is a union (an owner given by a name two reps share); groups intersect. Each term reads at
+    // most `cap` ids: a common word ("labs") stops early and the complete, smaller lists decide.
+    const cap = Math.max(limit * 2, 1000);
     const lists = await Promise.all(
       groups.map(async (g) => {
-        const ids = await Promise.all(g.map((t) => termLeads(db, table, t, from, to, 10_000)));
-        return [...new Set(ids.flat())];
+        const parts = await Promise.all(g.map((t) => termLeads(db, table, t, from, to, cap)));
+        return { ids: [...new Set(parts.flatMap((p) => p.ids))], complete: parts.every((p) => p.complete) };
       }),
     );
-    lists.sort((a, b) => a.length - b.length);
-    const others = lists.slice(1).map((l) => new Set(l));
-    const ids = (lists[0] ?? []).filter((id) => others.every((s) => s.has(id)));
-    leads = await getLeads(db, table, ids.slice(0, limit * 2));
+    lists.sort((a, b) => Number(b.complete) - Number(a.complete) || a.ids.length - b.ids.length);
+    const complete = lists.filter((l) => l.complete).map((l) => new Set(l.ids));
+    const base = lists[0] ?? { ids: [], complete: true };
+    const ids = base.ids.filter((id) => complete.every((set) => set.has(id)));
+    partial = !base.complete;
+    leads = await getLeads(db, table, ids.slice(0, cap));
     leads.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
   }
   const hits = leads.filter((l) => matches(l, q));
-  return { leads: hits.slice(0, limit), truncated: hits.length > limit };
+  return { leads: hits.slice(0, limit), truncated: partial || hits.length > limit };
 }

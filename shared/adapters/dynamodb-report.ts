@@ -59,8 +59,10 @@ export interface PeriodReadOptions {
   concurrency?: number;
   /** Items per Query page; DynamoDB's 1 MB page unless given. */
   pageSize?: number;
-  /** Whole items (the board needs names) instead of the KPI attributes only. */
+  /** Whole items instead of the KPI attributes only. */
   wholeItems?: boolean;
+  /** Other attributes (paths) to project instead of the KPI attributes (the board's). */
+  attributes?: readonly string[];
 }
 
 /** One Query of the plan: a day partition and a [start, end) slice of it. */
@@ -87,17 +89,28 @@ export function periodSlices(from: Date, to: Date, slicesPerDay = 4): PeriodSlic
   return out;
 }
 
-const names: Record<string, string> = {};
-const projection = REPORT_ATTRIBUTES.map((path) =>
-  path
-    .split('.')
-    .map((part) => {
-      const k = `#${part}`;
-      names[k] = part;
-      return k;
-    })
-    .join('.'),
-).join(', ');
+/** A ProjectionExpression over attribute paths, with its names. */
+export function projectionOf(paths: readonly string[]): {
+  projection: string;
+  names: Record<string, string>;
+} {
+  const names: Record<string, string> = {};
+  const projection = paths
+    .map((path) =>
+      path
+        .split('.')
+        .map((part) => {
+          const k = `#${part}`;
+          names[k] = part;
+          return k;
+        })
+        .join('.'),
+    )
+    .join(', ');
+  return { projection, names };
+}
+
+const KPI_PROJECTION = projectionOf(REPORT_ATTRIBUTES);
 
 async function querySlice(
   db: DynamoDBClient,
@@ -105,6 +118,7 @@ async function querySlice(
   s: PeriodSlice,
   pageSize: number | undefined,
   wholeItems = false,
+  { projection, names } = KPI_PROJECTION,
 ): Promise<KpiLead[]> {
   const out: KpiLead[] = [];
   let start: Record<string, AttributeValue> | undefined;
@@ -144,12 +158,20 @@ export async function loadLeadsForPeriod(
   opts: PeriodReadOptions = {},
 ): Promise<KpiLead[]> {
   const slices = periodSlices(from, to, opts.slicesPerDay ?? 4);
+  const projected = opts.attributes ? projectionOf(opts.attributes) : KPI_PROJECTION;
   const results: KpiLead[][] = new Array(slices.length);
   let next = 0;
   const worker = async () => {
     while (next < slices.length) {
       const i = next++;
-      results[i] = await querySlice(db, table, slices[i] as PeriodSlice, opts.pageSize, opts.wholeItems);
+      results[i] = await querySlice(
+        db,
+        table,
+        slices[i] as PeriodSlice,
+        opts.pageSize,
+        opts.wholeItems,
+        projected,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, slices.length) }, worker));

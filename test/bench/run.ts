@@ -2,6 +2,7 @@
  * `npm run bench`: prints the project's performance figures as JSON (see README, Performance).
  * `npm run bench -- burst [--leads 5000] [--seconds 60] [--concurrency 64]`: the webinar burst.
  * `npm run bench -- faults [--leads 400] [--seconds 8] [--seed 20300107] [--only hubspot,sns,…]`: fault runs.
+ * `npm run bench -- board [--leads 10000]`: audit-log search over that many leads (100000 for the issue-17 figure, ~5 min of writes), board data for 2,000 open leads.
  */
 import { parseArgs } from 'node:util';
 
@@ -61,7 +62,14 @@ if (mode === undefined) {
       only: values.only?.split(',').map((s) => s.trim()),
     })),
   };
+} else if (mode === 'board') {
+  const { benchBoard } = await import('./board.ts');
+  results = {
+    node: process.version,
+    at: new Date().toISOString(),
+    ...(await benchBoard({ leads: num('leads', values.leads, 10_000) })),
+  };
 } else {
-  throw new Error(`unknown bench '${mode}': expected no argument, 'burst' or 'faults'`);
+  throw new Error(`unknown bench '${mode}': expected no argument, 'burst', 'faults' or 'board'`);
 }
 console.log(JSON.stringify(results, null, 2));
