@@ -213,13 +213,18 @@ export async function searchAudit(
   } else {
     // Each group is a union (an owner given by a name two reps share); groups intersect. Each term reads at
     // most `cap` ids: a common word ("labs") stops early and the complete, smaller lists decide.
+    // A first probe of 200 ids per term usually finds a complete, selective list; only when none is does
+    // the search read on, up to `cap`.
     const cap = Math.max(limit * 2, 1000);
-    const lists = await Promise.all(
-      groups.map(async (g) => {
-        const parts = await Promise.all(g.map((t) => termLeads(db, table, t, from, to, cap)));
-        return { ids: [...new Set(parts.flatMap((p) => p.ids))], complete: parts.every((p) => p.complete) };
-      }),
-    );
+    const probe = (n: number) =>
+      Promise.all(
+        groups.map(async (g) => {
+          const parts = await Promise.all(g.map((t) => termLeads(db, table, t, from, to, n)));
+          return { ids: [...new Set(parts.flatMap((p) => p.ids))], complete: parts.every((p) => p.complete) };
+        }),
+      );
+    let lists = await probe(200);
+    if (!lists.some((l) => l.complete)) lists = await probe(cap);
     lists.sort((a, b) => Number(b.complete) - Number(a.complete) || a.ids.length - b.ids.length);
     const complete = lists.filter((l) => l.complete).map((l) => new Set(l.ids));
     const base = lists[0] ?? { ids: [], complete: true };

@@ -182,10 +182,15 @@ export function breachedOwner(l: BoardLead): string | undefined {
   return l.previousOwners?.[0] ?? l.ownerId;
 }
 
-/** Owners who were assigned a lead, with when (current owner at assignedAt; earlier owners at submission). */
+/**
+ * Owners who were assigned a lead, with when: the current owner at assignedAt, the first owner at
+ * submission, later previous owners at the first breach (the record keeps no other reassignment times).
+ */
 function assignments(l: BoardLead): [string, number][] {
   const out: [string, number][] = [];
-  for (const o of l.previousOwners ?? []) out.push([o, Date.parse(l.submittedAt)]);
+  const previous = l.previousOwners ?? [];
+  for (const [i, o] of previous.entries())
+    out.push([o, Date.parse(i > 0 && l.breachedAt ? l.breachedAt : l.submittedAt)]);
   if (l.ownerId && !l.alert) out.push([l.ownerId, Date.parse(l.assignedAt ?? l.submittedAt)]);
   return out;
 }
