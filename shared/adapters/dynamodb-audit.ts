@@ -89,16 +89,13 @@ export class AuditedLeadStore extends DynamoLeadStore {
     patch: LeadPatch,
   ): Promise<LeadRecord | undefined> {
     const next = await super.updateLead(leadId, expect, patch);
-    if (next && typeof patch.ownerId === 'string') {
+    const terms: AuditTerm[] = [];
+    if (next && typeof patch.ownerId === 'string') terms.push({ kind: 'owner', value: patch.ownerId });
+    if (next && typeof patch.teamId === 'string') terms.push({ kind: 'team', value: patch.teamId });
+    if (next && terms.length) {
       // After the change (the term needs submittedAt); a failed write does not undo the change.
       try {
-        await writeTerms(
-          this.#db,
-          this.#table,
-          [{ kind: 'owner', value: patch.ownerId }],
-          next.submittedAt,
-          leadId,
-        );
+        await writeTerms(this.#db, this.#table, terms, next.submittedAt, leadId);
       } catch {
         // The lead stays findable by its email, words, period and other owners; the record keeps the history.
       }
@@ -114,7 +111,7 @@ export class AuditedLeadStore extends DynamoLeadStore {
 
   /** Searches the audit log (see `searchAudit`). */
   searchAudit(q: AuditQuery, limit: number): Promise<AuditResult> {
-    return searchAudit(this.#db, this.#table, q, limit, (f, t) => this.listSubmitted(f, t));
+    return searchAudit(this.#db, this.#table, q, limit);
   }
 }
 
@@ -190,31 +187,39 @@ export interface AuditResult {
   truncated: boolean;
 }
 
+/** Ids and the fields a rule/period-only search filters on: a small projection of GSI2. */
+const TERMLESS_ATTRIBUTES = ['leadId', 'submittedAt', 'teamId', 'ruleId'] as const;
+
 /**
- * Searches the audit log. `loadPeriod` reads the leads submitted in a period (GSI2) for queries with no
- * term (team, rule or period only).
+ * Searches the audit log. Leads are fetched newest first, 100 a BatchGet, and verified against the query
+ * until `limit` + 1 match (so `truncated` is exact). With no term (a rule or a period only) the period's
+ * GSI2 day partitions are read with a four-attribute projection and filtered before the BatchGets.
  */
 export async function searchAudit(
   db: DynamoDBClient,
   table: string,
   q: AuditQuery,
   limit: number,
-  loadPeriod: (from: Date, to: Date) => Promise<LeadRecord[]>,
 ): Promise<AuditResult> {
   const groups = queryTerms(q);
   const from = q.from === undefined ? FAR_PAST : new Date(q.from).toISOString();
   const to = q.to === undefined ? FAR_FUTURE : new Date(q.to).toISOString();
-  let leads: LeadRecord[];
+  let ids: string[];
   let partial = false;
   if (groups.length === 0) {
     if (q.from === undefined || q.to === undefined)
       throw new Error('searchAudit: a period is needed without a term');
-    leads = (await loadPeriod(new Date(q.from), new Date(q.to))).reverse();
+    const rows = (await loadLeadsForPeriod(db, table, new Date(q.from), new Date(q.to), {
+      attributes: TERMLESS_ATTRIBUTES,
+    })) as unknown as { leadId: string; teamId?: string; ruleId?: string }[];
+    ids = rows
+      .filter((r) => (!q.team || r.teamId === q.team) && (!q.rule || r.ruleId === q.rule))
+      .map((r) => r.leadId)
+      .reverse();
   } else {
-    // Each group is a union (an owner given by a name two reps share); groups intersect. Each term reads at
-    // most `cap` ids: a common word ("labs") stops early and the complete, smaller lists decide.
-    // A first probe of 200 ids per term usually finds a complete, selective list; only when none is does
-    // the search read on, up to `cap`.
+    // Each group is a union (an owner given by a name two reps share); groups intersect. A first probe of
+    // 200 ids per term usually finds a complete, selective list; only when none is does the search read
+    // on, up to `cap` ids per term.
     const cap = Math.max(limit * 2, 1000);
     const probe = (n: number) =>
       Promise.all(
@@ -228,11 +233,14 @@ export async function searchAudit(
     lists.sort((a, b) => Number(b.complete) - Number(a.complete) || a.ids.length - b.ids.length);
     const complete = lists.filter((l) => l.complete).map((l) => new Set(l.ids));
     const base = lists[0] ?? { ids: [], complete: true };
-    const ids = base.ids.filter((id) => complete.every((set) => set.has(id)));
+    ids = base.ids.filter((id) => complete.every((set) => set.has(id)));
     partial = !base.complete;
-    leads = await getLeads(db, table, ids.slice(0, cap));
-    leads.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
   }
-  const hits = leads.filter((l) => matches(l, q));
+  const hits: LeadRecord[] = [];
+  for (let i = 0; i < ids.length && hits.length <= limit; i += 100) {
+    const page = await getLeads(db, table, ids.slice(i, i + 100));
+    page.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+    for (const l of page) if (matches(l, q)) hits.push(l);
+  }
   return { leads: hits.slice(0, limit), truncated: partial || hits.length > limit };
 }

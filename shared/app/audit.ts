@@ -18,9 +18,9 @@ export type AuditSearch = (
 /** Longest period a search without a term reads. */
 export const AUDIT_MAX_TERMLESS_DAYS = 31;
 /** Entries per answer, unless asked for fewer. */
-export const AUDIT_LIMIT = 500;
+export const AUDIT_LIMIT = 100;
 /** Up to this many entries also carry their escalation timeline (one Query each). */
-const TIMELINE_ENTRIES = 50;
+const TIMELINE_ENTRIES = 25;
 const ESCALATION_TYPES = new Set([
   'breached',
   'breach',
@@ -182,7 +182,7 @@ export function ownerNames(policy: Policy): Map<string, string> {
   return m;
 }
 
-/** Runs the search and builds the entries (timelines for the first 50). */
+/** Runs the search and builds the entries (timelines for the first 25). */
 export async function auditLog(
   search: AuditSearch,
   listEvents: (leadId: string) => Promise<LeadEvent[]>,

@@ -1,14 +1,14 @@
 /**
  * The routing audit log's search terms (issue 17), pure. A lead is findable by its email (normalised and
- * hashed: the key never holds the raw address), by the words of its name and company, and by every owner
- * it had. Terms are written when the lead is captured and when its owner changes; a search reads the
+ * hashed: the key never holds the raw address), by the words of its name and company, by every owner
+ * it had, and by its team. Terms are written when the lead is captured and when its owner changes; a search reads the
  * term's partition and never scans. The hash needs no secret: it keeps addresses out of keys and
  * key-based logs, while the lead record itself keeps the address as it always has.
  */
 import { createHash } from 'node:crypto';
 
 /** The kinds of search term. */
-export type TermKind = 'email' | 'word' | 'owner';
+export type TermKind = 'email' | 'word' | 'owner' | 'team';
 
 /** One search term: the partition a lead is listed under. */
 export interface AuditTerm {
@@ -61,10 +61,11 @@ export function words(text: string | undefined): string[] {
   return out;
 }
 
-/** The terms a lead is listed under at capture: email, name and company words, and its first owner. */
+/** The terms a lead is listed under at capture: email, name and company words, its first owner and team. */
 export function captureTerms(lead: {
   input: { email?: string; firstName?: string; lastName?: string; company?: string };
   ownerId?: string;
+  teamId?: string;
 }): AuditTerm[] {
   const terms: AuditTerm[] = [];
   if (lead.input.email) terms.push({ kind: 'email', value: emailKey(lead.input.email) });
@@ -73,6 +74,7 @@ export function captureTerms(lead: {
   ].slice(0, MAX_WORDS);
   for (const w of ws) terms.push({ kind: 'word', value: w });
   if (lead.ownerId) terms.push({ kind: 'owner', value: lead.ownerId });
+  if (lead.teamId) terms.push({ kind: 'team', value: lead.teamId });
   return terms;
 }
 
@@ -89,13 +91,14 @@ export interface AuditQuery {
   to?: number;
 }
 
-/** The terms of a query, most selective first; empty when only team, rule or period were given. */
+/** The terms of a query, most selective first; empty when only a rule or a period was given. */
 export function queryTerms(q: AuditQuery): AuditTerm[][] {
   const out: AuditTerm[][] = [];
   const text = q.q?.trim() ?? '';
   if (text.includes('@')) out.push([{ kind: 'email', value: emailKey(text) }]);
   else for (const w of words(text).slice(0, MAX_WORDS)) out.push([{ kind: 'word', value: w }]);
   if (q.owners?.length) out.push(q.owners.map((o) => ({ kind: 'owner' as const, value: o })));
+  if (q.team) out.push([{ kind: 'team', value: q.team }]);
   return out;
 }
 

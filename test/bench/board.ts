@@ -180,7 +180,7 @@ export async function benchBoard(opts: { leads: number }): Promise<Record<string
         },
         board,
         measured:
-          'dynalite (an emulator on LevelDB, on its own thread) on this machine: the cost of the query plan and client path, not DynamoDB latency; audit: search + BatchGet + entries (timelines for the first 50) end to end; board: boardData (GSI2 8 days, projected, + routing state) for 2,000 open leads',
+          'dynalite (an emulator on LevelDB, on its own thread) on this machine: the cost of the query plan and client path, not DynamoDB latency; audit: search + BatchGet + entries (timelines for the first 25) end to end; board: boardData (GSI2 8 days, projected, + routing state) for 2,000 open leads',
       },
     };
   } finally {
