@@ -1,11 +1,11 @@
 /**
  * The routing audit log on DynamoDB (issue 17). Search terms are small items in the lead table:
  *   PK = `AUDIT#<kind>#<value>`, SK = `<submittedAt ISO>#<leadId>`, plus `leadId`.
- * One item per term (≈ 60 bytes: 1 WCU), no index attributes (no GSI write). A lead costs its email
- * term, up to four name/company words and one owner term at capture, and one owner term per owner change:
- * 5–7 WCU per lead. No TTL: terms live as long as the leads do. A search Queries the most selective term's
- * partition (SK BETWEEN the period), intersects with the other terms, BatchGets the leads, and verifies
- * each one against the query; with no term, it reads the period through GSI2 like the report. Never a Scan.
+ * One item per term (≈ 60–90 bytes: 1 WCU), no index attributes (no GSI write). A lead costs its email
+ * term, up to four name/company words, its owner and its team at capture, and one term per owner or team
+ * change: 6–8 WCU per lead. No TTL: terms live as long as the leads do. A search Queries the term
+ * partitions (SK BETWEEN the period), intersects them, BatchGets the leads and verifies each one against
+ * the query; with no term (a rule or a period), it reads the period through GSI2 like the report. Never a Scan.
  *
  * `AuditedLeadStore` writes the terms: capture terms BEFORE the lead is created (a failed term write fails
  * the capture, which is retried; a retried write is idempotent), owner terms after an owner change.
