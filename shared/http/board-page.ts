@@ -145,6 +145,10 @@ export function boardHtml(dataPath = '/board/data'): string {
 
   function options(sel, label, values) {
     const cur = ui[sel.id.slice(2)];
+    // Rebuilt only when the choices change: an open dropdown is never replaced under the user.
+    const key = JSON.stringify(values);
+    if (sel.dataset.key === key) return;
+    sel.dataset.key = key;
     sel.innerHTML = '<option value="">' + esc(label) + ': all</option>' + values.map(([v, t]) => '<option value="' + esc(v) + '"' + (v === cur ? ' selected' : '') + '>' + esc(t) + '</option>').join('');
   }
   function renderFilters() {
@@ -205,8 +209,12 @@ export function boardHtml(dataPath = '/board/data'): string {
     if (focused) $('leads').querySelector('.lead[data-id="' + CSS.escape(focused) + '"]')?.focus();
     tick();
   }
+  let repsKey = '';
   function renderReps() {
     const reps = data.reps;
+    const key = JSON.stringify(reps);
+    if (key === repsKey && $('reps').firstChild) return;
+    repsKey = key;
     $('reps').innerHTML = '<table data-testid="reps"><thead><tr><th>Rep</th><th class="hide-phone">Team</th><th class="n">Open / cap</th><th>State</th><th class="n">Today</th><th class="n">Week</th><th class="n">Breaches today</th><th class="n">Next in rotation</th><th>Fair share (week)</th></tr></thead><tbody>' +
       reps.map((r) => '<tr data-testid="rep" data-owner="' + esc(r.ownerId) + '"><td>' + esc(r.name) + '</td><td class="hide-phone">' + esc(r.teamId) + '</td><td class="n">' + r.open + ' / ' + r.maxOpen + '</td><td>' +
         (r.paused ? '<span class="tag bad">paused</span>' : '') + (r.atCap ? '<span class="tag bad">at cap</span>' : '') + (r.offShift ? '<span class="tag">off shift</span>' : '') +
