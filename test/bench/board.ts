@@ -14,7 +14,7 @@ import { type AttributeValue, BatchWriteItemCommand, DynamoDBClient } from '@aws
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { ensureTable, startDynalite } from '../../infra/local/dynamo.ts';
 import { AuditedLeadStore, termKey } from '../../shared/adapters/dynamodb-audit.ts';
-import { auditLog } from '../../shared/app/audit.ts';
+import { AUDIT_LIMIT, auditLog } from '../../shared/app/audit.ts';
 import type { LeadRecord } from '../../shared/app/ports.ts';
 import { type AuditQuery, captureTerms } from '../../shared/domain/audit.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
@@ -114,7 +114,7 @@ export async function benchBoard(opts: { leads: number }): Promise<Record<string
         (id) => store.listEvents(id),
         policy,
         q,
-        500,
+        AUDIT_LIMIT,
       );
     const check = async (q: AuditQuery, want: (n: number) => boolean, what: string) => {
       const r = await search(q)();
@@ -173,6 +173,7 @@ export async function benchBoard(opts: { leads: number }): Promise<Record<string
       board: {
         audit: {
           leads: opts.leads,
+          pageSize: AUDIT_LIMIT,
           termItems: terms,
           termsPerLead: Math.round((terms / opts.leads) * 100) / 100,
           writeSeconds,
