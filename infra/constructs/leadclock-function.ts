@@ -86,6 +86,8 @@ export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
     'dynamodb:BatchGetItem',
     'dynamodb:Query',
     'dynamodb:PutItem',
+    // The routing audit log's search terms: one BatchWriteItem per capture (shared/adapters/dynamodb-audit.ts).
+    'dynamodb:BatchWriteItem',
     'dynamodb:UpdateItem',
     'dynamodb:DeleteItem',
   ],

@@ -14,8 +14,9 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
   type DynamoDBClient,
-  PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -48,7 +49,7 @@ export function termKey(t: AuditTerm, submittedAt: string, leadId: string) {
   return { PK: { S: `AUDIT#${t.kind}#${t.value}` }, SK: { S: `${submittedAt}#${leadId}` } };
 }
 
-/** Writes term items: parallel PutItems (the functions' IAM grants PutItem, not BatchWriteItem; same WCU). */
+/** Writes term items: one BatchWriteItem per 25 (one request per capture), unprocessed items retried. */
 export async function writeTerms(
   db: DynamoDBClient,
   table: string,
@@ -56,16 +57,20 @@ export async function writeTerms(
   submittedAt: string,
   leadId: string,
 ): Promise<void> {
-  await Promise.all(
-    terms.map((t) =>
-      db.send(
-        new PutItemCommand({
-          TableName: table,
-          Item: { ...termKey(t, submittedAt, leadId), leadId: { S: leadId } },
-        }),
-      ),
-    ),
-  );
+  const items = terms.map((t) => ({
+    PutRequest: { Item: { ...termKey(t, submittedAt, leadId), leadId: { S: leadId } } },
+  }));
+  for (let i = 0; i < items.length; i += 25) {
+    let pending = items.slice(i, i + 25);
+    for (let tries = 0; pending.length; tries++) {
+      if (tries > 6) throw new Error('audit terms: unprocessed items after 6 retries');
+      if (tries > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** tries)));
+      const r: BatchWriteItemCommandOutput = await db.send(
+        new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
+      );
+      pending = (r.UnprocessedItems?.[table] ?? []) as typeof pending;
+    }
+  }
 }
 
 /** A lead store that lists leads in the audit log as it writes them. */
@@ -79,6 +84,7 @@ export class AuditedLeadStore extends DynamoLeadStore {
   }
 
   override async createLead(lead: LeadRecord): Promise<boolean> {
+    // Before the lead, not beside it: a retried capture whose lead exists returns without createLead.
     await writeTerms(this.#db, this.#table, captureTerms(lead), lead.submittedAt, lead.leadId);
     return super.createLead(lead);
   }
