@@ -118,7 +118,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'board',
-    description: 'GET / (the board page) and GET /board/data: live leads and KPIs',
+    description:
+      'GET / (the board page), GET /board/data and GET /audit: live leads, KPIs, routing audit log',
     needs: ['store', 'auth'],
     table: 'read',
     ...HTTP,
@@ -138,6 +139,7 @@ export const ROUTES: readonly { method: HttpMethod; path: string; fn: string }[]
   { method: HttpMethod.GET, path: '/admin/availability', fn: 'lead-api' },
   { method: HttpMethod.POST, path: '/admin/availability', fn: 'lead-api' },
   { method: HttpMethod.GET, path: '/waiting-room', fn: 'lead-api' },
+  { method: HttpMethod.GET, path: '/audit', fn: 'board' },
 ];
 
 /** Properties of the stateless stack. */

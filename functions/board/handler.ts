@@ -1,13 +1,18 @@
-/** GET / (the SLA board page, no data) and GET /board/data (bearer): live leads and today's KPIs. */
+/** GET / (the SLA board page, no data), GET /board/data and GET /audit (bearer): the board and the routing audit log. */
 import { httpAuth } from '../../shared/app/wiring/auth.ts';
 import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
 import { dynamoStore } from '../../shared/app/wiring/store.ts';
+import { auditRoute } from '../../shared/http/audit-route.ts';
 import { boardDataRoute, boardPageRoute } from '../../shared/http/board-route.ts';
 import { httpHandler } from '../../shared/http/chain.ts';
 
 const rt = await runtimeFromEnv({ store: dynamoStore(), auth: httpAuth() });
 const page = boardPageRoute();
 const data = boardDataRoute(rt);
+const audit = auditRoute(rt);
 
 /** The Lambda handler: one function, two routes. */
-export const handler = httpHandler((event) => ((event.rawPath ?? '/') === '/' ? page(event) : data(event)));
+export const handler = httpHandler((event) => {
+  const path = event.rawPath ?? '/';
+  return path === '/' ? page(event) : path === '/audit' ? audit(event) : data(event);
+});

@@ -88,8 +88,15 @@ const READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as
 /** DynamoDB actions per access level: what the store adapters send, nothing else. */
 export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   read: READS,
-  readWrite: [...READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  readWriteDelete: [...READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  // BatchWriteItem: the routing audit log's search terms, one batch per capture (shared/adapters/dynamodb-audit.ts).
+  readWrite: [...READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+  readWriteDelete: [
+    ...READS,
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:DeleteItem',
+  ],
 };
 
 /** Of those, the ones an index supports: a GSI is read, never written. */

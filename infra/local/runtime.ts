@@ -11,11 +11,13 @@ import { syncAccounts } from '../../shared/app/accounts-sync.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
 import { tickWaitingRoom } from '../../shared/app/waiting-room.ts';
+import { loadPolicy } from '../../shared/domain/policy.ts';
 import {
   availabilityRoute,
   changeAvailabilityRoute,
   waitingRoomRoute,
 } from '../../shared/http/admin-routes.ts';
+import { auditRoute } from '../../shared/http/audit-route.ts';
 import { boardDataRoute, boardPageRoute } from '../../shared/http/board-route.ts';
 import { reportRoute, reviewRoute } from '../../shared/http/report-route.ts';
 import {
@@ -142,6 +144,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
       { method: 'GET', path: '/admin/availability', route: availabilityRoute(rt) },
       { method: 'POST', path: '/admin/availability', route: changeAvailabilityRoute(rt) },
       { method: 'GET', path: '/waiting-room', route: waitingRoomRoute(rt) },
+      { method: 'GET', path: '/audit', route: auditRoute(rt) },
     ],
     { port: o.port, host: o.host },
   );

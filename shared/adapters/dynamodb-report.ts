@@ -50,6 +50,8 @@ export const REPORT_ATTRIBUTES = [
   'repeatCount',
   'qualifiedAt',
   'deals',
+  // Who held a breached lead at its first deadline (the report's breaches by rep).
+  'previousOwners',
 ] as const;
 
 /** How the period is read. */
@@ -60,6 +62,8 @@ export interface PeriodReadOptions {
   concurrency?: number;
   /** Items per Query page; DynamoDB's 1 MB page unless given. */
   pageSize?: number;
+  /** Other attributes (paths) to project instead of the KPI attributes (the board's); GSI2 must project them. */
+  attributes?: readonly string[];
 }
 
 /** One Query of the plan: a day partition and a [start, end) slice of it. */
@@ -86,17 +90,28 @@ export function periodSlices(from: Date, to: Date, slicesPerDay = 4): PeriodSlic
   return out;
 }
 
-const names: Record<string, string> = {};
-const projection = REPORT_ATTRIBUTES.map((path) =>
-  path
-    .split('.')
-    .map((part) => {
-      const k = `#${part}`;
-      names[k] = part;
-      return k;
-    })
-    .join('.'),
-).join(', ');
+/** A ProjectionExpression over attribute paths, with its names. */
+export function projectionOf(paths: readonly string[]): {
+  projection: string;
+  names: Record<string, string>;
+} {
+  const names: Record<string, string> = {};
+  const projection = paths
+    .map((path) =>
+      path
+        .split('.')
+        .map((part) => {
+          const k = `#${part}`;
+          names[k] = part;
+          return k;
+        })
+        .join('.'),
+    )
+    .join(', ');
+  return { projection, names };
+}
+
+const KPI_PROJECTION = projectionOf(REPORT_ATTRIBUTES);
 
 async function querySlice(
   db: DynamoDBClient,
@@ -104,6 +119,7 @@ async function querySlice(
   s: PeriodSlice,
   shard: number,
   pageSize: number | undefined,
+  { projection, names } = KPI_PROJECTION,
 ): Promise<KpiLead[]> {
   const out: KpiLead[] = [];
   let start: Record<string, AttributeValue> | undefined;
@@ -145,13 +161,14 @@ export async function loadLeadsForPeriod(
   const slices = periodSlices(from, to, opts.slicesPerDay ?? 4).flatMap((slice) =>
     Array.from({ length: SHARDS }, (_, shard) => ({ slice, shard })),
   );
+  const projected = opts.attributes ? projectionOf(opts.attributes) : KPI_PROJECTION;
   const results: KpiLead[][] = new Array(slices.length);
   let next = 0;
   const worker = async () => {
     while (next < slices.length) {
       const i = next++;
       const { slice, shard } = slices[i] as { slice: PeriodSlice; shard: number };
-      results[i] = await querySlice(db, table, slice, shard, opts.pageSize);
+      results[i] = await querySlice(db, table, slice, shard, opts.pageSize, projected);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, slices.length) }, worker));

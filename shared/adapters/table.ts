@@ -57,6 +57,13 @@ export const DAY_ATTRIBUTES = [
   'repeatCount',
   'qualifiedAt',
   'deals',
+  // The board and the audit log (dynamodb-audit.ts BOARD_ATTRIBUTES): written at assignment only.
+  'previousOwners',
+  'ownerName',
+  'ruleId',
+  'mode',
+  'assignedAt',
+  'hubspotContactId',
 ] as const;
 
 /** What the sweeper reads of a lead whose CRM sync is not done (GSI3). */

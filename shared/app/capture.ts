@@ -271,9 +271,8 @@ async function createLead(
     systemDelayMs,
     lateArrival,
     breachCount: 0,
-    attemptsLogged: 0,
-    // Present from capture on, so every lead counts in the outcome KPIs' denominators (contact rate …).
     repeatCount: 0,
+    attemptsLogged: 0,
     hubspotContactId: contactId,
     tasks: {},
     timer: 'pending',
@@ -514,7 +513,7 @@ async function repeatInquiry(
     }
     break;
   }
-  await store.putEvent({
+  const first = await store.putEvent({
     leadId: lead.leadId,
     // The submission's own time, not receipt time: a retried delivery rewrites this event instead of adding one.
     at: input.submittedAt,
@@ -529,6 +528,8 @@ async function repeatInquiry(
       dueAt: updated.dueAt,
     },
   });
+  // Counted once per delivery (the event above is its record); the duplicate-rate KPI reads the count.
+  if (first) await countRepeat(store, updated);
   try {
     await deps.queue.send([{ leadId: lead.leadId, reason: 'repeat', attempt: updated.attempt }]);
   } catch (e) {
@@ -654,4 +655,17 @@ async function rerouteParked(
     dueAt: next.dueAt,
     duplicateOf: next.leadId,
   };
+}
+
+async function countRepeat(store: CaptureDeps['store'], lead: LeadRecord): Promise<void> {
+  let current: LeadRecord | undefined = lead;
+  for (let tries = 0; current && tries < 5; tries++) {
+    const next = await store.updateLead(
+      current.leadId,
+      { version: current.version },
+      { repeatCount: (current.repeatCount ?? 0) + 1 },
+    );
+    if (next) return;
+    current = await store.getLead(lead.leadId);
+  }
 }

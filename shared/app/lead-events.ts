@@ -263,7 +263,9 @@ async function close(
     {
       status: to,
       ...touchFields,
-      ...(c.kind === 'accepted' ? {} : { closedAt: c.at, closeReason: c.reason ?? c.status }),
+      ...(c.kind === 'accepted'
+        ? { acceptedAt: lead.acceptedAt ?? c.at }
+        : { closedAt: c.at, closeReason: c.reason ?? c.status }),
     },
   );
   if (!next) return 'conflict';
@@ -329,7 +331,9 @@ async function ownerChanged(
         closeTasks: openTask ? [...(lead.closeTasks ?? []), openTask] : (lead.closeTasks ?? null),
       }
     : { ownerId: c.ownerId, ownerName: member?.name ?? null, teamId: team?.id ?? null };
-  const next = await store.updateLead(lead.leadId, { version: lead.version }, patch);
+  const withinFirstHour = Date.parse(c.at) - Date.parse(lead.assignedAt) <= 3_600_000;
+  const misrouted = withinFirstHour && !lead.misroutedAt ? { misroutedAt: c.at } : {};
+  const next = await store.updateLead(lead.leadId, { version: lead.version }, { ...patch, ...misrouted });
   if (!next) return 'conflict';
   await store.putEvent({
     leadId: lead.leadId,
@@ -341,7 +345,7 @@ async function ownerChanged(
       to: c.ownerId,
       retimed: running,
       dueAt: next.dueAt,
-      withinFirstHour: Date.parse(c.at) - Date.parse(lead.assignedAt) <= 3_600_000,
+      withinFirstHour,
     },
   });
   if (running) {

@@ -71,8 +71,6 @@ export interface LeadRecord extends OutcomeFields {
   recoveredAt?: string;
   attemptsLogged: number;
   firstAttemptAt?: string;
-  /** Repeat inquiries joined to this lead while its clock ran (0 at capture). */
-  repeatCount?: number;
   hubspotContactId?: string;
   /** HubSpot task id per timer attempt. */
   tasks: Record<string, string>;
@@ -94,6 +92,12 @@ export interface LeadRecord extends OutcomeFields {
   closeReason?: string;
   /** Set while the lead waits in its team's waiting room (nobody could take it). */
   waiting?: { teamId: string; key: string; since: string };
+  /** Outcome fields the KPIs read (kpi.ts), recorded where they happen: first acceptance, */
+  acceptedAt?: string;
+  /** the first manual owner change within an hour of the assignment it overrode, */
+  misroutedAt?: string;
+  /** and repeat inquiries while open (0 at capture: its presence marks an outcome-tracked record). */
+  repeatCount?: number;
 }
 
 /** `202` body of POST /leads. */

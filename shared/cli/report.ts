@@ -1,19 +1,32 @@
 /**
- * `npm run report -- --from <iso> --to <iso> --group-by team [--format table|json|csv]`
- * SLA KPIs over a period, read from a DynamoDB endpoint (`--endpoint`, default AWS_ENDPOINT_URL_DYNAMODB)
- * and table (`--table`, default TABLE_NAME or `leadclock`). `--definitions` prints the KPI definitions.
+ * `npm run report -- --from <date> --to <date> --group-by team [--format table|json|csv|html] [--out file]`
+ * SLA KPIs over a period. Where it reads, first match wins:
+ *  1. `--url` / LEADCLOCK_URL (+ `--key` / LEADCLOCK_KEY): GET /reports/sla of a running leadclock, the way
+ *     the board reaches it;
+ *  2. `--endpoint` / AWS_ENDPOINT_URL_DYNAMODB or `--table` / TABLE_NAME: the DynamoDB table directly;
+ *  3. the running `npm start` on this machine (its URL and key in .leadclock/local.json, or
+ *     LEADCLOCK_LOCAL_FILE), so `npm run report` works against `npm start` out of the box;
+ *  4. the `leadclock` table in AWS.
+ * `--from X --to X` with the same date is that whole day; dates are midnight in `--tz` (UTC by default).
+ * `--definitions` prints the KPI definitions.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadLeadsForPeriod } from '../adapters/dynamodb-report.ts';
-import { formatReport, parseReportParams, policyOptions, REPORT_FORMATS, slaReport } from '../app/report.ts';
-import { definitionsMarkdown, GROUP_BY } from '../domain/kpi.ts';
+import { formatReport, fullReport, parseReportParams, policyOptions, REPORT_FORMATS } from '../app/report.ts';
+import { definitionsMarkdown, GROUP_BY, type KpiReport } from '../domain/kpi.ts';
 import { loadPolicy, PolicyError } from '../domain/policy.ts';
 
+/** Where `npm start` leaves its URL and key for `npm run report` (mode 600; removed on stop). */
+export const LOCAL_FILE = '.leadclock/local.json';
+
 const USAGE = `usage: npm run report -- [--from <ISO date>] [--to <ISO date>] [--group-by ${GROUP_BY.join('|')}]
-       [--format table|json|csv] [--endpoint <url>] [--table <name>] [--policy <policy.yaml>] [--definitions]
-  from/to: an ISO 8601 date (UTC midnight) or date-time with a zone; the period is [from, to), the last 7 days by default`;
+       [--format table|json|csv|html] [--out <file>] [--tz <IANA zone>] [--url <leadclock URL> --key <key>]
+       [--endpoint <url>] [--table <name>] [--policy <policy.yaml>] [--definitions]
+  from/to: an ISO 8601 date (midnight in --tz, UTC by default) or date-time with a zone; the period is
+  [from, to), the last 7 days by default; --from X --to X (the same date) is that whole day.
+  Reads a running leadclock (--url, else the local npm start), or the DynamoDB table (--endpoint/--table).`;
 
 /** Where the CLI writes, and what it reads from its surroundings (tests pass their own). */
 export interface CliIo {
@@ -44,6 +57,10 @@ export async function runReport(argv: string[], io: CliIo = processIo): Promise<
         endpoint: { type: 'string' },
         table: { type: 'string' },
         policy: { type: 'string' },
+        tz: { type: 'string' },
+        url: { type: 'string' },
+        key: { type: 'string' },
+        out: { type: 'string' },
         definitions: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -61,7 +78,7 @@ export async function runReport(argv: string[], io: CliIo = processIo): Promise<
     return 0;
   }
   const str = (k: string) => values[k] as string | undefined;
-  const names = { from: 'from', to: 'to', groupBy: 'group-by', format: 'format' } as const;
+  const names = { from: 'from', to: 'to', groupBy: 'group-by', format: 'format', tz: 'tz' } as const;
   const parsed = parseReportParams(
     (name) => (name === 'format' ? (str('format') ?? 'table') : str(names[name])),
     io.now(),
@@ -71,19 +88,40 @@ export async function runReport(argv: string[], io: CliIo = processIo): Promise<
     io.err(`--${names[parsed.field as keyof typeof names] ?? parsed.field}: ${parsed.message}\n${USAGE}`);
     return 2;
   }
-  const { from, to, groupBy, format } = parsed.value;
+  const { from, to, groupBy, format, zone } = parsed.value;
+  const write = (body: string) => {
+    const out = str('out');
+    if (out) {
+      writeFileSync(out, body);
+      io.out(`wrote ${out}`);
+    } else io.out(body);
+  };
+  const endpoint = str('endpoint') ?? (io.env.AWS_ENDPOINT_URL_DYNAMODB || undefined);
+  const tableGiven = str('table') ?? io.env.TABLE_NAME;
+  let url = str('url') ?? io.env.LEADCLOCK_URL;
+  let key = str('key') ?? io.env.LEADCLOCK_KEY;
+  if (!url && !endpoint && !tableGiven) {
+    const local = readLocal(io.env.LEADCLOCK_LOCAL_FILE ?? LOCAL_FILE);
+    if (local) {
+      url = local.url;
+      key ??= local.key;
+    }
+  }
+  if (url) return reportOverHttp(io, { url, key, from, to, groupBy, format, zone }, write);
+
   const policyFile = str('policy') ?? io.env.LEADCLOCK_POLICY;
   let options = {};
+  let policy: ReturnType<typeof loadPolicy> | undefined;
   if (policyFile) {
     try {
-      options = policyOptions(loadPolicy(readFileSync(policyFile, 'utf8'), policyFile), groupBy);
+      policy = loadPolicy(readFileSync(policyFile, 'utf8'), policyFile);
+      options = policyOptions(policy, groupBy);
     } catch (e) {
       io.err(e instanceof PolicyError ? e.message : `--policy: ${(e as Error).message}`);
       return 1;
     }
   }
-  const endpoint = str('endpoint') ?? io.env.AWS_ENDPOINT_URL_DYNAMODB;
-  const table = str('table') ?? io.env.TABLE_NAME ?? 'leadclock';
+  const table = tableGiven ?? 'leadclock';
   const local = endpoint !== undefined && !io.env.AWS_ACCESS_KEY_ID;
   const db = new DynamoDBClient({
     ...(endpoint ? { endpoint } : {}),
@@ -92,16 +130,65 @@ export async function runReport(argv: string[], io: CliIo = processIo): Promise<
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   try {
-    const report = await slaReport({ from, to, groupBy, now: io.now(), ...options }, (f, t) =>
-      loadLeadsForPeriod(db, table, f, t),
+    const { report, charts } = await fullReport(
+      { from, to, groupBy, now: io.now(), ...options },
+      (f, t) => loadLeadsForPeriod(db, table, f, t),
+      { format, zone, policy },
     );
-    io.out(formatReport(report, format).body);
+    write(formatReport(report, format, charts).body);
     return 0;
   } catch (e) {
     io.err(`reading ${table}${endpoint ? ` at ${endpoint}` : ''} failed: ${(e as Error).message}`);
     return 1;
   } finally {
     db.destroy();
+  }
+}
+
+function readLocal(file: string): { url: string; key: string } | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as { url?: unknown; key?: unknown };
+    return typeof v.url === 'string' && typeof v.key === 'string' ? { url: v.url, key: v.key } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads GET /reports/sla of a running leadclock (JSON, formatted here; HTML as the server draws it). */
+async function reportOverHttp(
+  io: CliIo,
+  o: { url: string; key?: string; from: Date; to: Date; groupBy: string; format: string; zone: string },
+  write: (body: string) => void,
+): Promise<number> {
+  if (!o.key) {
+    io.err(`--key: the report API needs the viewer/ingest key (LEADCLOCK_KEY)\n${USAGE}`);
+    return 2;
+  }
+  const q = new URLSearchParams({
+    from: o.from.toISOString(),
+    to: o.to.toISOString(),
+    groupBy: o.groupBy,
+    tz: o.zone,
+    format: o.format === 'html' || o.format === 'csv' ? o.format : 'json',
+  });
+  const base = o.url.replace(/\/+$/, '');
+  try {
+    const res = await fetch(`${base}/reports/sla?${q}`, { headers: { authorization: `Bearer ${o.key}` } });
+    const body = await res.text();
+    if (!res.ok) {
+      io.err(`GET ${base}/reports/sla: ${res.status} ${body.slice(0, 500)}`);
+      return 1;
+    }
+    write(
+      o.format === 'table' || o.format === 'json'
+        ? formatReport(JSON.parse(body) as KpiReport, o.format as 'table').body
+        : body,
+    );
+    return 0;
+  } catch (e) {
+    io.err(`reading ${base} failed: ${(e as Error).message} (is npm start running?)`);
+    return 1;
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * `npm run screenshot [-- --out docs/board.png]`: the README's picture of the SLA board on a phone. Runs
  * leadclock in-process with the example policy, submits the sample leads (config/sample-leads.jsonl) as if
- * they had just arrived, touches one, and saves what chromium shows at 390×844 with one lead's "why" open.
+ * they had just arrived, touches one, lets one overdue since the last weekday morning breach today, checks
+ * that the figures agree with the rows, and saves what chromium shows: the phone at 390×844 with one lead's
+ * "why" open (`--out`), the per-rep view (`-reps.png`) and the desktop board (`-desktop.png`).
  * Needs Debian's chromium (`apt-get install chromium`; CHROMIUM_PATH overrides /usr/bin/chromium).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -101,8 +103,32 @@ try {
     .filter({ hasText: 'Why this owner:' })
     .waitFor({ timeout: 5000 });
   mkdirSync(dirname(out), { recursive: true });
+  // The figures must agree with the rows: today's breaches are the rows breached today.
+  const data = (await call('GET', '/board/data')) as {
+    kpis: { breaches: number; received: number };
+    period: { from: string };
+    leads: { breachedAt: string | null; submittedAt: string }[];
+  };
+  const today = (iso: string | null) => iso !== null && iso >= data.period.from;
+  const rowsBreached = data.leads.filter((l) => today(l.breachedAt)).length;
+  const rowsIn = data.leads.filter((l) => today(l.submittedAt)).length;
+  if (rowsBreached !== data.kpis.breaches || rowsIn !== data.kpis.received)
+    throw new Error(
+      `the board's figures disagree with its rows: breaches ${data.kpis.breaches} vs ${rowsBreached} rows, leads in ${data.kpis.received} vs ${rowsIn} rows`,
+    );
   await page.screenshot({ path: out });
-  console.log(`wrote ${out} (${samples.length} sample leads, policy ${policyPath})`);
+  const reps = out.replace(/\.png$/, '-reps.png');
+  await page.locator('#tab-reps').click();
+  await page.getByTestId('rep').first().waitFor();
+  await page.screenshot({ path: reps });
+  const wide = out.replace(/\.png$/, '-desktop.png');
+  const desk = await browser.newPage({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
+  await desk.goto(`${rt.url}/#key=${key}`);
+  await desk.getByTestId('lead').first().waitFor({ timeout: 10_000 });
+  await desk.screenshot({ path: wide });
+  console.log(
+    `wrote ${out}, ${reps} and ${wide} (${samples.length} sample leads, policy ${policyPath}; ${data.kpis.breaches} breached today, ${data.kpis.received} in today)`,
+  );
 } finally {
   await browser.close();
   await rt.close();

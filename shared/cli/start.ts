@@ -3,9 +3,10 @@
  * example), PORT (default 3000), LEADCLOCK_DATA_DIR (keep state across restarts), HUBSPOT_ACCESS_TOKEN
  * (use a real portal instead of the sandbox), LEADCLOCK_INGEST_KEY / LEADCLOCK_VIEWER_KEY / LEADCLOCK_ADMIN_KEY (fix the keys),
  * LEADCLOCK_SANDBOX_TOKEN (fix the HubSpot sandbox's bearer token, so a script or test can inspect the
- * sandbox), LEADCLOCK_QUIET=1 (print errors only).
+ * sandbox), LEADCLOCK_QUIET=1 (print errors only), LEADCLOCK_LOCAL_FILE (where `npm run report` finds this
+ * run's URL and key; .leadclock/local.json by default, mode 600, removed on stop).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { startLocalRuntime } from '../../infra/local/runtime.ts';
 import { LOCAL } from '../../infra/local/stack.ts';
@@ -59,6 +60,16 @@ try {
   };
   mkdirSync(dirname(LOCAL_TARGET_FILE), { recursive: true });
   writeFileSync(LOCAL_TARGET_FILE, JSON.stringify(target, null, 2), { mode: 0o600 });
+  // `npm run report` reaches this run the way the board does: its URL and key, readable by this user only.
+  const localFile = env.LEADCLOCK_LOCAL_FILE ?? '.leadclock/local.json';
+  try {
+    mkdirSync(dirname(localFile), { recursive: true });
+    writeFileSync(localFile, JSON.stringify({ url: rt.url, key }), { mode: 0o600 });
+  } catch (e) {
+    print('warn')(`could not write ${localFile} (npm run report will need --url and --key)`, {
+      error: String(e),
+    });
+  }
   const sample = JSON.stringify({
     email: 'jane.doe@example.com',
     firstName: 'Jane',
@@ -89,6 +100,11 @@ Ctrl-C stops it.
     if (stopping) return;
     stopping = true;
     console.log('stopping…');
+    try {
+      if ((JSON.parse(readFileSync(localFile, 'utf8')) as { url?: string }).url === rt.url) rmSync(localFile);
+    } catch {
+      // Already gone, or another run's.
+    }
     await rt.close();
     process.exit(0);
   };

@@ -1,12 +1,25 @@
-/** GET / (the SLA board page) and GET /board/data (bearer): live leads and today's KPIs. */
+/**
+ * GET / (the SLA board page) and GET /board/data?tz= (bearer): the team's open leads and today's, the
+ * day's event-based figures in the policy's zone (or the viewer's, `tz`), and the per-rep view.
+ */
 import type { LeadRecord } from '../app/ports.ts';
 import type { Runtime } from '../app/runtime.ts';
-import { computeKpis } from '../domain/kpi.ts';
+import {
+  type BoardPeriod,
+  boardPeriod,
+  breachedOwner,
+  dayFigures,
+  repViews,
+  unassigned,
+  validZone,
+} from '../domain/board.ts';
 import { displayName } from '../domain/messages.ts';
 import { requireBearer } from './auth.ts';
 import { boardHtml } from './board-page.ts';
 import type { Route } from './chain.ts';
-import { json } from './errors.ts';
+import { HttpError, json } from './errors.ts';
+import type { HttpApiEvent } from './request.ts';
+import { queryParam } from './request.ts';
 
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -17,23 +30,111 @@ const PAGE_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
+/**
+ * How far back the board reads submissions (one GSI2 read, projected): this week, and leads that came in
+ * earlier and breach today. An open lead submitted longer ago is not on the board (the audit log finds it).
+ */
+export const BOARD_LOOKBACK_DAYS = 8;
+const DAY_MS = 86_400_000;
+const OPEN = new Set(['received', 'routed', 'breached', 'reassigned', 'unroutable', 'parked']);
+
 /** GET /: the page; it holds no data, so it needs no token. */
 export function boardPageRoute(): Route {
   const html = boardHtml();
   return async () => ({ statusCode: 200, headers: PAGE_HEADERS, body: html });
 }
 
-/** Today's headline KPIs, by the same definitions as the SLA report. */
-export function boardKpis(leads: readonly LeadRecord[], from: Date, now: number) {
-  const k = computeKpis(leads, { from, to: new Date(now + 1), groupBy: 'none', now: new Date(now) }).total;
-  const secs = (ms: number | null) => (ms === null ? null : ms / 1000);
+/** The viewer's zone (`tz`), validated; undefined for the policy's. */
+export function viewerZone(event: HttpApiEvent): string | undefined {
+  const tz = queryParam(event, 'tz');
+  if (tz === undefined || tz === '' || tz === 'policy') return undefined;
+  if (!validZone(tz))
+    throw new HttpError(400, 'invalid', `tz: unknown time zone '${tz.slice(0, 64)}'`, { field: 'tz' });
+  return tz;
+}
+
+/** One board row: what the list, its filters and its search need, and nothing more. */
+export function boardRow(l: LeadRecord, hubspotAppUrl?: string) {
   return {
-    leads: k.leads,
-    speedToLeadMedianSeconds: secs(k.speedBusinessMedianMs),
-    attainment: k.slaAttainment,
-    breaches: k.breached,
-    recoveryMedianSeconds: secs(k.breachRecoveryMedianMs),
-    parked: k.parked,
+    leadId: l.leadId,
+    name: displayName(l.input),
+    company: l.input.company ?? null,
+    tier: l.tier,
+    status: l.status,
+    ownerId: l.ownerId ?? null,
+    ownerName: l.ownerName ?? null,
+    teamId: l.teamId ?? null,
+    queue: l.queueId ?? null,
+    ruleId: l.ruleId ?? null,
+    submittedAt: l.submittedAt,
+    dueAt: l.dueAt,
+    firstTouchAt: l.firstTouchAt ?? null,
+    breachedAt: l.breachedAt ?? null,
+    breachCount: l.breachCount,
+    breachedOwner: breachedOwner(l) ?? null,
+    slaOutcome: l.slaOutcome ?? null,
+    speedMs: l.speedMs ?? null,
+    speedWallMs: l.speedWallMs ?? null,
+    mode: l.mode,
+    unassigned: unassigned(l),
+    hubspotUrl:
+      hubspotAppUrl && l.hubspotContactId
+        ? `${hubspotAppUrl}/record/0-1/${encodeURIComponent(l.hubspotContactId)}`
+        : null,
+  };
+}
+
+/** Whether a lead belongs on the board today: open, or something happened to it today. */
+function onBoard(l: LeadRecord, p: BoardPeriod): boolean {
+  if (OPEN.has(l.status) && l.firstTouchAt === undefined) return true;
+  for (const at of [l.submittedAt, l.firstTouchAt, l.breachedAt, l.closedAt]) {
+    if (at === undefined) continue;
+    const t = Date.parse(at);
+    if (t >= p.dayFrom && t < p.dayTo) return true;
+  }
+  return false;
+}
+
+/** Everything the board shows, from the leads read and the routing state. */
+export async function boardData(
+  rt: Pick<Runtime, 'store' | 'policy' | 'hubspotAppUrl'>,
+  now: number,
+  zone?: string,
+) {
+  const period = boardPeriod(rt.policy, now, zone);
+  const from = Math.min(period.weekFrom, period.dayFrom - (BOARD_LOOKBACK_DAYS - 1) * DAY_MS);
+  const teams = [...rt.policy.teams.values()];
+  const ownerIds = [...new Set(teams.flatMap((t) => t.members.map((m) => m.ownerId)))];
+  const store = rt.store as typeof rt.store & { listBoard?: (f: Date, t: Date) => Promise<LeadRecord[]> };
+  const [leads, state] = await Promise.all([
+    (store.listBoard?.bind(store) ?? store.listSubmitted.bind(store))(new Date(from), new Date(now + 1000)),
+    rt.store.loadRoutingState(
+      teams.map((t) => t.id),
+      ownerIds,
+    ),
+  ]);
+  const rows = leads
+    .filter((l) => onBoard(l, period))
+    .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
+    .map((l) => boardRow(l, rt.hubspotAppUrl));
+  const figures = dayFigures(leads, period.dayFrom, period.dayTo);
+  return {
+    now: new Date(now).toISOString(),
+    period: {
+      zone: period.zone,
+      zoneSource: period.zoneSource,
+      date: period.date,
+      from: new Date(period.dayFrom).toISOString(),
+      to: new Date(period.dayTo).toISOString(),
+      weekFrom: new Date(period.weekFrom).toISOString(),
+      businessDay: period.businessDay,
+      lookbackDays: BOARD_LOOKBACK_DAYS,
+    },
+    mode: rt.policy.mode,
+    kpis: figures,
+    reps: repViews(rt.policy, leads, state, period, now),
+    teams: teams.map((t) => ({ id: t.id, label: t.label, mode: t.mode })),
+    leads: rows,
   };
 }
 
@@ -53,46 +154,7 @@ async function waitingRoomCount(rt: Runtime): Promise<{ total: number; byTeam: R
 export function boardDataRoute(rt: Runtime): Route {
   return async (event) => {
     requireBearer(event, rt.auth, 'viewer');
-    const now = rt.clock.now();
-    const startOfDay = new Date(new Date(now).toISOString().slice(0, 10));
-    const [today, running] = await Promise.all([
-      rt.store.listSubmitted(startOfDay, new Date(now + 1000)),
-      rt.store.findRunning(new Date(now), 2, 7, { whole: true }),
-    ]);
-    const byId = new Map<string, LeadRecord>();
-    for (const l of [...running, ...today]) byId.set(l.leadId, l);
-    const rank = (l: LeadRecord) =>
-      l.status === 'routed' || l.status === 'unroutable'
-        ? 0
-        : l.status === 'breached' || l.status === 'parked'
-          ? 1
-          : 2;
-    const leads = [...byId.values()]
-      .sort(
-        (a, b) =>
-          rank(a) - rank(b) ||
-          (rank(a) === 0 ? a.dueAt.localeCompare(b.dueAt) : b.submittedAt.localeCompare(a.submittedAt)),
-      )
-      .slice(0, 200)
-      .map((l) => ({
-        leadId: l.leadId,
-        name: displayName(l.input),
-        company: l.input.company ?? null,
-        tier: l.tier,
-        status: l.status,
-        ownerName: l.ownerName ?? null,
-        teamId: l.teamId ?? null,
-        queue: l.queueId ?? null,
-        dueAt: l.dueAt,
-        breachCount: l.breachCount,
-        slaOutcome: l.slaOutcome ?? null,
-        mode: l.mode,
-      }));
-    return json(200, {
-      now: new Date(now).toISOString(),
-      leads,
-      kpis: boardKpis(today, startOfDay, now),
-      waitingRoom: await waitingRoomCount(rt),
-    });
+    const zone = viewerZone(event);
+    return json(200, await boardData(rt, rt.clock.now(), zone));
   };
 }

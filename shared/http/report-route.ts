@@ -1,10 +1,10 @@
-/** GET /reports/sla?from&to&groupBy&format: SLA KPIs over a period, as JSON or CSV (bearer token). */
+/** GET /reports/sla?from&to&groupBy&format&tz: SLA KPIs over a period, as JSON, CSV or an HTML page with charts (bearer token). */
 import {
   formatReport,
+  fullReport,
   type PeriodLoader,
   parseReportParams,
   policyOptions,
-  slaReport,
 } from '../app/report.ts';
 import { formatReview, monthlyReview, parseReviewParams } from '../app/review.ts';
 import type { Runtime } from '../app/runtime.ts';
@@ -31,9 +31,13 @@ export function reportRoute(rt: ReportRouteDeps): Route {
     const parsed = parseReportParams((name) => queryParam(event, name), now);
     if (!parsed.ok)
       throw new HttpError(400, 'invalid', `${parsed.field}: ${parsed.message}`, { field: parsed.field });
-    const { from, to, groupBy, format } = parsed.value;
+    const { from, to, groupBy, format, zone } = parsed.value;
     const started = Date.now();
-    const report = await slaReport({ from, to, groupBy, now, ...policyOptions(rt.policy, groupBy) }, load);
+    const { report, charts } = await fullReport(
+      { from, to, groupBy, now, ...policyOptions(rt.policy, groupBy) },
+      load,
+      { format, zone, policy: rt.policy },
+    );
     rt.log.info('sla report', {
       from: report.from,
       to: report.to,
@@ -42,7 +46,7 @@ export function reportRoute(rt: ReportRouteDeps): Route {
       leads: report.total.leads,
       millis: Date.now() - started,
     });
-    const out = formatReport(report, format);
+    const out = formatReport(report, format, charts);
     return {
       statusCode: 200,
       headers: {

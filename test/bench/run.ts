@@ -7,6 +7,7 @@
  * `npm run bench -- capacity`: DynamoDB WRU/RRU per lead (table and indexes), peak WCU per key, cost.
  * `npm run bench -- wave [--leads 2000] [--workers 4]`: the morning wave of breaches (`--leads 200` for a quick run).
  * `npm run bench -- routing`: the domain figures alone (routing decision, qualify + route + deadline, clock).
+ * `npm run bench -- board [--leads 10000]`: audit-log search over that many leads (100000 for the issue-17 figure, ~5 min of writes), board data for 2,000 open leads.
  */
 import { parseArgs } from 'node:util';
 
@@ -73,6 +74,13 @@ if (mode === undefined) {
       only: values.only?.split(',').map((s) => s.trim()),
     })),
   };
+} else if (mode === 'board') {
+  const { benchBoard } = await import('./board.ts');
+  results = {
+    node: process.version,
+    at: new Date().toISOString(),
+    ...(await benchBoard({ leads: num('leads', values.leads, 10_000) })),
+  };
 } else if (mode === 'review') {
   const { benchReview } = await import('./review.ts');
   results = {
@@ -98,7 +106,7 @@ if (mode === undefined) {
   results = { node: process.version, at: new Date().toISOString(), ...benchDomain() };
 } else {
   throw new Error(
-    `unknown bench '${mode}': expected no argument, 'burst', 'faults', 'routing', 'review', 'runtime-config', 'capacity' or 'wave'`,
+    `unknown bench '${mode}': expected no argument, 'burst', 'faults', 'routing', 'review', 'runtime-config', 'capacity', 'wave' or 'board'`,
   );
 }
 console.log(JSON.stringify(results, null, 2));

@@ -545,6 +545,7 @@ describe('HTTP API', () => {
         'GET /',
         'GET /admin/availability',
         'GET /board/data',
+        'GET /audit',
         'GET /leads/{leadId}',
         'GET /waiting-room',
         'POST /admin/availability',

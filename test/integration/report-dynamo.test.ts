@@ -143,6 +143,7 @@ describe('loadLeadsForPeriod on dynalite', () => {
       firstAttemptAt: '2030-01-08T12:03:00.000Z',
       acceptedAt: '2030-01-08T12:30:00.000Z',
       repeatCount: 1,
+      previousOwners: [],
     });
   });
 

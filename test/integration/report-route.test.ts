@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable, type LocalDynamo, startDynalite } from '../../infra/local/dynamo.ts';
 import { loadLeadsForPeriod } from '../../shared/adapters/dynamodb-report.ts';
 import { DynamoLeadStore } from '../../shared/adapters/dynamodb-store.ts';
-import { CSV_COLUMNS } from '../../shared/app/report.ts';
+import { CSV_COLUMNS, csvHeader } from '../../shared/app/report.ts';
 import type { KpiReport } from '../../shared/domain/kpi.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import { type ReportRouteDeps, reportRoute } from '../../shared/http/report-route.ts';
@@ -99,7 +99,7 @@ describe('GET /reports/sla', () => {
     ['to=yesterday', 'to', 'to: expected an ISO 8601 date (2030-01-07) or date-time with a zone'],
     ['from=2030-01-14&to=2030-01-07', 'from', 'from: must be before to'],
     ['from=2028-01-01&to=2030-01-07', 'from', 'from: the period is longer than 366 days'],
-    ['format=table', 'format', 'format: expected one of json, csv'],
+    ['format=table', 'format', 'format: expected one of json, csv, html'],
   ])('answers 400 naming the field for %s', async (query, field, message) => {
     // Prepare
     const route = reportRoute(deps);
@@ -153,7 +153,7 @@ describe('GET /reports/sla', () => {
     });
     const lines = (res.body ?? '').split('\r\n');
     expect(lines[0]).toBe(
-      ['group', 'label', ...CSV_COLUMNS, 'topRejectReasons', 'topRecycleReasons'].join(','),
+      ['group', 'label', ...CSV_COLUMNS.map(csvHeader), 'topRejectReasons', 'topRecycleReasons'].join(','),
     );
     expect(lines.map((l) => l.split(',')[0])).toEqual([
       'group',

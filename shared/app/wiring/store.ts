@@ -1,10 +1,10 @@
 /** The lead store on DynamoDB (TABLE_NAME). */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoLeadStore } from '../../adapters/dynamodb-store.ts';
+import { AuditedLeadStore } from '../../adapters/dynamodb-audit.ts';
 import type { Factory, Ports } from './context.ts';
 
-/** DynamoLeadStore on `client` (a default client when omitted). */
+/** The lead store (listing leads in the routing audit log as it writes them) on `client` (a default client when omitted). */
 export function dynamoStore(client?: DynamoDBClient): Factory<Ports['store']> {
   return ({ settings: s }) =>
-    s.TABLE_NAME ? new DynamoLeadStore(client ?? new DynamoDBClient({}), s.TABLE_NAME) : undefined;
+    s.TABLE_NAME ? new AuditedLeadStore(client ?? new DynamoDBClient({}), s.TABLE_NAME) : undefined;
 }
