@@ -6,7 +6,7 @@
  * memoised, so add/elapsed are plain number comparisons on the hot path.
  */
 import { DateTime, IANAZone } from 'luxon';
-import type { CalendarSpec, Weekday } from './policy.ts';
+import type { CalendarSpec, Weekday } from './policy-schema.ts';
 
 const DAY_MS = 86_400_000;
 const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

@@ -5,7 +5,6 @@
  */
 import { ALWAYS, type BusinessCalendar, compileCalendar, isOpen, startOfLocalDay } from './clock.ts';
 import { parseDuration } from './duration.ts';
-import { synonymKey } from './enrich.ts';
 import type { Channel, Intent, LeadFacts, LeadInput } from './lead.ts';
 import type {
   Condition,
@@ -18,6 +17,7 @@ import type {
   TierSpec,
   WhereSpec,
 } from './policy-schema.ts';
+import { synonymKey } from './synonyms.ts';
 
 /** A compiled match: true when the lead satisfies any of the conditions (an absent match always holds). */
 export type Matcher = (lead: LeadFacts) => boolean;

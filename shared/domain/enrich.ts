@@ -1,6 +1,7 @@
 /** Enrichment: derives the facts qualification and routing match on from a normalised lead. */
 import type { Policy } from './compile.ts';
 import type { LeadFacts, LeadInput } from './lead.ts';
+import { synonymKey } from './synonyms.ts';
 
 /** The domain part of an email address, lower-cased, or undefined. */
 export function emailDomain(email: string | undefined): string | undefined {
@@ -39,13 +40,7 @@ function intentOf(
   return { intent: input.intent };
 }
 
-/** How synonyms are compared: case, spacing and punctuation do not matter. */
-export function synonymKey(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+export { synonymKey } from './synonyms.ts';
 
 /**
  * Adds region (country table in the policy), company domain (from the email unless it is free mail),

@@ -7,11 +7,11 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
-import { synonymKey } from './enrich.ts';
 import { describeIssues } from './issues.ts';
 import { CHANNELS, INTENTS } from './lead.ts';
 import { DEFAULT_OUTCOME_SETTINGS } from './outcomes.ts';
 import { didYouMean } from './suggest.ts';
+import { synonymKey } from './synonyms.ts';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$|^24:00$/;
