@@ -13,7 +13,6 @@ import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
 import { SchedulerTimers } from '../../shared/adapters/scheduler-timers.ts';
 import { handleBreach } from '../../shared/app/breach.ts';
 import { readSettings } from '../../shared/app/config.ts';
-import { type SyncDeps, syncBatch } from '../../shared/app/crm-sync.ts';
 import type { Clock, Log, PolicySource } from '../../shared/app/ports.ts';
 import { buildRuntime, type Runtime } from '../../shared/app/runtime.ts';
 import type { Policy } from '../../shared/domain/compile.ts';
@@ -22,7 +21,10 @@ import { SchedulerEmulator, SnsEmulator, SqsEmulator } from './aws/index.ts';
 import type { SqsBatchResponse, SqsEventRecord } from './aws/sqs.ts';
 import { ensureTable, type LocalDynamo, startDynalite } from './dynamo.ts';
 import { type HubSpotSandbox, startHubSpotSandbox } from './hubspot/sandbox.ts';
-import type { SyncThreadData, SyncThreadMessage } from './sync-thread.ts';
+import { type SyncThreadData, type SyncThreadMessage, syncConsumer } from './sync-consumer.ts';
+
+/** crm-sync as the SQS trigger invokes it (defined beside the thread's messages; re-exported for callers of the stack). */
+export { syncConsumer };
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -286,29 +288,6 @@ function threadHandler(
       pending.set(id, { resolve, reject });
       worker.postMessage({ kind: 'batch', id, event } satisfies SyncThreadMessage);
     });
-}
-
-/** crm-sync as the SQS trigger invokes it, with partial batch responses. */
-export function syncConsumer(
-  deps: SyncDeps,
-  taskLeaseSeconds?: number,
-): (event: { Records: SqsEventRecord[] }) => Promise<SqsBatchResponse> {
-  // A view over `deps`, not a copy: the policy is read per batch (a published policy applies without a restart).
-  const withLease: SyncDeps =
-    taskLeaseSeconds === undefined
-      ? deps
-      : Object.create(deps, { taskLeaseSeconds: { value: taskLeaseSeconds } });
-  return async (event) => {
-    const failed = await syncBatch(
-      withLease,
-      event.Records.map((r) => ({
-        id: r.messageId,
-        body: r.body,
-        receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1),
-      })),
-    );
-    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
-  };
 }
 
 /** HubSpot owners for the sandbox: every member and queue owner of the policy. */

@@ -12,23 +12,7 @@ import { readSettings } from '../../shared/app/config.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { buildRuntime } from '../../shared/app/runtime.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
-import type { SqsBatchResponse, SqsEventRecord } from './aws/sqs.ts';
-import { syncConsumer } from './stack.ts';
-
-/** What the owner sends the thread at start. */
-export interface SyncThreadData {
-  env: Record<string, string>;
-  endpoints: { dynamo: string; scheduler: string; sns: string; sqs: string };
-  taskLeaseSeconds: number;
-  /** A fixed clock (benchmarks); the system clock otherwise. */
-  fixedNow?: number;
-}
-
-/** Messages between the thread and its owner. */
-export type SyncThreadMessage =
-  | { kind: 'batch'; id: number; event: { Records: SqsEventRecord[] } }
-  | { kind: 'done'; id: number; response?: SqsBatchResponse; error?: string }
-  | { kind: 'log'; level: keyof Log; message: string; data?: Record<string, unknown> };
+import { type SyncThreadData, type SyncThreadMessage, syncConsumer } from './sync-consumer.ts';
 
 const port = parentPort as NonNullable<typeof parentPort>;
 const data = workerData as SyncThreadData;
