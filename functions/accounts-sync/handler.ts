@@ -1,9 +1,9 @@
 /** Every 15 minutes: archived owners leave the pools; the company-domain → owner cache is refreshed. */
 import { type AccountsReport, syncAccounts } from '../../shared/app/accounts-sync.ts';
-import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
-import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
-import { dynamoStore } from '../../shared/app/wiring/store.ts';
 import { eventHandler } from '../../shared/http/chain.ts';
+import { hubspotCrm } from '../../shared/wiring/hubspot.ts';
+import { runtimeFromEnv } from '../../shared/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/wiring/store.ts';
 
 const rt = await runtimeFromEnv({ store: dynamoStore(), hubspot: hubspotCrm() });
 

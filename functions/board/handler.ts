@@ -1,10 +1,11 @@
 /** GET / (the SLA board page, no data), GET /board/data and GET /audit (bearer): the board and the routing audit log. */
-import { httpAuth } from '../../shared/app/wiring/auth.ts';
-import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
-import { dynamoStore } from '../../shared/app/wiring/store.ts';
+
 import { auditRoute } from '../../shared/http/audit-route.ts';
 import { boardDataRoute, boardPageRoute } from '../../shared/http/board-route.ts';
 import { httpHandler } from '../../shared/http/chain.ts';
+import { httpAuth } from '../../shared/wiring/auth.ts';
+import { runtimeFromEnv } from '../../shared/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/wiring/store.ts';
 
 const rt = await runtimeFromEnv({ store: dynamoStore(), auth: httpAuth() });
 const page = boardPageRoute();

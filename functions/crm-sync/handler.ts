@@ -1,14 +1,14 @@
 /** SQS → HubSpot: batched owner/property updates and tasks, then the rep notification; reports only failed items. */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { syncBatch } from '../../shared/app/crm-sync.ts';
-import type { Runtime } from '../../shared/app/runtime.ts';
+import type { Runtime } from '../../shared/app/runtime-types.ts';
 import { holdSyncBatch } from '../../shared/app/sync-hold.ts';
-import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
-import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
-import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
-import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
-import { dynamoStore } from '../../shared/app/wiring/store.ts';
 import { eventHandler } from '../../shared/http/chain.ts';
+import { hubspotCrm } from '../../shared/wiring/hubspot.ts';
+import { snsNotifier } from '../../shared/wiring/notifier.ts';
+import { sqsSyncQueue } from '../../shared/wiring/queue.ts';
+import { runtimeFromEnv } from '../../shared/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/wiring/store.ts';
 
 /** How often a function without a HubSpot token reads the secret again. */
 export const TOKEN_RECHECK_MS = 60_000;

@@ -2,12 +2,7 @@
  * GET /leads/{leadId} and POST /leads/{leadId}/events for systems other than HubSpot; the run-time team
  * changes (GET/POST /admin/availability) and the waiting room (GET /waiting-room).
  */
-import { httpAuth } from '../../shared/app/wiring/auth.ts';
-import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
-import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
-import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
-import { dynamoStore } from '../../shared/app/wiring/store.ts';
-import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
+
 import {
   availabilityRoute,
   changeAvailabilityRoute,
@@ -15,6 +10,12 @@ import {
 } from '../../shared/http/admin-routes.ts';
 import { httpHandler } from '../../shared/http/chain.ts';
 import { getLeadRoute, leadEventsRoute } from '../../shared/http/routes.ts';
+import { httpAuth } from '../../shared/wiring/auth.ts';
+import { snsNotifier } from '../../shared/wiring/notifier.ts';
+import { sqsSyncQueue } from '../../shared/wiring/queue.ts';
+import { runtimeFromEnv } from '../../shared/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/wiring/store.ts';
+import { schedulerTimers } from '../../shared/wiring/timers.ts';
 
 const rt = await runtimeFromEnv({
   store: dynamoStore(),

@@ -1,11 +1,11 @@
 /** GET /reports/sla (KPIs over a period) and GET /reports/review (the monthly review), read from GSI2 (leads by submission day), never a Scan. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadLeadsForPeriod } from '../../shared/adapters/dynamodb-report.ts';
-import { httpAuth } from '../../shared/app/wiring/auth.ts';
-import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
-import { dynamoStore } from '../../shared/app/wiring/store.ts';
 import { httpHandler } from '../../shared/http/chain.ts';
 import { reportRoute, reviewRoute } from '../../shared/http/report-route.ts';
+import { httpAuth } from '../../shared/wiring/auth.ts';
+import { runtimeFromEnv } from '../../shared/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/wiring/store.ts';
 
 const db = new DynamoDBClient({});
 const rt = await runtimeFromEnv({ store: dynamoStore(db), auth: httpAuth() });

@@ -1,12 +1,12 @@
 /** EventBridge Scheduler target, input `{leadId, attempt}`: verify, then escalate the breach. */
 import { type BreachOutcome, handleBreach } from '../../shared/app/breach.ts';
-import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
-import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
-import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
-import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
-import { dynamoStore } from '../../shared/app/wiring/store.ts';
-import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
 import { eventHandler } from '../../shared/http/chain.ts';
+import { hubspotCrm } from '../../shared/wiring/hubspot.ts';
+import { snsNotifier } from '../../shared/wiring/notifier.ts';
+import { sqsSyncQueue } from '../../shared/wiring/queue.ts';
+import { runtimeFromEnv } from '../../shared/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/wiring/store.ts';
+import { schedulerTimers } from '../../shared/wiring/timers.ts';
 
 const rt = await runtimeFromEnv({
   store: dynamoStore(),

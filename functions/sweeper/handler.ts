@@ -1,13 +1,13 @@
 /** Every 5 minutes: fire lost breaches, re-arm unarmed timers, re-queue stuck CRM syncs; drain the waiting rooms. */
 import { type SweepReport, sweep } from '../../shared/app/sweeper.ts';
 import { type DrainReport, tickWaitingRoom } from '../../shared/app/waiting-room.ts';
-import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
-import { snsNotifier } from '../../shared/app/wiring/notifier.ts';
-import { sqsSyncQueue } from '../../shared/app/wiring/queue.ts';
-import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
-import { dynamoStore } from '../../shared/app/wiring/store.ts';
-import { schedulerTimers } from '../../shared/app/wiring/timers.ts';
 import { eventHandler } from '../../shared/http/chain.ts';
+import { hubspotCrm } from '../../shared/wiring/hubspot.ts';
+import { snsNotifier } from '../../shared/wiring/notifier.ts';
+import { sqsSyncQueue } from '../../shared/wiring/queue.ts';
+import { runtimeFromEnv } from '../../shared/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/wiring/store.ts';
+import { schedulerTimers } from '../../shared/wiring/timers.ts';
 
 const rt = await runtimeFromEnv({
   store: dynamoStore(),

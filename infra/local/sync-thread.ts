@@ -8,10 +8,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { readSettings } from '../../shared/app/config.ts';
 import type { Log } from '../../shared/app/ports.ts';
-import { buildRuntime } from '../../shared/app/runtime.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
+import { buildRuntime } from '../../shared/wiring/build.ts';
+import { readSettings } from '../../shared/wiring/config.ts';
 import { type SyncThreadData, type SyncThreadMessage, syncConsumer } from './sync-consumer.ts';
 
 const port = parentPort as NonNullable<typeof parentPort>;

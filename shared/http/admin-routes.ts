@@ -1,6 +1,6 @@
 /** Run-time team changes (admin key) and the waiting room (viewer key). */
 import { AvailabilityError, availabilityView, changeAvailability } from '../app/availability.ts';
-import type { Runtime } from '../app/runtime.ts';
+import type { Runtime } from '../app/runtime-types.ts';
 import { requireBearer } from './auth.ts';
 import type { Route } from './chain.ts';
 import { HttpError, json } from './errors.ts';

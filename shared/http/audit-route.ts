@@ -1,7 +1,7 @@
 /** GET /audit?q&owner&team&rule&from&to&tz&format&limit (bearer): the routing audit log, JSON or CSV. */
 import { type AuditSearch, auditCsv, auditLog, parseAuditParams } from '../app/audit.ts';
 import type { LeadEvent } from '../app/ports.ts';
-import type { Runtime } from '../app/runtime.ts';
+import type { Runtime } from '../app/runtime-types.ts';
 import { requireBearer } from './auth.ts';
 import { viewerZone } from './board-route.ts';
 import type { Route } from './chain.ts';

@@ -4,28 +4,13 @@
  * also records lead events, changes availability and publishes policy (and may submit leads).
  */
 
+import type { AuthConfig } from '../app/runtime-types.ts';
 import { HttpError } from './errors.ts';
 import { bearerToken, type HttpApiEvent, queryParam, signatureParts } from './request.ts';
 import { safeEqual, verifyHubSpotLegacy, verifyHubSpotV3 } from './signature.ts';
 
-/** Credentials and options; secrets hold two values during a rotation. */
-export interface AuthConfig {
-  /** HubSpot app client secret(s): current, and the previous one while rotating. */
-  clientSecrets: readonly string[];
-  /** Ingest keys for `Authorization: Bearer` or the query parameter: current, and the previous one while rotating. */
-  ingestKeys: readonly string[];
-  /** Viewer keys (board, leads, reports): current, and the previous one while rotating. */
-  viewerKeys?: readonly string[];
-  /** Admin keys (everything a viewer may, plus lead events, availability and policy). */
-  adminKeys?: readonly string[];
-  /** v1/v2 signatures carry no timestamp and can be replayed: off unless turned on. */
-  allowLegacySignatures: boolean;
-  /** Query parameter that may carry the ingest key (HubSpot's "API key" option can only add it to the URL). */
-  queryKeyParam: string;
-  /** Public origin and prefix HubSpot calls, when it is not the Host header (custom domains, proxies). */
-  publicBaseUrl?: string;
-  basePath?: string;
-}
+/** Credentials and options (defined beside the Runtime that carries them, shared/app/runtime-types.ts). */
+export type { AuthConfig };
 
 /** How a request proved who it is. */
 export type AuthMethod = 'signature-v3' | 'signature-legacy' | 'bearer' | 'query-key';

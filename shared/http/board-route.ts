@@ -3,7 +3,7 @@
  * day's event-based figures in the policy's zone (or the viewer's, `tz`), and the per-rep view.
  */
 import type { LeadRecord } from '../app/ports.ts';
-import type { Runtime } from '../app/runtime.ts';
+import type { Runtime } from '../app/runtime-types.ts';
 import {
   type BoardPeriod,
   boardPeriod,

@@ -7,7 +7,7 @@ import {
   policyOptions,
 } from '../app/report.ts';
 import { formatReview, monthlyReview, parseReviewParams } from '../app/review.ts';
-import type { Runtime } from '../app/runtime.ts';
+import type { Runtime } from '../app/runtime-types.ts';
 import { requireBearer } from './auth.ts';
 import type { Route } from './chain.ts';
 import { HttpError } from './errors.ts';

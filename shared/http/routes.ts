@@ -3,7 +3,7 @@ import { captureLead } from '../app/capture.ts';
 import { applyChange, type ChangeResult, type LeadChange } from '../app/lead-events.ts';
 import { recordOutcome } from '../app/outcomes.ts';
 import type { LeadRecord } from '../app/ports.ts';
-import type { Runtime } from '../app/runtime.ts';
+import type { Runtime } from '../app/runtime-types.ts';
 import { drainAfterChange } from '../app/waiting-room.ts';
 import { classifyEvent, eventKey, type Outcome, parseHubSpotEvents } from '../domain/hubspot-events.ts';
 import { detectPayloadKind, parseCaptureBody } from '../domain/hubspot-payload.ts';

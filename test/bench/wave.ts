@@ -19,13 +19,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL, startLocalStack } from '../../infra/local/stack.ts';
 import type { PacingStats } from '../../shared/adapters/hubspot/pacing.ts';
 import { type BreachOutcome, handleBreach } from '../../shared/app/breach.ts';
-import { readSettings } from '../../shared/app/config.ts';
 import { logger } from '../../shared/app/logging.ts';
 import type { Log } from '../../shared/app/ports.ts';
-import { buildRuntime, type Runtime } from '../../shared/app/runtime.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import { captureRoute } from '../../shared/http/routes.ts';
+import { buildRuntime, type Runtime } from '../../shared/wiring/build.ts';
+import { readSettings } from '../../shared/wiring/config.ts';
 import { postEvent } from '../helpers/http-event.ts';
 
 const silent: Log = { debug() {}, info() {}, warn() {}, error() {} };

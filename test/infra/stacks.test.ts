@@ -8,8 +8,8 @@ import { PROJECT_ROOT, SCHEDULE_ACTIONS, TABLE_ACTIONS } from '../../infra/const
 import { METRIC_NAMES } from '../../infra/constructs/observability.ts';
 import { FUNCTIONS, ROUTES } from '../../infra/stateless-stack.ts';
 import { TABLE_DEFINITION } from '../../shared/adapters/table.ts';
-import { type Need, readSettings } from '../../shared/app/config.ts';
 import { subscriptionsOf } from '../../shared/domain/subscriptions.ts';
+import { type Need, readSettings } from '../../shared/wiring/config.ts';
 import { examplePolicy } from '../helpers/policy-builder.ts';
 import { removeScratch, type Synthesised, synthLeadclock } from './synth.ts';
 
@@ -494,12 +494,11 @@ describe('least privilege', () => {
 
   it('grants an IAM action for every AWS SDK command the adapters send', () => {
     // Prepare: every `…Command` imported from an AWS client by the adapters and the runtime
-    const files = [
-      'shared/app/runtime.ts',
-      ...readdirSync(join(PROJECT_ROOT, 'shared/adapters'), { recursive: true, encoding: 'utf8' })
+    const files = ['shared/wiring', 'shared/adapters'].flatMap((dir) =>
+      readdirSync(join(PROJECT_ROOT, dir), { recursive: true, encoding: 'utf8' })
         .filter((f) => f.endsWith('.ts'))
-        .map((f) => `shared/adapters/${f}`),
-    ];
+        .map((f) => `${dir}/${f}`),
+    );
     const prefix: Record<string, string> = {
       dynamodb: 'dynamodb',
       scheduler: 'scheduler',

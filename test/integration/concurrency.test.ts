@@ -8,7 +8,7 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import { handleBreach } from '../../shared/app/breach.ts';
 import { applyChange } from '../../shared/app/lead-events.ts';
 import type { LeadRecord } from '../../shared/app/ports.ts';
-import type { Runtime } from '../../shared/app/runtime.ts';
+import type { Runtime } from '../../shared/app/runtime-types.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import { captureRoute, hubspotWebhookRoute } from '../../shared/http/routes.ts';
 import { postEvent } from '../helpers/http-event.ts';

@@ -9,7 +9,7 @@ import { handleBreach } from '../../shared/app/breach.ts';
 import { pointerHash } from '../../shared/app/identity.ts';
 import { applyChange } from '../../shared/app/lead-events.ts';
 import type { LeadStore, MetricName } from '../../shared/app/ports.ts';
-import type { Runtime } from '../../shared/app/runtime.ts';
+import type { Runtime } from '../../shared/app/runtime-types.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import { captureRoute, hubspotWebhookRoute } from '../../shared/http/routes.ts';

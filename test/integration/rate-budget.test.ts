@@ -12,9 +12,9 @@ import { DynamoRateBudget } from '../../shared/adapters/dynamodb-rate-budget.ts'
 import { HubSpotCrm } from '../../shared/adapters/hubspot/crm.ts';
 import { type PacingStats, RequestBudget } from '../../shared/adapters/hubspot/pacing.ts';
 import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
-import { readSettings } from '../../shared/app/config.ts';
 import type { Crm, MetricName, Metrics } from '../../shared/app/ports.ts';
-import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
+import { readSettings } from '../../shared/wiring/config.ts';
+import { hubspotCrm } from '../../shared/wiring/hubspot.ts';
 
 const TABLE = 'leadclock';
 

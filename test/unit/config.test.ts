@@ -9,16 +9,16 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { describeIssues } from '../../shared/domain/issues.ts';
+import { loadPolicy, PolicyError, parsePolicy } from '../../shared/domain/policy.ts';
+import { precompiledPolicyJson } from '../../shared/domain/policy-json.ts';
 import {
   ConfigError,
   type Need,
   parseSecretJson,
   readPolicy,
   readSettings,
-} from '../../shared/app/config.ts';
-import { describeIssues } from '../../shared/domain/issues.ts';
-import { loadPolicy, PolicyError, parsePolicy } from '../../shared/domain/policy.ts';
-import { precompiledPolicyJson } from '../../shared/domain/policy-json.ts';
+} from '../../shared/wiring/config.ts';
 
 const EXAMPLE_PATH = 'config/policy.example.yaml';
 const EXAMPLE = readFileSync(EXAMPLE_PATH, 'utf8');

@@ -10,13 +10,13 @@ import { HubSpotCrm } from '../../shared/adapters/hubspot/crm.ts';
 import { SchedulerTimers } from '../../shared/adapters/scheduler-timers.ts';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier.ts';
 import { SqsSyncQueue } from '../../shared/adapters/sqs-sync-queue.ts';
-import { readSettings } from '../../shared/app/config.ts';
-import { buildRuntime } from '../../shared/app/runtime.ts';
-import { httpAuth } from '../../shared/app/wiring/auth.ts';
-import { hubspotCrm } from '../../shared/app/wiring/hubspot.ts';
-import { runtimeFromEnv } from '../../shared/app/wiring/runtime.ts';
-import { dynamoStore } from '../../shared/app/wiring/store.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
+import { httpAuth } from '../../shared/wiring/auth.ts';
+import { buildRuntime } from '../../shared/wiring/build.ts';
+import { readSettings } from '../../shared/wiring/config.ts';
+import { hubspotCrm } from '../../shared/wiring/hubspot.ts';
+import { runtimeFromEnv } from '../../shared/wiring/runtime.ts';
+import { dynamoStore } from '../../shared/wiring/store.ts';
 
 const ENV = {
   LEADCLOCK_POLICY: 'config/policy.example.yaml',

@@ -5,6 +5,7 @@
  * retry settings are process-wide and do not reach the deep-imported APIs leadclock uses to keep bundles small.)
  */
 import type { RateBudget, RateKind } from '../../app/ports.ts';
+import type { PacingStats } from '../../app/runtime-types.ts';
 
 /** HubSpot's CRM search limit is about 5 per second per token; one under it leaves room for clock skew. */
 export const SEARCH_BUDGET = { max: 4, intervalMs: 1_000 } as const;
@@ -86,15 +87,8 @@ export class HubSpotTimeoutError extends Error {
   override readonly name = 'HubSpotTimeoutError';
 }
 
-/** Counters a caller can read for metrics and the bench. */
-export interface PacingStats {
-  requests: number;
-  rateLimited: number;
-  retries: number;
-  failures: number;
-  /** DynamoDB traffic of the shared budget, when the budget is the DynamoDB one. */
-  budget?: { reads: number; writes: number; conflicts: number };
-}
+/** Counters a caller can read for metrics and the bench (defined with the Runtime that carries them). */
+export type { PacingStats };
 
 /** Retry and pacing options. */
 export interface PacingOptions {

@@ -1,6 +1,6 @@
 /** SLA timers on EventBridge Scheduler (SCHEDULE_GROUP, BREACH_TARGET_ARN, SCHEDULER_ROLE_ARN, SCHEDULER_DLQ_ARN). */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SchedulerTimers } from '../../adapters/scheduler-timers.ts';
+import { SchedulerTimers } from '../adapters/scheduler-timers.ts';
 import type { Factory, Ports } from './context.ts';
 
 /** SchedulerTimers on `client` (a default client when omitted). */

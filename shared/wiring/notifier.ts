@@ -1,6 +1,6 @@
 /** Notifications on SNS (NOTIFY_TOPIC_ARN). */
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SnsNotifier } from '../../adapters/sns-notifier.ts';
+import { SnsNotifier } from '../adapters/sns-notifier.ts';
 import type { Factory, Ports } from './context.ts';
 
 /** SnsNotifier on `client` (a default client when omitted). */

@@ -1,13 +1,22 @@
 /**
  * A function's cold start: validate the environment for what it wires, read the precompiled policy and
  * the secrets, and build only the adapters it asked for. Handlers import this module and the factories
- * they need, never shared/app/runtime.ts (which wires everything, for the local runtime and the tests).
+ * they need, never shared/wiring/build.ts (which wires everything, for the local runtime and the tests).
  */
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { emfMetrics } from '../../adapters/emf-metrics.ts';
-import type { PacingStats } from '../../adapters/hubspot/pacing.ts';
-import type { Policy } from '../../domain/compile.ts';
+import { emfMetrics } from '../adapters/emf-metrics.ts';
+import { log as defaultLog } from '../app/logging.ts';
+import {
+  type Clock,
+  type Log,
+  type Metrics,
+  noMetrics,
+  type PolicySource,
+  systemClock,
+} from '../app/ports.ts';
+import type { PacingStats, Runtime } from '../app/runtime-types.ts';
+import type { Policy } from '../domain/compile.ts';
 import {
   type Need,
   parseSecretJson,
@@ -16,10 +25,7 @@ import {
   type Secrets,
   type Settings,
   secretsFromEnv,
-} from '../config.ts';
-import { log as defaultLog } from '../logging.ts';
-import { type Clock, type Log, type Metrics, noMetrics, type PolicySource, systemClock } from '../ports.ts';
-import type { Runtime } from '../runtime.ts';
+} from './config.ts';
 import type { Wiring, WiringContext } from './context.ts';
 
 function missing<T extends object>(what: string): T {
@@ -105,7 +111,7 @@ export async function runtimeFromEnv(
 async function appConfigSource(s: Settings): Promise<PolicySource | undefined> {
   if (!s.APPCONFIG_APPLICATION || !s.APPCONFIG_ENVIRONMENT || !s.APPCONFIG_PROFILE) return undefined;
   try {
-    const { appConfigPolicySource } = await import('../../adapters/appconfig-policy.ts');
+    const { appConfigPolicySource } = await import('../adapters/appconfig-policy.ts');
     return await appConfigPolicySource(
       {
         application: s.APPCONFIG_APPLICATION,

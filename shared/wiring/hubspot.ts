@@ -1,10 +1,10 @@
 /** The CRM on HubSpot (the access token, HUBSPOT_BASE_URL, HUBSPOT_BUDGET, HUBSPOT_TIMEOUT_MS). */
 import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoRateBudget } from '../../adapters/dynamodb-rate-budget.ts';
-import { HubSpotCrm } from '../../adapters/hubspot/crm.ts';
-import { parseBudget, RequestBudget, SEARCH_BUDGET } from '../../adapters/hubspot/pacing.ts';
-import type { RateBudget } from '../ports.ts';
+import { DynamoRateBudget } from '../adapters/dynamodb-rate-budget.ts';
+import { HubSpotCrm } from '../adapters/hubspot/crm.ts';
+import { parseBudget, RequestBudget, SEARCH_BUDGET } from '../adapters/hubspot/pacing.ts';
+import type { RateBudget } from '../app/ports.ts';
 import type { Factory, Ports } from './context.ts';
 
 /**

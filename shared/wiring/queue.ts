@@ -1,6 +1,6 @@
 /** The crm-sync queue on SQS (SYNC_QUEUE_URL). */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SqsSyncQueue } from '../../adapters/sqs-sync-queue.ts';
+import { SqsSyncQueue } from '../adapters/sqs-sync-queue.ts';
 import type { Factory, Ports } from './context.ts';
 
 /** SqsSyncQueue on `client` (a default client when omitted). */

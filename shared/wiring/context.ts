@@ -2,11 +2,10 @@
  * Wiring by port: each module of this folder builds one adapter and imports only that adapter and its
  * client, so a function bundles and constructs only what it asks for (see runtime.ts here).
  */
-import type { DynamoLeadStore } from '../../adapters/dynamodb-store.ts';
-import type { PacingStats } from '../../adapters/hubspot/pacing.ts';
-import type { AuthConfig } from '../../http/auth.ts';
-import type { Need, Secrets, Settings } from '../config.ts';
-import type { Crm, LeadStore, Metrics, Notifier, SyncQueue, Timers } from '../ports.ts';
+import type { DynamoLeadStore } from '../adapters/dynamodb-store.ts';
+import type { Crm, LeadStore, Metrics, Notifier, SyncQueue, Timers } from '../app/ports.ts';
+import type { AuthConfig, PacingStats } from '../app/runtime-types.ts';
+import type { Need, Secrets, Settings } from './config.ts';
 
 /** What a factory builds from: validated settings, the secrets, the HubSpot counters and the metrics of the runtime. */
 export interface WiringContext {
