@@ -148,7 +148,7 @@ describe('settings and policy at synth', () => {
     expect(build).toThrow(DeployConfigError);
     expect(build).toThrow(
       'leadclock deployment settings are invalid:\n' +
-        `  leadclock:alarmEmial: unknown setting (known: ${'policy, account, region, stackPrefix, scheduleGroup, alarmEmail, logRetentionDays, peakLeadsPerMinute, apiRateLimit, apiBurstLimit, smsMonthlySpendLimitUsd, hubspotBaseUrl, hubspotPortalId, hubspotBudget, allowLegacySignatures, ingestKeyQueryParam, publicBaseUrl, secretsRevision, breachRateAlarmPercent, syncLagAlarmSeconds, hubspot429AlarmCount'})\n` +
+        `  leadclock:alarmEmial: unknown setting (known: ${'policy, account, region, stackPrefix, scheduleGroup, alarmEmail, logRetentionDays, peakLeadsPerMinute, apiRateLimit, apiBurstLimit, smsMonthlySpendLimitUsd, hubspotBaseUrl, hubspotPortalId, hubspotBudget, allowLegacySignatures, ingestKeyQueryParam, publicBaseUrl, secretsRevision, breachRateAlarmPercent, syncLagAlarmSeconds, hubspot429AlarmCount, slackWorkspaceId, slackChannelId'})\n` +
         '  leadclock:logRetentionDays: expected a CloudWatch Logs retention (e.g. 30, 90, 365)',
     );
   });

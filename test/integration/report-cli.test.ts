@@ -143,7 +143,7 @@ describe('npm run report', () => {
     // Assess
     expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2]);
     expect(results.map((r) => r.err.split('\n')[0])).toEqual([
-      '--group-by: expected one of tier, channel, form, team, owner, segment, none',
+      '--group-by: expected one of tier, channel, form, team, owner, segment, speed, none',
       '--format: expected one of json, csv, table, html',
       '--from: expected an ISO 8601 date (2030-01-07) or date-time with a zone',
       "Unknown option '--nope'",

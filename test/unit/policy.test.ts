@@ -742,19 +742,19 @@ describe('parsePolicy', () => {
     // Act
     const error = policyErrorOf(() => parsePolicy(text, EXAMPLE_PATH));
     // Assess
-    expect(line).toBe(148);
+    expect(line).toBe(161);
     expect(error.issues).toEqual([
-      { path: 'teams.na-sdr.members[2].maxOpen', message: 'expected a positive integer', line: 148 },
+      { path: 'teams.na-sdr.members[2].maxOpen', message: 'expected a positive integer', line: 161 },
     ]);
   });
 
   it('points a missing field at the line of its parent', () => {
-    // Prepare: the first tier loses its window; the tier (`- id: hand-raiser`) starts on line 48 of the example.
+    // Prepare: the first tier loses its window; the tier (`- id: hand-raiser`) starts on line 56 of the example.
     const text = EXAMPLE.replace('    window: PT5M\n', '');
     // Act
     const error = policyErrorOf(() => parsePolicy(text));
     // Assess
-    expect(error.issues).toEqual([{ path: 'tiers[0].window', message: 'is required', line: 48 }]);
+    expect(error.issues).toEqual([{ path: 'tiers[0].window', message: 'is required', line: 56 }]);
   });
 
   it('refuses an empty file', () => {
