@@ -17,10 +17,12 @@ const sla = reportRoute(
     loadLeads: { value: (from: Date, to: Date) => loadLeadsForPeriod(db, table, from, to) },
   }),
 );
-// GSI2 carries each lead's input too: the review's staffing what-if replays it through the policy.
+// Whole items: the review's staffing what-if replays each lead's input through the policy.
 const review = reviewRoute(
   Object.create(rt, {
-    loadLeads: { value: (from: Date, to: Date) => loadLeadsForPeriod(db, table, from, to) },
+    loadLeads: {
+      value: (from: Date, to: Date) => loadLeadsForPeriod(db, table, from, to, { whole: true }),
+    },
   }),
 );
 

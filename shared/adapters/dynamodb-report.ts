@@ -7,10 +7,16 @@
  * projected, which keeps contact details out of the report and the responses small (read units are
  * charged on the items read, projection or not).
  */
-import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  type DynamoDBClient,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KpiLead } from '../domain/kpi.ts';
-import { INDEXES, SHARDS } from './table.ts';
+import { DAY_ATTRIBUTES, INDEXES, SHARDS } from './table.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -62,8 +68,10 @@ export interface PeriodReadOptions {
   concurrency?: number;
   /** Items per Query page; DynamoDB's 1 MB page unless given. */
   pageSize?: number;
-  /** Other attributes (paths) to project instead of the KPI attributes (the board's); GSI2 must project them. */
+  /** Other attributes (paths) to read instead of the KPI attributes (the board's, the review's). */
   attributes?: readonly string[];
+  /** Whole items (the lead store's listSubmitted). */
+  whole?: boolean;
 }
 
 /** One Query of the plan: a day partition and a [start, end) slice of it. */
@@ -150,7 +158,14 @@ async function querySlice(
   return out;
 }
 
-/** The leads submitted in [from, to), ordered by submittedAt, with the attributes the KPIs read. */
+/**
+ * The leads submitted in [from, to), ordered by submittedAt, with the attributes the KPIs read (or
+ * `opts.attributes`). GSI2 finds them: it projects only a handful of attributes that change at assignment
+ * (DynamoDB allows at most 20 projected attributes per index, and every projected attribute a lead rewrite
+ * changes costs an index write). When the wanted attributes are all in the index, the index answers;
+ * otherwise the items are read by BatchGetItem (100 keys a call, with the same projection), which costs
+ * the same read units as a Query over a whole-item projection would.
+ */
 export async function loadLeadsForPeriod(
   db: DynamoDBClient,
   table: string,
@@ -161,21 +176,82 @@ export async function loadLeadsForPeriod(
   const slices = periodSlices(from, to, opts.slicesPerDay ?? 4).flatMap((slice) =>
     Array.from({ length: SHARDS }, (_, shard) => ({ slice, shard })),
   );
-  const projected = opts.attributes ? projectionOf(opts.attributes) : KPI_PROJECTION;
+  const wanted = opts.attributes ?? REPORT_ATTRIBUTES;
+  const inIndex = wanted.every((p) =>
+    (DAY_ATTRIBUTES as readonly string[]).includes(p.split('.')[0] as string),
+  );
+  const fromIndex = inIndex ? projectionOf(wanted) : projectionOf(['leadId', 'submittedAt']);
   const results: KpiLead[][] = new Array(slices.length);
   let next = 0;
   const worker = async () => {
     while (next < slices.length) {
       const i = next++;
       const { slice, shard } = slices[i] as { slice: PeriodSlice; shard: number };
-      results[i] = await querySlice(db, table, slice, shard, opts.pageSize, projected);
+      results[i] = await querySlice(db, table, slice, shard, opts.pageSize, fromIndex);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, slices.length) }, worker));
+  const concurrency = opts.concurrency ?? 16;
+  await Promise.all(Array.from({ length: Math.min(concurrency, slices.length) }, worker));
   // Shards interleave within a slice: order by submission, as one partition per day read.
-  return results
+  const found = results
     .flat()
     .sort((a, b) =>
       a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : a.leadId < b.leadId ? -1 : 1,
     );
+  if (inIndex) return found;
+  return batchGetLeads(
+    db,
+    table,
+    found.map((l) => l.leadId),
+    opts.whole ? undefined : projectionOf(wanted),
+    concurrency,
+  );
+}
+
+/** Reads leads by id, 100 keys a BatchGetItem, in the order given; unprocessed keys are retried with backoff. */
+async function batchGetLeads(
+  db: DynamoDBClient,
+  table: string,
+  ids: readonly string[],
+  projected: { projection: string; names: Record<string, string> } | undefined,
+  concurrency: number,
+): Promise<KpiLead[]> {
+  const byId = new Map<string, KpiLead>();
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++] as string[];
+      let pending: Record<string, AttributeValue>[] | undefined = chunk.map((id) => ({
+        PK: { S: `LEAD#${id}` },
+        SK: { S: 'LEAD' },
+      }));
+      for (let tries = 0; pending?.length; tries++) {
+        const r: BatchGetItemCommandOutput = await db.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [table]: {
+                Keys: pending,
+                ...(projected
+                  ? { ProjectionExpression: projected.projection, ExpressionAttributeNames: projected.names }
+                  : {}),
+              },
+            },
+          }),
+        );
+        for (const item of r.Responses?.[table] ?? []) {
+          const lead = unmarshall(item) as KpiLead;
+          byId.set(lead.leadId, lead);
+        }
+        pending = r.UnprocessedKeys?.[table]?.Keys as Record<string, AttributeValue>[] | undefined;
+        if (pending?.length) {
+          if (tries > 8) throw new Error('DynamoDB left keys unprocessed after 8 retries');
+          await new Promise((res) => setTimeout(res, 10 * 2 ** tries));
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }

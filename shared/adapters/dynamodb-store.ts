@@ -611,10 +611,9 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   async listSubmitted(from: Date, to: Date): Promise<LeadRecord[]> {
-    // The report's read pattern (GSI2 day partitions, sharded and sliced, never a scan), then the whole
-    // items: GSI2 projects only what the KPIs read.
-    const items = await loadLeadsForPeriod(this.#db, this.#table, from, to);
-    return this.#getMany(items.map((i) => i.leadId));
+    // The report's read pattern (GSI2 day partitions, sharded and sliced, never a scan), whole items.
+    const items = await loadLeadsForPeriod(this.#db, this.#table, from, to, { whole: true });
+    return items.map((i) => stripKeys({ ...i }));
   }
 
   async findUnsynced(requestedBefore: Date): Promise<LeadRecord[]> {

@@ -23,48 +23,13 @@ export function shardOf(leadId: string): number {
 /** What the sweeper reads of a running lead (GSI1). */
 export const DUE_ATTRIBUTES = ['leadId', 'status', 'attempt', 'timer', 'assignedAt', 'dueAt'] as const;
 
-/** What the KPIs read of a lead (GSI2): top-level attributes of REPORT_ATTRIBUTES (dynamodb-report.ts). */
-export const DAY_ATTRIBUTES = [
-  'leadId',
-  'status',
-  'tier',
-  'input',
-  'region',
-  'teamId',
-  'ownerId',
-  'queueId',
-  'alert',
-  'submittedAt',
-  'receivedAt',
-  'dueAt',
-  'firstTouchAt',
-  'speedMs',
-  'speedWallMs',
-  'slaOutcome',
-  'breachCount',
-  'breachedAt',
-  'missedBy',
-  'recoveredAt',
-  'attemptsLogged',
-  'firstAttemptAt',
-  'closedAt',
-  'closeReason',
-  'acceptedAt',
-  'meetingAt',
-  'contactedAt',
-  'contactAttempts',
-  'misroutedAt',
-  'repeatCount',
-  'qualifiedAt',
-  'deals',
-  // The board and the audit log (dynamodb-audit.ts BOARD_ATTRIBUTES): written at assignment only.
-  'previousOwners',
-  'ownerName',
-  'ruleId',
-  'mode',
-  'assignedAt',
-  'hubspotContactId',
-] as const;
+/**
+ * What GSI2 (leads by submission day) projects: what a period read filters on without reading the items
+ * (the audit log's rule/team searches). Attributes that change only at assignment, so a lead's many
+ * rewrites (sync state, tasks, touches, outcomes) write no index; DynamoDB allows at most 20 per index.
+ * The KPIs, the board and the review read the items themselves (dynamodb-report.ts).
+ */
+export const DAY_ATTRIBUTES = ['leadId', 'submittedAt', 'teamId', 'ruleId'] as const;
 
 /** What the sweeper reads of a lead whose CRM sync is not done (GSI3). */
 export const SYNC_ATTRIBUTES = [

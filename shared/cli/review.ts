@@ -76,9 +76,9 @@ export async function runReview(argv: string[], io: CliIo = processIo): Promise<
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   try {
-    // GSI2 carries each lead's input too: the staffing what-if replays it through the policy.
+    // Whole items: the staffing what-if replays each lead's input through the policy.
     const review = await monthlyReview(parsed.value, policy, io.now(), (f, t) =>
-      loadLeadsForPeriod(db, table, f, t),
+      loadLeadsForPeriod(db, table, f, t, { whole: true }),
     );
     const dir = resolve(str('out') ?? '.');
     mkdirSync(dir, { recursive: true });

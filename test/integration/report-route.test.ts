@@ -89,7 +89,11 @@ describe('GET /reports/sla', () => {
   });
 
   it.each([
-    ['groupBy=colour', 'groupBy', 'groupBy: expected one of tier, channel, form, team, owner, segment, speed, none'],
+    [
+      'groupBy=colour',
+      'groupBy',
+      'groupBy: expected one of tier, channel, form, team, owner, segment, speed, none',
+    ],
     ['from=2030-02-31', 'from', 'from: expected an ISO 8601 date (2030-01-07) or date-time with a zone'],
     [
       'from=2030-01-07T10:00',
