@@ -11,7 +11,7 @@ import type { Crm, LeadEvent, LeadStore, Notifier } from '../../shared/app/ports
 import { runRoute } from '../../shared/http/chain.ts';
 import { captureRoute } from '../../shared/http/routes.ts';
 import { postEvent } from '../helpers/http-event.ts';
-import { manualClock, NOW, startStack } from '../helpers/live.ts';
+import { manualClock, markTold, NOW, startStack } from '../helpers/live.ts';
 import { basePolicy, member } from '../helpers/policy-builder.ts';
 
 const policy = basePolicy({
@@ -88,7 +88,10 @@ describe('crm-sync under races and faults', () => {
   it('a slow sync racing a reassignment syncs the new owner before acknowledging, and leaves nothing stale', async () => {
     // Prepare: the batch reads the lead on attempt 1; while its HubSpot task create is in flight, the
     // deadline passes and the breach reassigns the lead to another rep (attempt 2).
+    // The owner of attempt 1 was already told (a breach is deferred until then, issue 12): this is a later
+    // sync of the lead, e.g. a redelivery, still without the task of attempt 1.
     const lead = await capture();
+    await markTold(stack, lead.leadId);
     const name = `Race${n}`;
     let raced = false;
     const crm = wrap<Crm>(stack.rt.crm, {
