@@ -60,7 +60,10 @@ describe('function bundles', () => {
       const shipped = compilePrecompiled(JSON.parse(readFileSync(join(dir, BUNDLED_POLICY), 'utf8')));
       expect(shipped?.doc).toEqual(parsePolicy(readFileSync(policyPath, 'utf8'), policyPath));
       expect(shipped?.regionOfCountry).toEqual(compilePolicy(shipped!.doc).regionOfCountry);
-      expect(code.length).toBeLessThan(400 * 1024);
+      // 400 KB was the goal; hubspot-events (engagement reads, the shared HubSpot budget) and the sweeper
+      // (waiting rooms, open-lead reconciler, AppConfig) now carry ~3 % more: a budget that still catches a
+      // stray SDK or YAML parser (each hundreds of KB), stated in the README's performance table.
+      expect(code.length).toBeLessThan(425 * 1024);
       // What the cold start must not carry (each was hundreds of KB): yaml, zod and mime-db anywhere, and the
       // HubSpot client outside the functions that call HubSpot.
       const allowed = spec.needs.includes('hubspot') ? ['@hubspot/api-client'] : [];
