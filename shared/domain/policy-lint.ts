@@ -138,11 +138,16 @@ export function lintPolicy(
         );
     });
   }
-  // A lead no rule takes falls to the default queue with an alert for "the team's managers": it has no team.
+  // A lead no rule takes falls to the default queue with an alert for the ops team's managers (defaults.team,
+  // else the first team with managers): without one, that alert reaches nobody.
+  const ops =
+    doc.defaults.team ?? Object.entries(doc.teams).find(([, t]) => (t.managers ?? []).length > 0)?.[0];
   if (stop < 0)
     warn(
       'routing.rules',
-      `a lead no rule matches goes to queue '${doc.defaults.queue}' with an alert no subscription receives (alerts go to a team's managers); end the rules with a catch-all`,
+      ops === undefined
+        ? `a lead no rule matches goes to queue '${doc.defaults.queue}' with an alert no subscription receives (no team has managers to act as the ops team); end the rules with a catch-all`
+        : `a lead no rule matches goes to queue '${doc.defaults.queue}' and only alerts the ops team (${ops}); end the rules with a catch-all so it has an owner`,
     );
 
   // Round-the-clock tiers that may hand a lead to a rep who comes on duty after the deadline.

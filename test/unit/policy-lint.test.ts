@@ -139,7 +139,7 @@ describe('policy check warnings', () => {
     ]);
   });
 
-  it('warns when the people of a role are limited to other rungs, and when unmatched leads raise an alert nobody receives', () => {
+  it('warns when the people of a role are limited to other rungs, and when unmatched leads only alert the ops team', () => {
     // Act
     const w = lint({
       teams: { sales: { ...MANAGED.sales, directors: [{ name: 'D', email: 'd@example.com', rungs: [1] }] } },
@@ -155,7 +155,8 @@ describe('policy check warnings', () => {
       {
         path: 'routing.rules',
         message:
-          "a lead no rule matches goes to queue 'unassigned' with an alert no subscription receives (alerts go to a team's managers); end the rules with a catch-all",
+          // Issue 13: the unmatched lead's alert goes to the ops team (the first team with managers here).
+          "a lead no rule matches goes to queue 'unassigned' and only alerts the ops team (sales); end the rules with a catch-all so it has an owner",
       },
     ]);
   });
