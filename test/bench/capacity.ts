@@ -190,6 +190,21 @@ function instrument(client: DynamoDBClient, shadow: DynamoDBClient, meter: Meter
           }
         }
       }
+      if (name === 'BatchWriteItemCommand') {
+        // The audit log's search terms (issue 17): small new items, no index attributes; each put is charged
+        // on its own size, as BatchWriteItem charges (DynamoDB's pricing page).
+        for (const r of input.RequestItems[table] ?? []) {
+          const item = r.PutRequest?.Item ?? r.DeleteRequest?.Key;
+          if (item)
+            meter.write(
+              'table',
+              Math.max(1, Math.ceil(itemSize(item) / KB)),
+              String(item.PK?.S),
+              String(item.PK?.S),
+              String(item.SK?.S ?? ''),
+            );
+        }
+      }
       const out = await next(args);
       // biome-ignore lint/suspicious/noExplicitAny: as above, per command.
       const res = out.output as any;
