@@ -411,7 +411,12 @@ function pickFromPool(
     mode: team.mode,
     pool: { teamId: team.id, strategy: team.strategy, ticketed: ticket !== undefined },
   };
-  const cursor = (((ticket ?? req.state.cursors[team.id] ?? 0) % n) + n) % n;
+  // A ticket counts turns among the members who can take this lead (the pool), so a member who is out
+  // (paused, at cap, off shift) does not hand their turn to the next one in line as an extra lead.
+  const cursor =
+    ticket === undefined
+      ? (((req.state.cursors[team.id] ?? 0) % n) + n) % n
+      : (pool[((ticket % pool.length) + pool.length) % pool.length] as number);
   // Rotation order from the cursor: round robin takes the first; least loaded the first of the least loaded.
   const order = (i: number) => (i - cursor + n) % n;
   const owed = makeUpPick(team, req, pool, order);

@@ -155,6 +155,10 @@ export function boardDataRoute(rt: Runtime): Route {
   return async (event) => {
     requireBearer(event, rt.auth, 'viewer');
     const zone = viewerZone(event);
-    return json(200, await boardData(rt, rt.clock.now(), zone));
+    const [data, waitingRoom] = await Promise.all([
+      boardData(rt, rt.clock.now(), zone),
+      waitingRoomCount(rt),
+    ]);
+    return json(200, { ...data, waitingRoom });
   };
 }

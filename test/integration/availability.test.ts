@@ -7,7 +7,7 @@ import { boardDataRoute } from '../../shared/http/board-route.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import { captureRoute, getLeadRoute, leadEventsRoute } from '../../shared/http/routes.ts';
 import { getEvent, postEvent } from '../helpers/http-event.ts';
-import { bodyOf, manualClock, NOW, startStack } from '../helpers/live.ts';
+import { bodyOf, manualClock, markTold, NOW, startStack } from '../helpers/live.ts';
 import { basePolicyDoc, buildPolicy, member } from '../helpers/policy-builder.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -303,8 +303,13 @@ describe('auto-pause after missed SLAs in a row', () => {
     expect(leads.map((l) => l.ownerId)).toEqual(['1', '2', '1', '2', '1']);
 
     // Act: Anna misses her first lead, meets the second (the run ends), then misses the next two.
+    // (Issue 12 defers a breach while the owner has not been told; this stack's sync queue is not consumed.)
+    const breach = async (leadId: string) => {
+      await markTold(stack, leadId);
+      await handleBreach(stack.rt, { leadId, attempt: 1 });
+    };
     clock.set(NOW + 2 * 3_600_000);
-    await handleBreach(stack.rt, { leadId: leads[0]?.leadId, attempt: 1 });
+    await breach(leads[0]?.leadId);
     const afterOne = (await stack.rt.availability?.loadAvailability())?.get('1');
     await runRoute(
       leadEventsRoute(stack.rt),
@@ -314,9 +319,8 @@ describe('auto-pause after missed SLAs in a row', () => {
     const third = await capture();
     const fourth = await capture();
     clock.set(NOW + 5 * 3_600_000);
-    for (const l of [third, fourth].filter((x) => x.ownerId === '1'))
-      await handleBreach(stack.rt, { leadId: l.leadId, attempt: 1 });
-    await handleBreach(stack.rt, { leadId: leads[4]?.leadId, attempt: 1 });
+    for (const l of [third, fourth].filter((x) => x.ownerId === '1')) await breach(l.leadId);
+    await breach(leads[4]?.leadId);
     const next = await capture();
 
     // Assess
