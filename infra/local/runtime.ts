@@ -11,7 +11,6 @@ import { syncAccounts } from '../../shared/app/accounts-sync.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { sweep } from '../../shared/app/sweeper.ts';
 import { tickWaitingRoom } from '../../shared/app/waiting-room.ts';
-import { loadPolicy } from '../../shared/domain/policy.ts';
 import {
   availabilityRoute,
   changeAvailabilityRoute,

@@ -7,7 +7,6 @@ import { ALWAYS, add, type BusinessCalendar, elapsed } from '../domain/clock.ts'
 import { type Policy, tierCalendar } from '../domain/compile.ts';
 import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
 import { noteSlaResult } from './auto-pause.ts';
-import { pointerHash } from './identity.ts';
 import type {
   AvailabilityStore,
   Clock,
