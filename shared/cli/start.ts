@@ -60,11 +60,12 @@ try {
   };
   mkdirSync(dirname(LOCAL_TARGET_FILE), { recursive: true });
   writeFileSync(LOCAL_TARGET_FILE, JSON.stringify(target, null, 2), { mode: 0o600 });
-  // `npm run report` reaches this run the way the board does: its URL and key, readable by this user only.
+  // `npm run report` reaches this run the way the board does: its URL and viewer key (reads only),
+  // readable by this user only.
   const localFile = env.LEADCLOCK_LOCAL_FILE ?? '.leadclock/local.json';
   try {
     mkdirSync(dirname(localFile), { recursive: true });
-    writeFileSync(localFile, JSON.stringify({ url: rt.url, key }), { mode: 0o600 });
+    writeFileSync(localFile, JSON.stringify({ url: rt.url, key: rt.stack.viewerKey }), { mode: 0o600 });
   } catch (e) {
     print('warn')(`could not write ${localFile} (npm run report will need --url and --key)`, {
       error: String(e),

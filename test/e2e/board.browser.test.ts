@@ -25,8 +25,8 @@ const CHROMIUM_ARGS = [
 const FOCUSED_TESTID = "document.activeElement?.getAttribute('data-testid')";
 const FOCUSED_ID = 'document.activeElement?.dataset?.id';
 const PAGE_WIDTH = 'document.documentElement.scrollWidth';
-/** The `day` tier's window in test/fixtures/policies/board.yaml (P1DT2M). */
-const DAY_TIER_MS = 86_400_000 + 120_000;
+/** A day and two minutes: a submission this long ago came in before today's midnight, whatever the hour. */
+const DAY_AGO_MS = 86_400_000 + 120_000;
 
 interface BoardData {
   period: { from: string; zone: string };
@@ -43,12 +43,15 @@ describe('the SLA board in chromium', () => {
   const email = `dana.${Date.now()}@board.example`;
 
   beforeAll(async () => {
-    // UTC round-the-clock calendars; `day` (pricing) runs a day and two minutes, `slow` an hour.
+    // UTC round-the-clock calendars; `day` (pricing) runs five seconds, `slow` an hour. The Scheduler's
+    // minute is scaled down to a second (it still fires anywhere within it).
     lc = await startLeadclock({
       LEADCLOCK_QUIET: '1',
       LEADCLOCK_POLICY: 'test/fixtures/policies/board.yaml',
+      LEADCLOCK_SCHEDULER_PRECISION_MS: '1000',
     });
-    // Submitted a day ago (before today's midnight, whatever the hour), due in five seconds: it breaches today.
+    // Submitted a day ago (before today's midnight, whatever the hour); the rep's clock starts at assignment,
+    // so it is due in five seconds: it breaches today.
     const y = await api<{ leadId: string; tier: string }>(lc, 'POST', '/leads', {
       email: `yuri.${Date.now()}@yesterday.example`,
       firstName: 'Yuri',
@@ -57,7 +60,7 @@ describe('the SLA board in chromium', () => {
       country: 'DE',
       channel: 'form',
       intent: 'pricing',
-      submittedAt: new Date(Date.now() - DAY_TIER_MS + 5000).toISOString(),
+      submittedAt: new Date(Date.now() - DAY_AGO_MS).toISOString(),
     });
     expect(y.status).toBe(202);
     expect(y.body.tier).toBe('day');

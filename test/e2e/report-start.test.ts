@@ -58,7 +58,7 @@ describe('npm run report against npm start', () => {
     // Prepare
     const today = new Date().toISOString().slice(0, 10);
     expect(statSync(localFile).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(localFile, 'utf8'))).toEqual({ url: lc.url, key: lc.ingestKey });
+    expect(JSON.parse(readFileSync(localFile, 'utf8'))).toEqual({ url: lc.url, key: lc.viewerKey });
 
     // Act
     const json = await run(['--from', today, '--to', today, '--group-by', 'owner', '--format', 'json']);

@@ -23,6 +23,7 @@ const stamp = Date.now();
 describe('routing audit log and KPIs from what happened', () => {
   let stack: LocalStack;
   const auth = () => ({ authorization: `Bearer ${stack.ingestKey}` });
+  const viewer = () => ({ authorization: `Bearer ${stack.viewerKey}` });
   async function capture(body: Record<string, unknown>) {
     const res = await runRoute(
       captureRoute(stack.rt),
@@ -33,7 +34,7 @@ describe('routing audit log and KPIs from what happened', () => {
   }
   async function audit(query: string) {
     const res = await runRoute(auditRoute(stack.rt), {
-      ...getEvent('/audit', auth()),
+      ...getEvent('/audit', viewer()),
       rawQueryString: query,
     });
     return { status: res.statusCode, body: res.body ?? '', json: () => JSON.parse(res.body ?? '{}') };
@@ -46,7 +47,8 @@ describe('routing audit log and KPIs from what happened', () => {
     stack = await startLocalStack({
       policy,
       policyPath: 'test/fixtures/policies/breach.yaml',
-      scheduler: { tickMs: 50 },
+      // The Scheduler's minute scaled down to a second (it still fires anywhere within it).
+      scheduler: { tickMs: 50, precisionMs: 1000 },
       log: memoryLog(),
     });
     // A two-second demo SLA missed: reassigned to the next rep.
