@@ -192,6 +192,19 @@ describe('the SLA board in chromium', () => {
   });
 
   it('shows each rep: open leads, cap, state, today, week, breaches, rotation and fair share', async () => {
+    // Prepare: the pricing lead's ladder (reassign after 5 s, park 2 s later) has run its course, so the
+    // per-rep figures no longer move under the assertions.
+    await expect
+      .poll(
+        async () =>
+          (
+            await api<{ leads: { leadId: string; status: string }[] }>(lc, 'GET', '/board/data')
+          ).body.leads.find((l) => l.leadId === yuri)?.status,
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe('parked');
+    await page.reload();
+
     // Act
     await page.locator('#tab-reps').click();
     const rows = page.getByTestId('rep');
@@ -203,7 +216,8 @@ describe('the SLA board in chromium', () => {
     expect(await two.nth(0).textContent()).toBe('Rep Two');
     expect(await two.nth(2).textContent()).toBe('1 / 10');
     expect(await two.nth(3).textContent()).toBe('available');
-    expect(await two.nth(4).textContent()).toBe('1');
+    // Today: Dana's lead and the pricing lead the ladder handed over after Rep One's miss.
+    expect(await two.nth(4).textContent()).toBe('2');
     const one = page.locator('[data-testid="rep"][data-owner="501"] td');
     expect(await one.nth(6).textContent()).toBe('1');
     expect(await page.locator('[data-testid="rep"] td:nth-child(8)').allTextContents()).toContain('#1');
