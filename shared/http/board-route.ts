@@ -4,6 +4,7 @@
  */
 import type { LeadRecord } from '../app/ports.ts';
 import type { Runtime } from '../app/runtime-types.ts';
+import { heldBy } from '../domain/availability.ts';
 import {
   type BoardPeriod,
   boardPeriod,
@@ -106,13 +107,18 @@ export async function boardData(
   const teams = [...rt.policy.teams.values()];
   const ownerIds = [...new Set(teams.flatMap((t) => t.members.map((m) => m.ownerId)))];
   const store = rt.store as typeof rt.store & { listBoard?: (f: Date, t: Date) => Promise<LeadRecord[]> };
-  const [leads, state] = await Promise.all([
+  const [leads, state, overlay] = await Promise.all([
     (store.listBoard?.bind(store) ?? store.listSubmitted.bind(store))(new Date(from), new Date(now + 1000)),
     rt.store.loadRoutingState(
       teams.map((t) => t.id),
       ownerIds,
     ),
+    rt.store.loadAvailability?.(),
   ]);
+  // Reps the managers' run-time overlay holds back now (paused, out today, on added PTO, left).
+  const paused = overlay
+    ? new Set(ownerIds.filter((id) => heldBy(overlay, id, now) !== undefined))
+    : undefined;
   const rows = leads
     .filter((l) => onBoard(l, period))
     .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
@@ -132,7 +138,7 @@ export async function boardData(
     },
     mode: rt.policy.mode,
     kpis: figures,
-    reps: repViews(rt.policy, leads, state, period, now),
+    reps: repViews(rt.policy, leads, state, period, now, paused),
     teams: teams.map((t) => ({ id: t.id, label: t.label, mode: t.mode })),
     leads: rows,
   };

@@ -70,6 +70,12 @@ describe('availability overlay: managers change the team at run time', () => {
     // Act: four leads while Luca is paused, then resume him and capture one more.
     const whilePaused = [];
     for (let i = 0; i < 4; i++) whilePaused.push(await capture());
+    const boardWhilePaused = bodyOf(
+      await runRoute(
+        boardDataRoute(stack.rt),
+        getEvent('/board/data', { authorization: `Bearer ${stack.viewerKey}` }),
+      ),
+    );
     const resumed = await change({ action: 'resume', ownerId: '2', by: 'Mara Keller' });
     const next = await capture();
 
@@ -82,6 +88,10 @@ describe('availability overlay: managers change the team at run time', () => {
       ),
     );
     expect(lead.why.routing).toContain('  skipped Luca Rossi (2): paused by Mara Keller at 09:00 UTC (sick)');
+    // The board's per-rep view shows the pause (issue 17's view, issue 14's overlay).
+    const reps = boardWhilePaused.reps as { ownerId: string; paused?: boolean }[];
+    expect(reps.find((r) => r.ownerId === '2')?.paused).toBe(true);
+    expect(reps.find((r) => r.ownerId === '1')?.paused).toBe(false);
     expect(resumed.statusCode).toBe(200);
     expect(next.ownerId).toBe('2');
   });
