@@ -10,16 +10,15 @@
  * `--from X --to X` with the same date is that whole day; dates are midnight in `--tz` (UTC by default).
  * `--definitions` prints the KPI definitions.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadLeadsForPeriod } from '../adapters/dynamodb-report.ts';
 import { formatReport, fullReport, parseReportParams, policyOptions, REPORT_FORMATS } from '../app/report.ts';
 import { definitionsMarkdown, GROUP_BY, type KpiReport } from '../domain/kpi.ts';
 import { loadPolicy, PolicyError } from '../domain/policy.ts';
+import { dynamoClient, resolveSource } from './source.ts';
 
-/** Where `npm start` leaves its URL and key for `npm run report` (mode 600; removed on stop). */
-export const LOCAL_FILE = '.leadclock/local.json';
+export { LOCAL_FILE } from './source.ts';
 
 const USAGE = `usage: npm run report -- [--from <ISO date>] [--to <ISO date>] [--group-by ${GROUP_BY.join('|')}]
        [--format table|json|csv|html] [--out <file>] [--tz <IANA zone>] [--url <leadclock URL> --key <key>]
@@ -96,18 +95,9 @@ export async function runReport(argv: string[], io: CliIo = processIo): Promise<
       io.out(`wrote ${out}`);
     } else io.out(body);
   };
-  const endpoint = str('endpoint') ?? (io.env.AWS_ENDPOINT_URL_DYNAMODB || undefined);
-  const tableGiven = str('table') ?? io.env.TABLE_NAME;
-  let url = str('url') ?? io.env.LEADCLOCK_URL;
-  let key = str('key') ?? io.env.LEADCLOCK_KEY;
-  if (!url && !endpoint && !tableGiven) {
-    const local = readLocal(io.env.LEADCLOCK_LOCAL_FILE ?? LOCAL_FILE);
-    if (local) {
-      url = local.url;
-      key ??= local.key;
-    }
-  }
-  if (url) return reportOverHttp(io, { url, key, from, to, groupBy, format, zone }, write);
+  const source = resolveSource(str, io.env);
+  if (source.kind === 'http')
+    return reportOverHttp(io, { url: source.url, key: source.key, from, to, groupBy, format, zone }, write);
 
   const policyFile = str('policy') ?? io.env.LEADCLOCK_POLICY;
   let options = {};
@@ -121,14 +111,8 @@ export async function runReport(argv: string[], io: CliIo = processIo): Promise<
       return 1;
     }
   }
-  const table = tableGiven ?? 'leadclock';
-  const local = endpoint !== undefined && !io.env.AWS_ACCESS_KEY_ID;
-  const db = new DynamoDBClient({
-    ...(endpoint ? { endpoint } : {}),
-    region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    // A local endpoint (dynalite) takes any credentials; real AWS uses the standard chain.
-    ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  });
+  const { table, endpoint } = source;
+  const db = dynamoClient(endpoint, io.env);
   try {
     const { report, charts } = await fullReport(
       { from, to, groupBy, now: io.now(), ...options },
@@ -142,16 +126,6 @@ export async function runReport(argv: string[], io: CliIo = processIo): Promise<
     return 1;
   } finally {
     db.destroy();
-  }
-}
-
-function readLocal(file: string): { url: string; key: string } | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as { url?: unknown; key?: unknown };
-    return typeof v.url === 'string' && typeof v.key === 'string' ? { url: v.url, key: v.key } : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, runReport } from '../../shared/cli/report.ts';
+import { runReview } from '../../shared/cli/review.ts';
 import type { KpiReport } from '../../shared/domain/kpi.ts';
 import { api, type LeadclockProcess, startLeadclock } from './leadclock-process.ts';
 
@@ -101,5 +102,29 @@ describe('npm run report against npm start', () => {
     ])
       expect(html).toContain(title);
     expect(html).not.toContain('<script');
+  });
+
+  it('npm run review reads the running npm start too, and writes the HTML and CSV of the month', async () => {
+    // Prepare
+    const month = new Date().toISOString().slice(0, 7);
+    const dir = mkdtempSync(join(tmpdir(), 'leadclock-review-start-'));
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      env: { LEADCLOCK_LOCAL_FILE: localFile },
+      now: () => new Date(),
+    };
+
+    // Act
+    const code = await runReview(['--month', month, '--out', dir], io);
+
+    // Assess: the server's review (its policy, its data), drawn here.
+    expect(err.join('\n')).toBe('');
+    expect(code).toBe(0);
+    const csv = readFileSync(join(dir, `review-${month}.csv`), 'utf8').split('\r\n');
+    expect(csv.find((l) => l.startsWith('total,'))?.split(',')[2]).toBe('2');
+    expect(readFileSync(join(dir, `review-${month}.html`), 'utf8')).toContain(`monthly review: ${month}`);
   });
 });
