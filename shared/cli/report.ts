@@ -16,7 +16,7 @@ import { loadLeadsForPeriod } from '../adapters/dynamodb-report.ts';
 import { formatReport, fullReport, parseReportParams, policyOptions, REPORT_FORMATS } from '../app/report.ts';
 import { definitionsMarkdown, GROUP_BY, type KpiReport } from '../domain/kpi.ts';
 import { loadPolicy, PolicyError } from '../domain/policy.ts';
-import { dynamoClient, resolveSource } from './source.ts';
+import { type CliIo, dynamoClient, processIo, resolveSource } from './source.ts';
 
 export { LOCAL_FILE } from './source.ts';
 
@@ -27,20 +27,7 @@ const USAGE = `usage: npm run report -- [--from <ISO date>] [--to <ISO date>] [-
   [from, to), the last 7 days by default; --from X --to X (the same date) is that whole day.
   Reads a running leadclock (--url, else the local npm start), or the DynamoDB table (--endpoint/--table).`;
 
-/** Where the CLI writes, and what it reads from its surroundings (tests pass their own). */
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: Record<string, string | undefined>;
-  now: () => Date;
-}
-
-const processIo: CliIo = {
-  out: (t) => console.log(t),
-  err: (t) => console.error(t),
-  env: process.env,
-  now: () => new Date(),
-};
+export type { CliIo } from './source.ts';
 
 /** Runs the report command; returns the exit code (0 ok, 1 failed, 2 bad usage). */
 export async function runReport(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -12,21 +12,13 @@ import { loadLeadsForPeriod } from '../adapters/dynamodb-report.ts';
 import { formatReview, monthlyReview, parseReviewParams, type ReviewParams } from '../app/review.ts';
 import { loadPolicy, PolicyError } from '../domain/policy.ts';
 import { PILOT_METRICS, type Review } from '../domain/review.ts';
-import type { CliIo } from './report.ts';
-import { dynamoClient, resolveSource } from './source.ts';
+import { type CliIo, dynamoClient, processIo, resolveSource } from './source.ts';
 
 const USAGE = `usage: npm run review -- [--month YYYY-MM] [--out <dir>] [--target 0.9]
        [--pilot <team|tier|channel|form|owner|segment|speed>=<key> --baseline YYYY-MM [--metric ${Object.keys(PILOT_METRICS).join('|')}]]
        [--policy <policy.yaml>] [--url <leadclock URL> --key <viewer key>] [--endpoint <url>] [--table <name>]
   month: the calendar month in the policy's time zone (default: last month)
   Reads a running leadclock (--url, else the local npm start), or the DynamoDB table (--endpoint/--table).`;
-
-const processIo: CliIo = {
-  out: (t) => console.log(t),
-  err: (t) => console.error(t),
-  env: process.env,
-  now: () => new Date(),
-};
 
 /** Runs the review command; returns the exit code (0 ok, 1 failed, 2 bad usage). */
 export async function runReview(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -10,6 +10,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
+/** Where a CLI writes, and what it reads from its surroundings (tests pass their own). */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+  now: () => Date;
+}
+
+/** The process's own streams, environment and clock. */
+export const processIo: CliIo = {
+  out: (t) => console.log(t),
+  err: (t) => console.error(t),
+  env: process.env,
+  now: () => new Date(),
+};
+
 /** Where `npm start` leaves its URL and viewer key for the reporting CLIs (mode 600; removed on stop). */
 export const LOCAL_FILE = '.leadclock/local.json';
 

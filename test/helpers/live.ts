@@ -143,3 +143,27 @@ export function propertyChange(e: {
 export function webhookEvent(stack: LocalStack, events: unknown[], timestamp: number) {
   return signedEvent('/hubspot/webhooks', events, stack.clientSecret, timestamp);
 }
+
+/** CRM object type ids of the objects whose `object.creation` webhooks the tests send. */
+export const OBJECT_TYPE_IDS = { call: '0-48', email: '0-49', meeting: '0-47', deal: '0-3' } as const;
+
+/** An `object.creation` app webhook event, made by a user in HubSpot. */
+export function objectCreated(e: {
+  eventId: number;
+  kind: keyof typeof OBJECT_TYPE_IDS;
+  objectId: string;
+  occurredAt: number;
+}) {
+  return {
+    eventId: e.eventId,
+    subscriptionId: 3003,
+    portalId: 62515,
+    appId: 54321,
+    occurredAt: e.occurredAt,
+    subscriptionType: 'object.creation',
+    attemptNumber: 0,
+    objectId: Number(e.objectId),
+    objectTypeId: OBJECT_TYPE_IDS[e.kind],
+    changeSource: 'CRM_UI',
+  };
+}

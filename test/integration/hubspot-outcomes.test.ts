@@ -11,11 +11,19 @@ import { runRoute } from '../../shared/http/chain.ts';
 import { reportRoute } from '../../shared/http/report-route.ts';
 import { captureRoute, hubspotWebhookRoute } from '../../shared/http/routes.ts';
 import { getEvent, postEvent } from '../helpers/http-event.ts';
-import { bodyOf, manualClock, NOW, propertyChange, startStack, webhookEvent } from '../helpers/live.ts';
+import {
+  bodyOf,
+  manualClock,
+  NOW,
+  type OBJECT_TYPE_IDS,
+  objectCreated,
+  propertyChange,
+  startStack,
+  webhookEvent,
+} from '../helpers/live.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const MIN = 60_000;
-const TYPE_IDS = { call: '0-48', email: '0-49', meeting: '0-47', deal: '0-3' } as const;
 /** HubSpot's default "No answer" call outcome. */
 const NO_ANSWER = '73a0d17f-1163-4015-bdd5-ec830791da20';
 
@@ -50,18 +58,8 @@ describe('outcomes from HubSpot', () => {
     const res = await runRoute(hubspotWebhookRoute(stack.rt), webhookEvent(stack, events, clock.now()));
     expect(res.statusCode).toBe(204);
   };
-  const created = (kind: keyof typeof TYPE_IDS, objectId: string, occurredAt: number) => ({
-    eventId: eventIds++,
-    subscriptionId: 3003,
-    portalId: 62515,
-    appId: 54321,
-    occurredAt,
-    subscriptionType: 'object.creation',
-    attemptNumber: 0,
-    objectId: Number(objectId),
-    objectTypeId: TYPE_IDS[kind],
-    changeSource: 'CRM_UI',
-  });
+  const created = (kind: keyof typeof OBJECT_TYPE_IDS, objectId: string, occurredAt: number) =>
+    objectCreated({ eventId: eventIds++, kind, objectId, occurredAt });
   const dealChange = (dealId: string, value: string, occurredAt: number) => ({
     ...created('deal', dealId, occurredAt),
     subscriptionType: 'deal.propertyChange',

@@ -15,7 +15,16 @@ import { captureLead } from '../../shared/app/capture.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import { captureRoute, hubspotWebhookRoute } from '../../shared/http/routes.ts';
 import { postEvent } from '../helpers/http-event.ts';
-import { bodyOf, manualClock, NOW, propertyChange, startStack, webhookEvent } from '../helpers/live.ts';
+import {
+  bodyOf,
+  manualClock,
+  NOW,
+  type OBJECT_TYPE_IDS,
+  objectCreated,
+  propertyChange,
+  startStack,
+  webhookEvent,
+} from '../helpers/live.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const DUE = NOW + 300_000;
@@ -28,7 +37,6 @@ const ENGAGEMENT_PROPERTIES = [
   'recent_conversion_date',
   'hs_email_last_open_date',
 ] as const;
-const TYPE_IDS = { call: '0-48', email: '0-49', meeting: '0-47' } as const;
 
 describe('a first touch is a rep outreach, never the contact own engagement', () => {
   let stack: LocalStack;
@@ -63,18 +71,8 @@ describe('a first touch is a rep outreach, never the contact own engagement', ()
     const res = await runRoute(hubspotWebhookRoute(stack.rt), webhookEvent(stack, events, clock.now()));
     expect(res.statusCode).toBe(204);
   };
-  const created = (kind: keyof typeof TYPE_IDS, objectId: string, occurredAt: number) => ({
-    eventId: eventIds++,
-    subscriptionId: 3003,
-    portalId: 62515,
-    appId: 54321,
-    occurredAt,
-    subscriptionType: 'object.creation',
-    attemptNumber: 0,
-    objectId: Number(objectId),
-    objectTypeId: TYPE_IDS[kind],
-    changeSource: 'CRM_UI',
-  });
+  const created = (kind: keyof typeof OBJECT_TYPE_IDS, objectId: string, occurredAt: number) =>
+    objectCreated({ eventId: eventIds++, kind, objectId, occurredAt });
   /** The propertyChange events HubSpot sends for what moved on the contact. */
   const changesOf = (contactId: string, before: Record<string, string>, occurredAt: number) => {
     const after = stack.sandbox!.contact(contactId)!.properties;
