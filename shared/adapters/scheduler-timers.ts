@@ -73,20 +73,28 @@ export class SchedulerTimers implements Timers {
 
   async arm(leadId: string, attempt: number, at: Date): Promise<void> {
     const req = this.#request(leadId, attempt, at);
-    try {
-      // No ClientToken of ours: the SDK draws a fresh one per call and keeps it across its own retries, which
-      // is all the idempotency a create needs (a repeat finds ConflictException and updates). A token derived
-      // from the name and time replayed the first answer when an early fire re-armed the same deadline after
-      // the fired schedule had deleted itself: no timer was left ("If you do not specify a client token,
-      // EventBridge Scheduler uses a randomly generated token": CreateSchedule, ClientToken).
-      await this.#client.send(new CreateScheduleCommand(req));
-    } catch (e) {
-      // Already armed (a retry, or a tier raised by a repeat inquiry): move it to the new time.
-      if (e instanceof ConflictException || isNamed(e, 'ConflictException')) {
+    // A schedule with ActionAfterCompletion DELETE can vanish between our create (Conflict: it exists) and
+    // our update (it fired and deleted itself, or a touch cancelled it): then create again.
+    for (let tries = 0; ; tries++) {
+      try {
+        // No ClientToken of ours: the SDK draws a fresh one per call and keeps it across its own retries, which
+        // is all the idempotency a create needs (a repeat finds ConflictException and updates). A token derived
+        // from the name and time replayed the first answer when an early fire re-armed the same deadline after
+        // the fired schedule had deleted itself: no timer was left ("If you do not specify a client token,
+        // EventBridge Scheduler uses a randomly generated token": CreateSchedule, ClientToken).
+        await this.#client.send(new CreateScheduleCommand(req));
+        return;
+      } catch (e) {
+        // Already armed (a retry, or a tier raised by a repeat inquiry): move it to the new time.
+        if (!(e instanceof ConflictException || isNamed(e, 'ConflictException'))) throw e;
+      }
+      try {
         await this.#client.send(new UpdateScheduleCommand(req));
         return;
+      } catch (e) {
+        const gone = e instanceof ResourceNotFoundException || isNamed(e, 'ResourceNotFoundException');
+        if (!gone || tries >= 2) throw e;
       }
-      throw e;
     }
   }
 
