@@ -23,7 +23,7 @@ import type { DeployConfig } from './config.ts';
 import { LeadclockFunction, type TableAccess, type TimerBinding } from './constructs/leadclock-function.ts';
 import { METRICS_DIMENSIONS, METRICS_NAMESPACE, Observability } from './constructs/observability.ts';
 import { PolicyConfig } from './constructs/policy-config.ts';
-import { type StatefulResources, SYNC_CONSUMER_TIMEOUT } from './stateful-stack.ts';
+import { BREACH_CONSUMER_TIMEOUT, type StatefulResources, SYNC_CONSUMER_TIMEOUT } from './stateful-stack.ts';
 
 /** One function of the app. */
 export interface FunctionSpec {
@@ -37,18 +37,15 @@ export interface FunctionSpec {
   armsOnly?: boolean;
   memorySize?: number;
   timeout?: Duration;
-  /** Reserved concurrency: the most instances at once. */
-  reservedConcurrency?: number;
 }
 
 /** crm-sync consumers at once: HubSpot allows about 19 requests/s per app, so a few paced workers suffice. */
 export const SYNC_MAX_CONCURRENCY = 2;
 /**
- * sla-breach instances at once. The Scheduler invokes it asynchronously; an invocation over the reserved
- * concurrency is throttled and Lambda keeps the event and retries it for up to 6 hours (backing off from
- * 1 s to 5 min), so a morning wave of timers queues up instead of starving crm-sync of the portal's budget
- * (docs/hubspot-rate-limits.md). Every HubSpot caller draws from one shared budget anyway; the cap keeps
- * breach verifications from holding most of its tokens.
+ * sla-breach instances at once: the breach queue's event source runs at most this many batches together
+ * (SQS event source maximum concurrency; AWS's minimum is 2). A morning wave of timers waits in the queue
+ * instead of holding the portal's HubSpot budget, and each batch verifies up to 100 breaches in about 5
+ * HubSpot calls (docs/hubspot-rate-limits.md).
  */
 export const BREACH_MAX_CONCURRENCY = 4;
 
@@ -88,11 +85,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'sla-breach',
-    description: 'Scheduler target at a lead deadline: verify, record the breach, escalate',
+    description: 'Breach queue (SLA timers) → verify in HubSpot in batches, record the breach, escalate',
     needs: ['store', 'timers', 'queue', 'notifier', 'hubspot'],
     table: 'readWriteDelete',
-    timeout: Duration.seconds(30),
-    reservedConcurrency: BREACH_MAX_CONCURRENCY,
+    timeout: BREACH_CONSUMER_TIMEOUT,
   },
   {
     name: 'sweeper',
@@ -180,7 +176,7 @@ export class StatelessStack extends Stack {
     });
 
     this.schedulerRole = new Role(this, 'SchedulerRole', {
-      description: 'Assumed by EventBridge Scheduler to invoke sla-breach at a lead deadline',
+      description: 'Assumed by EventBridge Scheduler to deliver SLA timers to the breach queue',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },
@@ -190,18 +186,19 @@ export class StatelessStack extends Stack {
     });
     // Statements go to the role's separate default policy: an inline policy on the role would make the
     // role depend on sla-breach, whose policy depends on the role (iam:PassRole), a circular dependency.
+    // Timers armed before the breach queue still invoke sla-breach directly until they have fired.
     this.schedulerRole.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [breachArn] }),
     );
     this.schedulerRole.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['sqs:SendMessage'],
-        resources: [stateful.timerDeadLetterQueue.queueArn],
+        resources: [stateful.breachQueue.queueArn, stateful.timerDeadLetterQueue.queueArn],
       }),
     );
     const timers: TimerBinding = {
       groupName: config.scheduleGroup,
-      targetArn: breachArn,
+      targetArn: stateful.breachQueue.queueArn,
       role: this.schedulerRole,
       deadLetterQueue: stateful.timerDeadLetterQueue,
     };
@@ -221,7 +218,6 @@ export class StatelessStack extends Stack {
         memorySize: spec.memorySize,
         timeout: spec.timeout,
         functionName: spec.name === 'sla-breach' ? breachName : undefined,
-        reservedConcurrentExecutions: spec.reservedConcurrency,
         environment: shared,
       });
       this.bindNeeds(f, spec, timers, props);
@@ -238,8 +234,14 @@ export class StatelessStack extends Stack {
       maxBatchingWindow: Duration.seconds(5),
       maxConcurrency: SYNC_MAX_CONCURRENCY,
     });
-    // A breach run that fails every retry lands next to the undeliverable timers, where an alarm sees it
-    // (the sweeper also re-fires overdue breaches).
+    // Timers arrive in batches; a batch waits up to 2 s to fill, so a wave is verified 100 leads a call.
+    fn('sla-breach').consumeQueue(stateful.breachQueue, {
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(2),
+      maxConcurrency: BREACH_MAX_CONCURRENCY,
+    });
+    // A direct run (a timer armed before the breach queue) that fails every retry lands next to the
+    // undeliverable timers, where an alarm sees it (the sweeper also re-fires overdue breaches).
     fn('sla-breach').fn.configureAsyncInvoke({
       retryAttempts: 2,
       onFailure: new SqsDestination(stateful.timerDeadLetterQueue),
@@ -395,7 +397,7 @@ export class StatelessStack extends Stack {
       ],
     ];
     outputs.push(
-      ['BreachFunctionArn', breachArn, 'sla-breach, the SLA timers’ target (npm run replay -- timers)'],
+      ['BreachFunctionArn', breachArn, 'sla-breach, which consumes the breach queue'],
       [
         'SchedulerRoleArn',
         this.schedulerRole.roleArn,

@@ -1,5 +1,16 @@
-/** EventBridge Scheduler target, input `{leadId, attempt}`: verify, then escalate the breach. */
-import { type BreachOutcome, handleBreach } from '../../shared/app/breach.ts';
+/**
+ * sla-breach. The breach queue's SQS event source delivers timers in batches (`{leadId, attempt}` bodies,
+ * sent there by EventBridge Scheduler): one batched HubSpot verification, then each breach escalated; only
+ * the failed messages are reported for redelivery. A direct invocation with `{leadId, attempt}` (a schedule
+ * armed before the breach queue existed, or a manual run) is handled alone.
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import {
+  type BreachOutcome,
+  handleBreach,
+  handleBreachMessages,
+  timerInput,
+} from '../../shared/app/breach.ts';
 import { eventHandler } from '../../shared/http/chain.ts';
 import { hubspotCrm } from '../../shared/wiring/hubspot.ts';
 import { snsNotifier } from '../../shared/wiring/notifier.ts';
@@ -17,16 +28,24 @@ const rt = await runtimeFromEnv({
 });
 
 /** Unwrapped handler. A malformed input is logged and dropped: retrying it cannot help. */
-export async function breachHandler(event: unknown): Promise<BreachOutcome> {
-  const e = event as { leadId?: unknown; attempt?: unknown };
-  if (typeof e?.leadId !== 'string' || !Number.isInteger(e.attempt)) {
+export async function breachHandler(event: unknown): Promise<BreachOutcome | SQSBatchResponse> {
+  const records = (event as Partial<SQSEvent> | null)?.Records;
+  if (Array.isArray(records)) {
+    const failed = await handleBreachMessages(
+      rt,
+      records.map((r) => ({ id: r.messageId, body: r.body })),
+    );
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  }
+  const input = timerInput(JSON.stringify(event ?? null));
+  if (!input) {
     rt.log.error('breach timer with a malformed input; dropped', {
       input: JSON.stringify(event).slice(0, 200),
     });
     return { kind: 'noop', reason: 'malformed input' };
   }
-  return handleBreach(rt, { leadId: e.leadId, attempt: e.attempt as number });
+  return handleBreach(rt, input);
 }
 
 /** The Lambda handler. */
-export const handler = eventHandler<unknown, BreachOutcome>(breachHandler);
+export const handler = eventHandler<unknown, BreachOutcome | SQSBatchResponse>(breachHandler);

@@ -11,7 +11,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { setupProperties } from '../../shared/adapters/hubspot/setup.ts';
 import { SchedulerTimers } from '../../shared/adapters/scheduler-timers.ts';
-import { handleBreach } from '../../shared/app/breach.ts';
+import { handleBreachMessages } from '../../shared/app/breach.ts';
 import type { Clock, Log, PolicySource } from '../../shared/app/ports.ts';
 import type { Policy } from '../../shared/domain/compile.ts';
 import { subscriptionsOf } from '../../shared/domain/subscriptions.ts';
@@ -35,6 +35,7 @@ export const LOCAL = {
   breachArn: 'arn:aws:lambda:us-east-1:000000000000:function:leadclock-sla-breach',
   schedulerRole: 'arn:aws:iam::000000000000:role/leadclock-scheduler',
   syncQueue: 'leadclock-crm-sync',
+  breachQueue: 'leadclock-breach',
   syncDlq: 'leadclock-crm-sync-dlq',
   scheduleDlq: 'leadclock-schedule-dlq',
   topic: 'leadclock-notifications',
@@ -69,6 +70,14 @@ export interface LocalStackOptions {
   /** crm-sync's batching window (default 200 ms; the CDK stack's event source waits up to 5 s). */
   syncBatchingWindowMs?: number;
   syncVisibilityMs?: number;
+  /** sla-breach's batching window on the breach queue (default 50 ms; the CDK stack's event source waits up to 2 s). */
+  breachBatchingWindowMs?: number;
+  /** Breach batches at once (default 4, BREACH_MAX_CONCURRENCY). */
+  breachConcurrency?: number;
+  /** The breach queue's visibility timeout: when a failed breach is delivered again (default 2 s; AWS: 6 min). */
+  breachVisibilityMs?: number;
+  /** Start the sla-breach consumer of the breach queue (default true). */
+  consumeBreaches?: boolean;
   /** crm-sync's task lease; by default just under the sync queue's visibility timeout, as in AWS. */
   taskLeaseSeconds?: number;
   hubspotBudget?: string;
@@ -105,6 +114,8 @@ export interface LocalStack {
   adminKey: string;
   clientSecret: string;
   env: Record<string, string>;
+  /** Resolves once every fired timer has been delivered to the breach queue and sla-breach has handled it. */
+  timersSettled(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -155,6 +166,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // Longer than a batch paused by 429s, as AWS requires (visibility ≥ the consumer's timeout).
     visibilityTimeoutMs: syncVisibilityMs,
   });
+  // The SLA timers' target (Scheduler's SQS SendMessage target), as in the CDK stack: redriven to the timer DLQ.
+  sqs.createQueue(LOCAL.breachQueue, {
+    attributes: {
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: sqs.queueArn(LOCAL.scheduleDlq),
+        maxReceiveCount: '10',
+      }),
+    },
+    visibilityTimeoutMs: opts.breachVisibilityMs ?? 2_000,
+  });
+  const breachQueueArn = sqs.queueArn(LOCAL.breachQueue);
   const topicArn = sns.createTopic(LOCAL.topic);
   subscribeManagers(sns, topicArn, opts.policy);
   subscribeChat(sns, topicArn, opts.log);
@@ -170,7 +192,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     LEADCLOCK_POLICY: opts.policyPath ?? 'config/policy.example.yaml',
     TABLE_NAME: LOCAL.table,
     SCHEDULE_GROUP: LOCAL.scheduleGroup,
-    BREACH_TARGET_ARN: LOCAL.breachArn,
+    BREACH_TARGET_ARN: breachQueueArn,
     SCHEDULER_ROLE_ARN: LOCAL.schedulerRole,
     SCHEDULER_DLQ_ARN: sqs.queueArn(LOCAL.scheduleDlq),
     SYNC_QUEUE_URL: queueUrl,
@@ -203,7 +225,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // A scaled-down minute (second-long SLA demos and tests): timers round up to it as they do to AWS's minute.
     rt.timers = new SchedulerTimers(clients.scheduler, {
       groupName: LOCAL.scheduleGroup,
-      targetArn: LOCAL.breachArn,
+      targetArn: breachQueueArn,
       roleArn: LOCAL.schedulerRole,
       deadLetterArn: env.SCHEDULER_DLQ_ARN,
       precisionMs,
@@ -211,11 +233,33 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
   await setupProperties(hubspotBaseUrl, accessToken);
 
-  // The Scheduler invokes sla-breach; a throw makes the emulator retry, as the real target would be retried.
-  scheduler.registerTarget(LOCAL.breachArn, async (input) => {
-    const { leadId, attempt } = JSON.parse(input) as { leadId: string; attempt: number };
-    await handleBreach(rt, { leadId, attempt });
+  // A fired timer is sent to the breach queue (the Scheduler's templated SQS target: its Input becomes the
+  // message body); sla-breach consumes the queue in batches. A timer armed at sla-breach itself (the
+  // function ARN, as before the breach queue) still runs it directly.
+  scheduler.registerTarget(breachQueueArn, (input) => {
+    sqs.send(LOCAL.breachQueue, input);
   });
+  scheduler.registerTarget(LOCAL.breachArn, async (input) => {
+    const failed = await handleBreachMessages(rt, [{ id: 'direct', body: input }]);
+    if (failed.length) throw new Error('sla-breach failed; the Scheduler retries');
+  });
+  if (opts.consumeBreaches !== false) {
+    sqs.attachConsumer(
+      LOCAL.breachQueue,
+      async (event) => {
+        const failed = await handleBreachMessages(
+          rt,
+          event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+        );
+        return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+      },
+      {
+        batchSize: 100,
+        maxBatchingWindowMs: opts.breachBatchingWindowMs ?? 50,
+        maxConcurrency: opts.breachConcurrency ?? 4,
+      },
+    );
+  }
 
   let syncThread: Worker | undefined;
   if (opts.consumeSync !== false) {
@@ -252,6 +296,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     adminKey,
     clientSecret,
     env,
+    async timersSettled(timeoutMs = 30_000) {
+      await scheduler.settled();
+      await sqs.drain(timeoutMs, [LOCAL.breachQueue]);
+    },
     async close() {
       // Let a running batch finish first: closing HubSpot under it would only make it retry against a dead socket.
       await sqs.stopConsumers();

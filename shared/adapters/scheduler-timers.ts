@@ -12,7 +12,11 @@ import type { Timers } from '../app/ports.ts';
 /** Where schedules live and what they invoke. */
 export interface SchedulerTimersConfig {
   groupName: string;
-  /** ARN of the sla-breach function. */
+  /**
+   * What a fired timer delivers `{leadId, attempt}` to: the breach queue's ARN (a templated SQS SendMessage
+   * target, https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html), or a
+   * Lambda function's ARN.
+   */
   targetArn: string;
   /** Role the Scheduler assumes to invoke the target. */
   roleArn: string;

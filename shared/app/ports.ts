@@ -376,6 +376,8 @@ export interface Crm {
    * history, following a merge to the surviving contact; `deleted` when HubSpot answers 404.
    */
   contactActivity(contactId: string): Promise<ContactActivity>;
+  /** `contactActivity` for many contacts at once, in batch reads (a breach wave); keyed by the ids asked for. */
+  contactActivities(contactIds: readonly string[]): Promise<Map<string, ContactActivity>>;
   /** A deal's properties and the contacts it is associated with; undefined when HubSpot no longer has it. */
   deal(
     id: string,

@@ -4,9 +4,10 @@
  * - sync: each message of the crm-sync DLQ is sent back to the sync queue as it was, then deleted from
  *   the DLQ. crm-sync is idempotent per lead (conditional writes, task key), so a replay that overlaps a
  *   sweeper re-queue does no harm.
- * - timers: the timer DLQ holds what EventBridge Scheduler could not deliver (the body is the timer's
- *   input, `{leadId, attempt}`) and sla-breach runs that failed every retry (a Lambda destination record,
- *   whose `requestPayload` is that input). Each is re-armed as a one-time schedule a minute from now; sla-breach
+ * - timers: the timer DLQ holds what EventBridge Scheduler could not deliver to the breach queue (the body
+ *   is the timer's input, `{leadId, attempt}`), breach-queue messages sla-breach failed on every receive
+ *   (the same body, moved by the queue's redrive policy), and, from timers armed before the breach queue,
+ *   sla-breach runs that failed every retry (a Lambda destination record, whose `requestPayload` is that input). Each is re-armed as a one-time schedule a minute from now; sla-breach
  *   verifies the lead before acting, so a lead touched since is left alone.
  *
  * A message that cannot be read is left in the DLQ and reported. Nothing is deleted before its replay
@@ -18,7 +19,10 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { timerInput } from '../app/breach.ts';
 import type { Timers } from '../app/ports.ts';
+
+export { timerInput };
 
 /** What a replay did. */
 export interface ReplayReport {
@@ -77,20 +81,6 @@ export function replaySync(
     },
     dryRun,
   );
-}
-
-/** `{leadId, attempt}` of a timer DLQ message: a Scheduler input, or a Lambda destination record's payload. */
-export function timerInput(body: string): { leadId: string; attempt: number } | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const payload = (v as { requestPayload?: unknown })?.requestPayload ?? v;
-  const { leadId, attempt } = (payload ?? {}) as { leadId?: unknown; attempt?: unknown };
-  if (typeof leadId !== 'string' || !leadId || !Number.isInteger(attempt)) return undefined;
-  return { leadId, attempt: attempt as number };
 }
 
 /** Re-arms every timer in the timer DLQ to fire within the next minutes. */

@@ -350,9 +350,9 @@ function clean(a: FaultAudit): boolean {
 /** Waits until the sync queue is empty and no timer delivery is running. */
 async function settle(stack: LocalStack, timeoutMs: number): Promise<void> {
   await sleep(150);
-  await stack.scheduler.settled();
+  await stack.timersSettled();
   await stack.sqs.drain(timeoutMs, [LOCAL.syncQueue]).catch(() => undefined);
-  await stack.scheduler.settled();
+  await stack.timersSettled();
 }
 
 /** One fault run. */

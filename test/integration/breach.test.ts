@@ -61,7 +61,7 @@ describe('SLA breach and escalation (2-second SLAs)', () => {
       const l = await stack.rt.store.getLead(lead.leadId);
       return l && l.attempt === 2 && l.sync === 'synced' ? l : undefined;
     }, 15_000);
-    await stack.scheduler.settled();
+    await stack.timersSettled();
 
     // Assess
     expect(after.status).toBe('routed');
@@ -119,7 +119,7 @@ describe('SLA breach and escalation (2-second SLAs)', () => {
       via: 'api',
     });
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(lead.dueAt) - Date.now()) + 1500));
-    await stack.scheduler.settled();
+    await stack.timersSettled();
 
     // Assess
     const after = await stack.rt.store.getLead(lead.leadId);
@@ -143,7 +143,7 @@ describe('SLA breach and escalation (2-second SLAs)', () => {
       const l = await stack.rt.store.getLead(lead.leadId);
       return l?.status === 'touched' ? l : undefined;
     }, 10_000);
-    await stack.scheduler.settled();
+    await stack.timersSettled();
 
     // Assess
     expect(after.breachCount).toBe(0);

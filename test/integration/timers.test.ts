@@ -75,7 +75,7 @@ describe('SLA timers at the Scheduler’s one-minute precision', () => {
     const inDeadlineMinute = await stack.scheduler.fireDue(DUE + 42_000);
     clock.set(Date.parse('2030-01-07T10:01:00Z'));
     const next = await stack.scheduler.fireDue();
-    await stack.scheduler.settled();
+    await stack.timersSettled();
 
     // Assess
     expect(inDeadlineMinute).toBe(0);
@@ -101,7 +101,7 @@ describe('SLA timers at the Scheduler’s one-minute precision', () => {
     const rearmed = stack.scheduler.get(LOCAL.scheduleGroup, name);
     clock.set(Date.parse('2030-01-07T10:01:00Z'));
     const fired = await stack.scheduler.fireDue();
-    await stack.scheduler.settled();
+    await stack.timersSettled();
 
     // Assess
     expect(early).toEqual({ kind: 'early', dueAt: lead.dueAt });
@@ -118,12 +118,12 @@ describe('SLA timers at the Scheduler’s one-minute precision', () => {
 
     // Act: fired now, 47 s early, by the emulator itself (the schedule is updated during its own delivery).
     await stack.scheduler.fireNow(name, LOCAL.scheduleGroup);
-    await stack.scheduler.settled();
+    await stack.timersSettled();
     const afterEarly = await stack.rt.store.getLead(lead.leadId);
     const kept = stack.scheduler.get(LOCAL.scheduleGroup, name);
     clock.set(Date.parse('2030-01-07T10:01:00Z'));
     await stack.scheduler.fireDue();
-    await stack.scheduler.settled();
+    await stack.timersSettled();
 
     // Assess
     expect(afterEarly).toMatchObject({ attempt: 1, breachCount: 0, status: 'routed' });

@@ -22,6 +22,8 @@ export interface ApiResponse {
 
 /** HubSpot's batch endpoints take at most 100 inputs. */
 export const BATCH_LIMIT = 100;
+/** A batch read that asks for property history takes at most 50 (HubSpot's 400 names the limit). */
+export const HISTORY_BATCH_LIMIT = 50;
 
 /** Routes a request; throws `HubSpotHttpError` for HubSpot-shaped failures. */
 export function route(store: CrmStore, request: ApiRequest): ApiResponse {
@@ -185,12 +187,26 @@ function batch(
     case 'read': {
       const idProperty = typeof body.idProperty === 'string' ? body.idProperty : undefined;
       const wanted = Array.isArray(body.properties) ? body.properties.map(String) : undefined;
+      const withHistory =
+        Array.isArray(body.propertiesWithHistory) && body.propertiesWithHistory.length > 0
+          ? body.propertiesWithHistory.map(String)
+          : undefined;
+      // Property history is read 50 records a request at most (docs/hubspot-semantics.md).
+      if (withHistory && inputs.length > HISTORY_BATCH_LIMIT) {
+        throw validationError(
+          `The maximum number of inputs supported in a batch request for property histories is ${HISTORY_BATCH_LIMIT}. Please reduce the number of items and try again`,
+        );
+      }
       const results: unknown[] = [];
       const missing: string[] = [];
       for (const input of inputs) {
         const id = String(input.id ?? '');
         const record = store.find(type, id, idProperty);
-        if (record) results.push(render(store, record, wanted));
+        if (record)
+          results.push({
+            ...render(store, record, wanted),
+            ...(withHistory ? { propertiesWithHistory: historyBlock(store, record, withHistory) } : {}),
+          });
         else missing.push(id);
       }
       return complete(results, 200, missing.length > 0 ? [notFoundError(missing)] : []);
