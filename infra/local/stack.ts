@@ -74,7 +74,7 @@ export interface LocalStackOptions {
   breachBatchingWindowMs?: number;
   /** Breach batches at once (default 4, BREACH_MAX_CONCURRENCY). */
   breachConcurrency?: number;
-  /** The breach queue's visibility timeout: when a failed breach is delivered again (default 2 s; AWS: 6 min). */
+  /** The breach queue's visibility timeout: when a failed breach is delivered again (default 30 s; AWS: 6 min). */
   breachVisibilityMs?: number;
   /** Start the sla-breach consumer of the breach queue (default true). */
   consumeBreaches?: boolean;
@@ -174,7 +174,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         maxReceiveCount: '10',
       }),
     },
-    visibilityTimeoutMs: opts.breachVisibilityMs ?? 2_000,
+    // Longer than a batch retrying through HubSpot failures, or a running batch is delivered twice.
+    visibilityTimeoutMs: opts.breachVisibilityMs ?? 30_000,
   });
   const breachQueueArn = sqs.queueArn(LOCAL.breachQueue);
   const topicArn = sns.createTopic(LOCAL.topic);

@@ -64,8 +64,10 @@ const LEASE_SECONDS = 60;
 const PAGE_CLAIM_SECONDS = 30 * 86_400;
 /** How soon a breach deferred because the owner was not told yet is looked at again. */
 const UNTOLD_RETRY_MS = 60_000;
-/** Within this lateness a failed HubSpot check is retried (the Scheduler redelivers); past it the breach goes ahead unverified. */
+/** Within this lateness a failed HubSpot check is retried (the timer is put back); past it the breach goes ahead unverified. */
 const VERIFY_GRACE_MS = 15 * 60_000;
+/** How soon a breach HubSpot could not verify is checked again. */
+const VERIFY_RETRY_MS = 60_000;
 
 /** Handles one timer firing `{leadId, attempt}`. */
 export async function handleBreach(
@@ -117,6 +119,7 @@ export async function handleBreach(
   if (lead.status !== 'breached') {
     const lateMs = now - Date.parse(lead.dueAt);
     const verified = await verify(deps, lead, lateMs);
+    if (verified.deferred) return noop(deps, input, 'HubSpot unreachable; checking again in a minute');
     if (verified.touchedAt) {
       await applyChange(deps, lead.leadId, {
         kind: 'touch',
@@ -319,7 +322,7 @@ async function verify(
   deps: BreachDeps,
   lead: LeadRecord,
   lateMs: number,
-): Promise<{ checked: boolean; touchedAt?: string }> {
+): Promise<{ checked: boolean; touchedAt?: string; deferred?: boolean }> {
   if (!deps.policy.doc.escalation.verifyInHubSpot || lead.mode === 'shadow' || !lead.hubspotContactId)
     return { checked: false };
   try {
@@ -342,9 +345,30 @@ async function verify(
     return { checked: true, touchedAt };
   } catch (e) {
     if (lateMs < VERIFY_GRACE_MS) {
-      // Let the Scheduler retry: paging on an unverified breach risks a false page.
+      // Paging on an unverified breach risks a false page: the timer comes back in a minute and checks
+      // again (the timer, not the queue's redelivery, which waits out a 6-minute visibility timeout).
       await deps.store.forget(`escalate:${lead.leadId}:${lead.attempt}`);
-      throw new Error(`could not verify lead ${lead.leadId} in HubSpot; retrying`, { cause: e });
+      try {
+        await deps.timers.arm(lead.leadId, lead.attempt, new Date(deps.clock.now() + VERIFY_RETRY_MS));
+      } catch (armError) {
+        throw new Error(`could not verify lead ${lead.leadId} in HubSpot, nor put its timer back`, {
+          cause: armError,
+        });
+      }
+      deps.log.warn('HubSpot unreachable; breach checked again in a minute', {
+        leadId: lead.leadId,
+        error: String(e),
+      });
+      await deps.store
+        .putEvent({
+          leadId: lead.leadId,
+          at: lead.dueAt,
+          type: 'breach_deferred',
+          ref: String(lead.attempt),
+          data: { reason: 'HubSpot could not be asked; checking again in a minute' },
+        })
+        .catch(() => undefined);
+      return { checked: false, deferred: true };
     }
     deps.log.warn('HubSpot unreachable for too long; escalating unverified', {
       leadId: lead.leadId,

@@ -1,15 +1,17 @@
 /**
  * The morning wave: `leads` hand-raisers captured overnight (Monday 02:00 in Berlin), all due in the same
- * minute when the EMEA team's day starts (09:05 Berlin). At that minute `workers` sla-breach instances
- * (the reserved concurrency, BREACH_MAX_CONCURRENCY) take the timers one at a time each, as Lambda runs
- * them, while crm-sync keeps running: every breach verifies in HubSpot, then escalates (reassign, new
- * task, new timer, pages). Every HubSpot caller has a runtime of its own, as each Lambda instance does,
- * and they share one budget through the table; the sandbox enforces 190 requests / 10 s and 5 searches/s
- * per portal with 150 ms latency.
+ * minute when the EMEA team's day starts (09:05 Berlin). Their timers fire into the breach queue (the
+ * Scheduler's SQS target) together, and sla-breach consumes it as deployed: batches of up to 100 with a 2 s
+ * batching window, at most `workers` batches at once (BREACH_MAX_CONCURRENCY), while crm-sync keeps
+ * running. Each batch verifies its leads in HubSpot with batch reads (`Crm.contactActivities`), then
+ * escalates each (reassign, new task, new timer, pages). Every HubSpot caller has a runtime of its own, as
+ * each Lambda instance does, and they share one budget through the table; the sandbox enforces 190
+ * requests / 10 s and 5 searches/s per portal with 150 ms latency.
  *
- * A timer whose run throws (an unverifiable breach within the grace period) is retried after 1 s, as
- * Lambda retries a failed asynchronous invocation. `verificationsGivenUp` counts HubSpot checks that
- * failed after every retry of leadclock's own pacing.
+ * A breach that throws (an unverifiable breach within the grace period) is reported as a batch item
+ * failure and delivered again after the visibility timeout (6 min, as deployed); a failed HubSpot check
+ * puts its timer back a minute later instead, which this bench (its clock stands still) does not fire. `verificationsGivenUp`
+ * counts HubSpot checks that failed after every retry of leadclock's own pacing.
  */
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,7 +20,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL, startLocalStack } from '../../infra/local/stack.ts';
 import type { PacingStats } from '../../shared/adapters/hubspot/pacing.ts';
-import { type BreachOutcome, handleBreach } from '../../shared/app/breach.ts';
+import { handleBreachMessages } from '../../shared/app/breach.ts';
 import { logger } from '../../shared/app/logging.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
@@ -44,7 +46,6 @@ export interface WaveOptions {
   workers?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
 /** Runs the wave and returns its figures. */
@@ -68,6 +69,10 @@ export async function benchWave(o: WaveOptions): Promise<Record<string, unknown>
     sandbox: { rateLimit: HUBSPOT_LIMIT, latencyMs: 150 },
     // As deployed (infra/stateless-stack.ts): crm-sync's event source waits up to 5 s to fill a batch.
     syncBatchingWindowMs: 5_000,
+    // The bench attaches sla-breach itself: one runtime per concurrent batch, as Lambda instances.
+    consumeBreaches: false,
+    // As deployed: six times the 60 s function timeout (a failed breach comes back after it).
+    breachVisibilityMs: 360_000,
   });
   const sandbox = stack.sandbox!;
   const clients: { destroy(): void }[] = [];
@@ -133,52 +138,65 @@ export async function benchWave(o: WaveOptions): Promise<Record<string, unknown>
       );
     });
     let givenUp = 0;
+    const outcomes: Record<string, number> = {};
+    const batchSizes: number[] = [];
     for (const rt of breachRuntimes) {
-      const inner = rt.crm.contactActivity.bind(rt.crm);
+      const one = rt.crm.contactActivity.bind(rt.crm);
+      const many = rt.crm.contactActivities.bind(rt.crm);
       rt.crm.contactActivity = async (contactId) => {
         try {
-          return await inner(contactId);
+          return await one(contactId);
         } catch (e) {
           givenUp++;
+          throw e;
+        }
+      };
+      rt.crm.contactActivities = async (contactIds) => {
+        try {
+          return await many(contactIds);
+        } catch (e) {
+          givenUp += contactIds.length;
           throw e;
         }
       };
     }
     const requestsBefore = sandbox.requests.length;
     const syncBudgetBefore = { ...(stack.rt.hubspotStats.budget ?? { reads: 0, writes: 0, conflicts: 0 }) };
-    const queue = [...leadIds];
-    const outcomes: Record<string, number> = {};
+    // Each batch runs on a free runtime, as each concurrent batch runs in its own Lambda instance.
+    const free = [...breachRuntimes];
     let retried = 0;
-    let inFlightRetries = 0;
     const started = Date.now();
     let lastEscalatedAt = started;
-    await Promise.all(
-      breachRuntimes.map(async (rt) => {
-        for (;;) {
-          const leadId = queue.shift();
-          if (leadId === undefined) {
-            if (inFlightRetries === 0) return;
-            await sleep(100);
-            continue;
-          }
-          let out: BreachOutcome;
-          try {
-            out = await handleBreach(rt, { leadId, attempt: 1 });
-          } catch {
-            // Lambda retries a failed asynchronous invocation; here after 1 s.
-            retried++;
-            inFlightRetries++;
-            setTimeout(() => {
-              queue.push(leadId);
-              inFlightRetries--;
-            }, 1000);
-            continue;
-          }
-          outcomes[out.kind] = (outcomes[out.kind] ?? 0) + 1;
-          lastEscalatedAt = Date.now();
+    for (const leadId of leadIds) stack.sqs.send(LOCAL.breachQueue, JSON.stringify({ leadId, attempt: 1 }));
+    stack.sqs.attachConsumer(
+      LOCAL.breachQueue,
+      async (event) => {
+        const rt = free.pop() as Runtime;
+        try {
+          batchSizes.push(event.Records.length);
+          const failed = await handleBreachMessages(
+            rt,
+            event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+          );
+          retried += failed.length;
+          if (failed.length < event.Records.length) lastEscalatedAt = Date.now();
+          return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+        } finally {
+          free.push(rt);
         }
-      }),
+      },
+      { batchSize: 100, maxBatchingWindowMs: 2_000, maxConcurrency: workers },
     );
+    await stack.sqs.drain(1_800_000, [LOCAL.breachQueue]);
+    for (const id of leadIds) {
+      const l = await stack.rt.store.getLead(id);
+      const kind = !l
+        ? 'missing'
+        : l.breachCount > 0
+          ? `breached → ${l.status}`
+          : `not breached: ${l.status}`;
+      outcomes[kind] = (outcomes[kind] ?? 0) + 1;
+    }
     const escalatedMs = lastEscalatedAt - started;
     let syncDrainedMs: number | null = null;
     try {
@@ -197,7 +215,9 @@ export async function benchWave(o: WaveOptions): Promise<Record<string, unknown>
       writes: sum((s) => s.budget?.writes ?? 0) - syncBudgetBefore.writes,
       conflicts: sum((s) => s.budget?.conflicts ?? 0) - syncBudgetBefore.conflicts,
     };
-    const breached = outcomes.breached ?? 0;
+    const breached = Object.entries(outcomes)
+      .filter(([k]) => k.startsWith('breached'))
+      .reduce((n, [, v]) => n + v, 0);
     return {
       wave: {
         leads: o.leads,
@@ -211,6 +231,12 @@ export async function benchWave(o: WaveOptions): Promise<Record<string, unknown>
         outcomes,
         breachRunsRetried: retried,
         reassignmentSyncDrainedSeconds: syncDrainedMs === null ? null : round(syncDrainedMs / 1000),
+        breachBatches: batchSizes.length,
+        meanBreachBatch: batchSizes.length
+          ? round(batchSizes.reduce((a, b) => a + b, 0) / batchSizes.length)
+          : null,
+        // sla-breach's own HubSpot calls (verification), apart from crm-sync's reassignment syncs.
+        verificationRequests: breachRuntimes.reduce((n, rt) => n + rt.hubspotStats.requests, 0),
         hubspotRequests: wave.length,
         hubspotRequestsPerBreach: breached ? round(wave.length / breached, 2) : null,
         hubspotRequestsPerSecond: round(wave.length / wallSeconds, 1),

@@ -77,9 +77,27 @@ describe('stateful stack', () => {
     });
   });
 
+  it('wires the breach queue to the timer DLQ after 10 receives, with a visibility of 6× the breach timeout', () => {
+    const [dlq] = Object.keys(stateful.findResources('AWS::SQS::Queue')).filter((id) =>
+      id.startsWith('TimerDeadLetterQueue'),
+    );
+    const [breach] = Object.entries(stateful.findResources('AWS::SQS::Queue')).filter(([id]) =>
+      id.startsWith('BreachQueue'),
+    );
+    expect(breach?.[1]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 10 },
+        VisibilityTimeout: 360,
+        SqsManagedSseEnabled: true,
+      },
+    });
+  });
+
   it('encrypts every queue and refuses non-TLS access to each', () => {
     const queues = Object.keys(stateful.findResources('AWS::SQS::Queue'));
     expect(queues.sort()).toEqual([
+      expect.stringMatching(/^BreachQueue/),
       expect.stringMatching(/^NotifyDeadLetterQueue/),
       expect.stringMatching(/^SyncDeadLetterQueue/),
       expect.stringMatching(/^SyncQueue/),
@@ -233,10 +251,11 @@ describe('functions', () => {
     });
   }
 
-  it('points every timer at sla-breach by the name it is deployed under', () => {
+  it('points every timer at the breach queue, which sla-breach (deployed under a fixed name) consumes', () => {
     stateless.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'Leadclock-Stateless-sla-breach',
-      Description: Match.stringLikeRegexp('Scheduler target'),
+      Description: Match.stringLikeRegexp('Breach queue'),
+      Timeout: 60,
     });
     const armers = FUNCTIONS.filter((f) => f.needs.includes('timers'));
     expect(armers.map((f) => f.name)).toEqual([
@@ -252,20 +271,7 @@ describe('functions', () => {
         Environment: {
           Variables: Match.objectLike({
             SCHEDULE_GROUP: 'leadclock',
-            BREACH_TARGET_ARN: {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':lambda:',
-                  { Ref: 'AWS::Region' },
-                  ':',
-                  { Ref: 'AWS::AccountId' },
-                  ':function:Leadclock-Stateless-sla-breach',
-                ],
-              ],
-            },
+            BREACH_TARGET_ARN: imported('BreachQueue'),
             SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SchedulerRole'), 'Arn'] },
             SCHEDULER_DLQ_ARN: imported('TimerDeadLetterQueue'),
           }),
@@ -294,11 +300,20 @@ describe('functions', () => {
     }
   });
 
-  it('caps sla-breach at 4 instances at once, so a wave of timers cannot starve crm-sync', () => {
-    stateless.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 'Leadclock-Stateless-sla-breach',
-      ReservedConcurrentExecutions: 4,
+  it('consumes the breach queue in batches of 100, at most 4 at once, so a wave of timers cannot starve crm-sync', () => {
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId('sla-breach') },
+      EventSourceArn: imported('BreachQueue'),
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 2,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 4 },
     });
+    // The event source's maximum concurrency caps it; no reserved concurrency to ask the account for.
+    const breach = Object.values(stateless.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties?.FunctionName === 'Leadclock-Stateless-sla-breach',
+    );
+    expect(breach?.Properties?.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('sends sla-breach runs that fail every retry to the timer DLQ', () => {
@@ -448,7 +463,7 @@ describe('least privilege', () => {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('lets the Scheduler (of this account, for this group) only invoke sla-breach and write to the timer DLQ', () => {
+  it('lets the Scheduler (of this account, for this group) only send to the breach queue and timer DLQ, and invoke sla-breach', () => {
     stateless.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -486,7 +501,11 @@ describe('least privilege', () => {
               ],
             },
           },
-          { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: imported('TimerDeadLetterQueue') },
+          {
+            Action: 'sqs:SendMessage',
+            Effect: 'Allow',
+            Resource: [imported('BreachQueue'), imported('TimerDeadLetterQueue')],
+          },
         ],
       },
     });
