@@ -237,11 +237,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // A fired timer is sent to the breach queue (the Scheduler's templated SQS target: its Input becomes the
   // message body); sla-breach consumes the queue in batches. A timer armed at sla-breach itself (the
   // function ARN, as before the breach queue) still runs it directly.
+  // A failed breach run's timer comes back after one (possibly scaled-down) Scheduler minute.
+  const retryAfterMs = precisionMs ?? 60_000;
   scheduler.registerTarget(breachQueueArn, (input) => {
     sqs.send(LOCAL.breachQueue, input);
   });
   scheduler.registerTarget(LOCAL.breachArn, async (input) => {
-    const failed = await handleBreachMessages(rt, [{ id: 'direct', body: input }]);
+    const failed = await handleBreachMessages(rt, [{ id: 'direct', body: input }], { retryAfterMs });
     if (failed.length) throw new Error('sla-breach failed; the Scheduler retries');
   });
   if (opts.consumeBreaches !== false) {
@@ -251,6 +253,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         const failed = await handleBreachMessages(
           rt,
           event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+          { retryAfterMs },
         );
         return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
       },

@@ -64,10 +64,10 @@ const LEASE_SECONDS = 60;
 const PAGE_CLAIM_SECONDS = 30 * 86_400;
 /** How soon a breach deferred because the owner was not told yet is looked at again. */
 const UNTOLD_RETRY_MS = 60_000;
-/** Within this lateness a failed HubSpot check is retried (the timer is put back); past it the breach goes ahead unverified. */
+/** Within this lateness a failed HubSpot check is retried; past it the breach goes ahead unverified. */
 const VERIFY_GRACE_MS = 15 * 60_000;
-/** How soon a breach HubSpot could not verify is checked again. */
-const VERIFY_RETRY_MS = 60_000;
+/** How soon a timer whose breach run failed fires again (handleBreachMessages). */
+export const BREACH_RETRY_MS = 60_000;
 
 /** Handles one timer firing `{leadId, attempt}`. */
 export async function handleBreach(
@@ -119,7 +119,6 @@ export async function handleBreach(
   if (lead.status !== 'breached') {
     const lateMs = now - Date.parse(lead.dueAt);
     const verified = await verify(deps, lead, lateMs);
-    if (verified.deferred) return noop(deps, input, 'HubSpot unreachable; checking again in a minute');
     if (verified.touchedAt) {
       await applyChange(deps, lead.leadId, {
         kind: 'touch',
@@ -262,6 +261,7 @@ export async function handleBreaches(
 export async function handleBreachMessages(
   deps: BreachDeps,
   messages: readonly { id: string; body: string }[],
+  opts: { retryAfterMs?: number } = {},
 ): Promise<string[]> {
   const valid: { id: string; input: { leadId: string; attempt: number } }[] = [];
   for (const m of messages) {
@@ -274,16 +274,33 @@ export async function handleBreachMessages(
     valid.map((v) => v.input),
   );
   const failed: string[] = [];
-  results.forEach((r, k) => {
-    if (r.status === 'fulfilled') return;
-    const v = valid[k] as (typeof valid)[0];
-    deps.log.warn('breach timer failed; SQS delivers it again', {
-      leadId: v.input.leadId,
-      attempt: v.input.attempt,
-      error: String(r.reason),
-    });
-    failed.push(v.id);
-  });
+  await Promise.all(
+    results.map(async (r, k) => {
+      if (r.status === 'fulfilled') return;
+      const { id, input } = valid[k] as (typeof valid)[0];
+      // A failed run (HubSpot could not verify, a publish or a write failed) is resumable: its timer is put
+      // back to fire again in a minute, sooner than the queue's redelivery after its visibility timeout.
+      // Only when that fails too is the message delivered again (and, after every receive, dead-lettered).
+      try {
+        const retryInMs = opts.retryAfterMs ?? BREACH_RETRY_MS;
+        await deps.timers.arm(input.leadId, input.attempt, new Date(deps.clock.now() + retryInMs));
+        deps.log.warn('breach run failed; its timer fires again', {
+          leadId: input.leadId,
+          attempt: input.attempt,
+          retryInMs,
+          error: String(r.reason),
+        });
+      } catch (armError) {
+        deps.log.error('breach run failed and its timer could not be put back; SQS delivers it again', {
+          leadId: input.leadId,
+          attempt: input.attempt,
+          error: String(r.reason),
+          armError: String(armError),
+        });
+        failed.push(id);
+      }
+    }),
+  );
   return failed;
 }
 
@@ -322,7 +339,7 @@ async function verify(
   deps: BreachDeps,
   lead: LeadRecord,
   lateMs: number,
-): Promise<{ checked: boolean; touchedAt?: string; deferred?: boolean }> {
+): Promise<{ checked: boolean; touchedAt?: string }> {
   if (!deps.policy.doc.escalation.verifyInHubSpot || lead.mode === 'shadow' || !lead.hubspotContactId)
     return { checked: false };
   try {
@@ -345,30 +362,10 @@ async function verify(
     return { checked: true, touchedAt };
   } catch (e) {
     if (lateMs < VERIFY_GRACE_MS) {
-      // Paging on an unverified breach risks a false page: the timer comes back in a minute and checks
-      // again (the timer, not the queue's redelivery, which waits out a 6-minute visibility timeout).
+      // Paging on an unverified breach risks a false page: try again shortly (handleBreachMessages puts the
+      // timer back a minute later; a direct run is retried by Lambda, the sweeper's by its next sweep).
       await deps.store.forget(`escalate:${lead.leadId}:${lead.attempt}`);
-      try {
-        await deps.timers.arm(lead.leadId, lead.attempt, new Date(deps.clock.now() + VERIFY_RETRY_MS));
-      } catch (armError) {
-        throw new Error(`could not verify lead ${lead.leadId} in HubSpot, nor put its timer back`, {
-          cause: armError,
-        });
-      }
-      deps.log.warn('HubSpot unreachable; breach checked again in a minute', {
-        leadId: lead.leadId,
-        error: String(e),
-      });
-      await deps.store
-        .putEvent({
-          leadId: lead.leadId,
-          at: lead.dueAt,
-          type: 'breach_deferred',
-          ref: String(lead.attempt),
-          data: { reason: 'HubSpot could not be asked; checking again in a minute' },
-        })
-        .catch(() => undefined);
-      return { checked: false, deferred: true };
+      throw new Error(`could not verify lead ${lead.leadId} in HubSpot; retrying`, { cause: e });
     }
     deps.log.warn('HubSpot unreachable for too long; escalating unverified', {
       leadId: lead.leadId,
