@@ -5,7 +5,7 @@
  */
 
 import { CLOCK_RUNNING } from '../domain/lead.ts';
-import { type BreachDeps, handleBreach } from './breach.ts';
+import { type BreachDeps, handleBreaches } from './breach.ts';
 import type { LeadRecord } from './ports.ts';
 
 /** What one sweep did. */
@@ -48,10 +48,20 @@ export async function sweep(deps: BreachDeps): Promise<SweepReport> {
   };
 
   const overdue = await deps.store.findDue(new Date(now - LOST_TIMER_MS), 3);
-  for (const lead of overdue) {
-    await guard(lead.leadId, 'breach', async () => {
-      const r = await handleBreach(deps, { leadId: lead.leadId, attempt: lead.attempt });
-      if (r.kind !== 'noop') report.breachesFired++;
+  // A hundred at a time, as the breach queue delivers them: one batched HubSpot verification each.
+  for (let i = 0; i < overdue.length; i += 100) {
+    const chunk = overdue.slice(i, i + 100);
+    const results = await handleBreaches(
+      deps,
+      chunk.map((l) => ({ leadId: l.leadId, attempt: l.attempt })),
+    );
+    results.forEach((r, k) => {
+      if (r.status === 'fulfilled') {
+        if (r.value.kind !== 'noop') report.breachesFired++;
+        return;
+      }
+      report.errors++;
+      deps.log.error('sweeper: breach failed', { leadId: chunk[k]?.leadId, error: String(r.reason) });
     });
   }
 
