@@ -68,6 +68,8 @@ const UNTOLD_RETRY_MS = 60_000;
 const VERIFY_GRACE_MS = 15 * 60_000;
 /** How soon a timer whose breach run failed fires again (handleBreachMessages). */
 export const BREACH_RETRY_MS = 60_000;
+/** Past this lateness a failing breach is no longer put back as a timer; the queue redelivers it, then dead-letters it. */
+const RETRY_BY_TIMER_MS = 60 * 60_000;
 
 /** Handles one timer firing `{leadId, attempt}`. */
 export async function handleBreach(
@@ -280,10 +282,15 @@ export async function handleBreachMessages(
       const { id, input } = valid[k] as (typeof valid)[0];
       // A failed run (HubSpot could not verify, a publish or a write failed) is resumable: its timer is put
       // back to fire again in a minute, sooner than the queue's redelivery after its visibility timeout.
-      // Only when that fails too is the message delivered again (and, after every receive, dead-lettered).
+      // An hour past the deadline, or when the timer cannot be put back, the message is delivered again
+      // instead, and after its last receive it is dead-lettered, where an alarm sees it.
       try {
         const retryInMs = opts.retryAfterMs ?? BREACH_RETRY_MS;
-        await deps.timers.arm(input.leadId, input.attempt, new Date(deps.clock.now() + retryInMs));
+        const lead = await deps.store.getLead(input.leadId);
+        const now = deps.clock.now();
+        if (lead && now - Date.parse(lead.dueAt) > RETRY_BY_TIMER_MS)
+          throw new Error('an hour past the deadline: left to the queue and its DLQ');
+        await deps.timers.arm(input.leadId, input.attempt, new Date(now + retryInMs));
         deps.log.warn('breach run failed; its timer fires again', {
           leadId: input.leadId,
           attempt: input.attempt,

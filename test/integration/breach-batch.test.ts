@@ -191,6 +191,50 @@ describe('breaches verified in HubSpot a batch at a time', () => {
     expect((await stack.rt.store.getLead(leadId))?.breachCount).toBe(1);
   });
 
+  it('puts a failed breach back as a timer, and an hour past the deadline leaves it to the queue', async () => {
+    // Prepare: a lead due and told; SNS refuses every publish
+    const { leadId } = await leadFor('sns-down');
+    await toldAbout([{ leadId }]);
+    const snsDown = {
+      ...stack.rt,
+      policy: stack.rt.policy,
+      notifier: {
+        publish: async () => {
+          throw new Error('SNS is down');
+        },
+      },
+    };
+    const message = [{ id: 'm1', body: JSON.stringify({ leadId, attempt: 1 }) }];
+
+    // Act: the timer fires a minute after the deadline
+    clock.set(FIRED);
+    const soon = await handleBreachMessages(snsDown, message);
+
+    // Assess: nothing for the queue to redeliver; the timer is back a minute later; nobody was paged
+    expect(soon).toEqual([]);
+    expect(stack.scheduler.get(LOCAL.scheduleGroup, `lc-${leadId}-1`)?.dueAt).toBeGreaterThanOrEqual(
+      FIRED + 60_000,
+    );
+    expect((await stack.rt.store.getLead(leadId))?.status).toBe('breached');
+
+    // Act: still failing two hours past the deadline
+    clock.set(DUE + 2 * 3_600_000);
+    const late = await handleBreachMessages(snsDown, message);
+
+    // Assess: left to SQS (redelivered, then dead-lettered), not re-armed forever
+    expect(late).toEqual(['m1']);
+
+    // Act: SNS is back when the queue delivers it again
+    const pagesBefore = breachPages().length;
+    const resumed = await handleBreachMessages(stack.rt, message);
+
+    // Assess: the breach resumes where it stopped and pages once
+    expect(resumed).toEqual([]);
+    // (an existing owner's lead has no team to reassign within: the ladder parks it)
+    expect(await stack.rt.store.getLead(leadId)).toMatchObject({ status: 'parked', breachCount: 1 });
+    expect(breachPages().length).toBe(pagesBefore + 1);
+  });
+
   it('refuses a history batch read of more than 50 contacts, as HubSpot does', async () => {
     const r = await fetch(`${stack.sandbox!.url}/crm/v3/objects/contacts/batch/read`, {
       method: 'POST',
