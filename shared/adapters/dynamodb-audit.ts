@@ -202,9 +202,10 @@ export interface AuditResult {
 const TERMLESS_ATTRIBUTES = ['leadId', 'submittedAt', 'teamId', 'ruleId'] as const;
 
 /**
- * Searches the audit log. Leads are fetched newest first, 100 a BatchGet, and verified against the query
- * until `limit` + 1 match (so `truncated` is exact). With no term (a rule or a period only) the period's
- * GSI2 day partitions are read with a four-attribute projection and filtered before the BatchGets.
+ * Searches the audit log. Leads' state items are fetched newest first, 100 a BatchGet, and verified
+ * against the query until `limit` + 1 match (so `truncated` is exact); the detail items of the leads
+ * returned are read last. With no term (a rule or a period only) the period's GSI2 day partitions are
+ * read with a four-attribute projection and filtered before the BatchGets.
  */
 export async function searchAudit(
   db: DynamoDBClient,

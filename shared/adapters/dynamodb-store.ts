@@ -1,6 +1,7 @@
 /**
  * LeadStore on DynamoDB, single table, single-item conditional writes only (no transactions: every
  * step is idempotent on its own, so a crash between two writes is repaired by a retry or the sweeper).
+ * A lead is a state item and a write-once detail item (lead-item.ts).
  */
 import {
   type AttributeValue,
