@@ -24,6 +24,7 @@ import type { LeadPatch, LeadRecord } from '../app/ports.ts';
 import { type AuditQuery, type AuditTerm, captureTerms, matches, queryTerms } from '../domain/audit.ts';
 import { loadLeadsForPeriod, REPORT_ATTRIBUTES } from './dynamodb-report.ts';
 import { DynamoLeadStore } from './dynamodb-store.ts';
+import { DETAIL_SK, hasDetail, leadItemKeys, mergeItems } from './lead-item.ts';
 
 /** What the board reads of a lead: the KPI attributes, names, owner history and links. */
 export const BOARD_ATTRIBUTES: readonly string[] = [
@@ -39,7 +40,6 @@ export const BOARD_ATTRIBUTES: readonly string[] = [
   'hubspotContactId',
 ];
 
-const INTERNAL = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'expiresAt']);
 const FAR_PAST = '0000';
 const FAR_FUTURE = '9999';
 
@@ -153,36 +153,42 @@ async function termLeads(
   return ids.length > cap ? { ids: ids.slice(0, cap), complete: false } : { ids, complete: true };
 }
 
-/** Whole lead records by id (BatchGetItem, 100 a call), in the order given. */
+/** Items by key (BatchGetItem, 100 keys a call, in parallel), unmarshalled, in no particular order. */
+async function batchGet(
+  db: DynamoDBClient,
+  table: string,
+  keys: readonly Record<string, AttributeValue>[],
+): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  const chunks: Record<string, AttributeValue>[][] = [];
+  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let pending: Record<string, AttributeValue>[] | undefined = chunk;
+      for (let tries = 0; pending?.length; tries++) {
+        if (tries > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** tries)));
+        if (tries > 6) throw new Error('audit: unprocessed keys after 6 retries');
+        const r: BatchGetItemCommandOutput = await db.send(
+          new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending } } }),
+        );
+        for (const item of r.Responses?.[table] ?? []) out.push(unmarshall(item));
+        pending = r.UnprocessedKeys?.[table]?.Keys;
+      }
+    }),
+  );
+  return out;
+}
+
+/** Whole lead records by id (state and detail items, lead-item.ts), in the order given. */
 export async function getLeads(
   db: DynamoDBClient,
   table: string,
   ids: readonly string[],
 ): Promise<LeadRecord[]> {
-  const found = new Map<string, LeadRecord>();
-  const chunks: string[][] = [];
-  for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100) as string[]);
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      let keys: Record<string, AttributeValue>[] | undefined = chunk.map((id) => ({
-        PK: { S: `LEAD#${id}` },
-        SK: { S: 'LEAD' },
-      }));
-      for (let tries = 0; keys?.length; tries++) {
-        if (tries > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** tries)));
-        if (tries > 6) throw new Error('audit: unprocessed keys after 6 retries');
-        const r: BatchGetItemCommandOutput = await db.send(
-          new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys } } }),
-        );
-        for (const item of r.Responses?.[table] ?? []) {
-          const raw = unmarshall(item);
-          for (const k of INTERNAL) delete raw[k];
-          found.set(raw.leadId as string, raw as LeadRecord);
-        }
-        keys = r.UnprocessedKeys?.[table]?.Keys;
-      }
-    }),
-  );
+  return inOrder(ids, mergeItems(await batchGet(db, table, leadItemKeys(ids, true))));
+}
+
+function inOrder(ids: readonly string[], found: Map<string, LeadRecord>): LeadRecord[] {
   return ids.map((id) => found.get(id)).filter((l): l is LeadRecord => l !== undefined);
 }
 
@@ -196,9 +202,10 @@ export interface AuditResult {
 const TERMLESS_ATTRIBUTES = ['leadId', 'submittedAt', 'teamId', 'ruleId'] as const;
 
 /**
- * Searches the audit log. Leads are fetched newest first, 100 a BatchGet, and verified against the query
- * until `limit` + 1 match (so `truncated` is exact). With no term (a rule or a period only) the period's
- * GSI2 day partitions are read with a four-attribute projection and filtered before the BatchGets.
+ * Searches the audit log. Leads' state items are fetched newest first, 100 a BatchGet, and verified
+ * against the query until `limit` + 1 match (so `truncated` is exact); the detail items of the leads
+ * returned are read last. With no term (a rule or a period only) the period's GSI2 day partitions are
+ * read with a four-attribute projection and filtered before the BatchGets.
  */
 export async function searchAudit(
   db: DynamoDBClient,
@@ -241,11 +248,24 @@ export async function searchAudit(
     ids = base.ids.filter((id) => complete.every((set) => set.has(id)));
     partial = !base.complete;
   }
+  // Verified on the state items, which hold every field a search checks; the detail items (routing
+  // explanation, the rest of the input) are read for the leads shown only.
   const hits: LeadRecord[] = [];
+  const states = new Map<string, Record<string, unknown>>();
   for (let i = 0; i < ids.length && hits.length <= limit; i += 100) {
-    const page = await getLeads(db, table, ids.slice(i, i + 100));
+    const items = await batchGet(db, table, leadItemKeys(ids.slice(i, i + 100), false));
+    for (const item of items) states.set(String(item.leadId), item);
+    const page = inOrder(ids.slice(i, i + 100), mergeItems(items));
     page.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
     for (const l of page) if (matches(l, q)) hits.push(l);
   }
-  return { leads: hits.slice(0, limit), truncated: partial || hits.length > limit };
+  const shown = hits.slice(0, limit).map((l) => l.leadId);
+  const withDetail = shown.filter((id) => hasDetail(states.get(id) ?? {}));
+  const details = await batchGet(
+    db,
+    table,
+    leadItemKeys(withDetail, true).filter((k) => k.SK.S === DETAIL_SK),
+  );
+  const whole = mergeItems([...shown.map((id) => states.get(id) ?? {}), ...details]);
+  return { leads: inOrder(shown, whole), truncated: partial || hits.length > limit };
 }

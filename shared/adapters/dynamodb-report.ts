@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KpiLead } from '../domain/kpi.ts';
+import { COLD_ATTRIBUTES, HOT_INPUT, leadItemKeys, mergeItems } from './lead-item.ts';
 import { DAY_ATTRIBUTES, INDEXES, SHARDS } from './table.ts';
 
 const DAY_MS = 86_400_000;
@@ -203,12 +204,30 @@ export async function loadLeadsForPeriod(
     db,
     table,
     found.map((l) => l.leadId),
-    opts.whole ? undefined : projectionOf(wanted),
+    // A cold attribute (lead-item.ts) is read with the whole lead.
+    opts.whole || needsDetail(wanted) ? undefined : projectionOf(wanted),
     concurrency,
   );
 }
 
-/** Reads leads by id, 100 keys a BatchGetItem, in the order given; unprocessed keys are retried with backoff. */
+/**
+ * Whether reading `paths` needs a lead's detail item (lead-item.ts): the KPI and board projections read the
+ * state item alone.
+ */
+export function needsDetail(paths: readonly string[]): boolean {
+  const cold = new Set<string>(COLD_ATTRIBUTES);
+  const hotInput = new Set<string>(HOT_INPUT);
+  return paths.some((p) => {
+    const [root, field] = p.split('.');
+    if (root === 'input') return field === undefined || !hotInput.has(field);
+    return cold.has(root as string);
+  });
+}
+
+/**
+ * Reads leads by id, 100 keys a BatchGetItem, in the order given; unprocessed keys are retried with
+ * backoff. Whole leads (no projection) are read with their detail items, two keys a lead.
+ */
 async function batchGetLeads(
   db: DynamoDBClient,
   table: string,
@@ -217,16 +236,16 @@ async function batchGetLeads(
   concurrency: number,
 ): Promise<KpiLead[]> {
   const byId = new Map<string, KpiLead>();
+  const whole = projected === undefined;
   const chunks: string[][] = [];
-  for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100));
+  const per = whole ? 50 : 100;
+  for (let i = 0; i < ids.length; i += per) chunks.push(ids.slice(i, i + per));
+  const wholeItems: Record<string, unknown>[] = [];
   let next = 0;
   const worker = async () => {
     while (next < chunks.length) {
       const chunk = chunks[next++] as string[];
-      let pending: Record<string, AttributeValue>[] | undefined = chunk.map((id) => ({
-        PK: { S: `LEAD#${id}` },
-        SK: { S: 'LEAD' },
-      }));
+      let pending: Record<string, AttributeValue>[] | undefined = leadItemKeys(chunk, whole);
       for (let tries = 0; pending?.length; tries++) {
         const r: BatchGetItemCommandOutput = await db.send(
           new BatchGetItemCommand({
@@ -240,10 +259,15 @@ async function batchGetLeads(
             },
           }),
         );
-        for (const item of r.Responses?.[table] ?? []) {
-          const lead = unmarshall(item) as KpiLead;
-          byId.set(lead.leadId, lead);
-        }
+        const items = (r.Responses?.[table] ?? []).map((item) => unmarshall(item));
+        if (whole) {
+          // Both items of a lead come back in the same response or, unprocessed, in a later one.
+          for (const item of items) wholeItems.push(item);
+        } else
+          for (const item of items) {
+            const lead = item as KpiLead;
+            byId.set(lead.leadId, lead);
+          }
         pending = r.UnprocessedKeys?.[table]?.Keys as Record<string, AttributeValue>[] | undefined;
         if (pending?.length) {
           if (tries > 8) throw new Error('DynamoDB left keys unprocessed after 8 retries');
@@ -253,5 +277,6 @@ async function batchGetLeads(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  if (whole) for (const [id, lead] of mergeItems(wholeItems)) byId.set(id, lead as unknown as KpiLead);
   return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -1,6 +1,7 @@
 /**
  * LeadStore on DynamoDB, single table, single-item conditional writes only (no transactions: every
  * step is idempotent on its own, so a crash between two writes is repaired by a retry or the sweeper).
+ * A lead is a state item and a write-once detail item (lead-item.ts).
  */
 import {
   type AttributeValue,
@@ -14,28 +15,32 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { LeadEvent, LeadPatch, LeadRecord, LeadStore } from '../app/ports.ts';
-import { CLOCK_RUNNING, type LeadState } from '../domain/lead.ts';
+import type { LeadEvent, LeadExpectation, LeadPatch, LeadRecord, LeadStore } from '../app/ports.ts';
+import { CLOCK_RUNNING } from '../domain/lead.ts';
 import type { MakeUpState, RoutingState } from '../domain/routing.ts';
 import { DynamoAvailability } from './dynamodb-availability.ts';
 import { loadLeadsForPeriod } from './dynamodb-report.ts';
+import {
+  APPENDED,
+  DETAIL_SK,
+  hasDetail,
+  leadItemKeys,
+  mergeItems,
+  mergeLead,
+  NULL_MARK,
+  splitLead,
+  statePatch,
+  withoutKeys,
+} from './lead-item.ts';
 import { SHARDS, shardOf } from './table.ts';
 
-const INTERNAL = new Set([
-  'PK',
-  'SK',
-  'GSI1PK',
-  'GSI1SK',
-  'GSI2PK',
-  'GSI2SK',
-  'GSI3PK',
-  'GSI3SK',
-  'expiresAt',
-]);
 const ROSTER_TTL_MS = 60_000;
+/** Detail items kept in memory: written once, so a copy never goes stale. */
+const DETAIL_CACHE = 2000;
 
 const openKey = (ownerId: string) => ({ PK: { S: `OWNER#${ownerId}` }, SK: { S: 'OPEN' } });
 const leadKey = (id: string) => ({ PK: { S: `LEAD#${id}` }, SK: { S: 'LEAD' } });
+const detailKey = (id: string) => ({ PK: { S: `LEAD#${id}` }, SK: { S: DETAIL_SK } });
 const dueKeys = (leadId: string, dueAt: string) => ({
   GSI1PK: `DUE#${dueAt.slice(0, 10)}#${shardOf(leadId)}`,
   GSI1SK: `${dueAt}#${leadId}`,
@@ -54,13 +59,9 @@ function isConditionFailure(e: unknown): boolean {
   );
 }
 
+/** An index item (a projection of the state item) as a partial record. */
 function toRecord(item: Record<string, AttributeValue>): LeadRecord {
-  return stripKeys(unmarshall(item));
-}
-
-function stripKeys(raw: Record<string, unknown>): LeadRecord {
-  for (const k of INTERNAL) delete raw[k];
-  return raw as unknown as LeadRecord;
+  return withoutKeys(unmarshall(item)) as unknown as LeadRecord;
 }
 
 /** DynamoDB implementation of LeadStore. */
@@ -68,6 +69,8 @@ export class DynamoLeadStore implements LeadStore {
   readonly #db: DynamoDBClient;
   readonly #table: string;
   #roster: { at: number; inactive: ReadonlySet<string> } | undefined;
+  /** Detail items by lead id, oldest first (lead-item.ts). */
+  readonly #details = new Map<string, Record<string, unknown>>();
 
   /** The availability overlay and the waiting room, on the same table. */
   readonly availability: DynamoAvailability;
@@ -83,30 +86,86 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   async getLead(leadId: string): Promise<LeadRecord | undefined> {
+    // The state item and the detail item, adjacent keys: one Query, the read units of one GetItem.
     const r = await this.#db.send(
-      new GetItemCommand({ TableName: this.#table, Key: leadKey(leadId), ConsistentRead: true }),
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
+        ExpressionAttributeValues: { ':pk': { S: `LEAD#${leadId}` }, ':sk': { S: 'LEAD' } },
+        ConsistentRead: true,
+      }),
     );
-    return r.Item ? toRecord(r.Item) : undefined;
+    const items = (r.Items ?? []).map((i) => unmarshall(i));
+    const state = items.find((i) => i.SK === 'LEAD');
+    if (!state) return undefined;
+    const detail = items.find((i) => i.SK === DETAIL_SK);
+    if (detail) this.#remember(leadId, withoutKeys(detail));
+    return mergeLead(withoutKeys(state), detail);
+  }
+
+  /** A lead's detail item: from memory, else read (undefined for a lead stored before the split). */
+  async #detail(leadId: string): Promise<Record<string, unknown> | undefined> {
+    const known = this.#details.get(leadId);
+    if (known) return known;
+    const r = await this.#db.send(
+      new GetItemCommand({ TableName: this.#table, Key: detailKey(leadId), ConsistentRead: true }),
+    );
+    if (!r.Item) return undefined;
+    const detail = withoutKeys(unmarshall(r.Item));
+    this.#remember(leadId, detail);
+    return detail;
+  }
+
+  #remember(leadId: string, detail: Record<string, unknown>): void {
+    this.#details.delete(leadId);
+    this.#details.set(leadId, detail);
+    if (this.#details.size > DETAIL_CACHE) {
+      const oldest = this.#details.keys().next().value;
+      if (oldest !== undefined) this.#details.delete(oldest);
+    }
   }
 
   async createLead(lead: LeadRecord): Promise<boolean> {
+    const { state, detail } = splitLead(lead);
     const extra: Record<string, string> = {
       GSI2PK: `DAY#${lead.submittedAt.slice(0, 10)}#${shardOf(lead.leadId)}`,
       GSI2SK: `${lead.submittedAt}#${lead.leadId}`,
       ...(CLOCK_RUNNING.has(lead.status) ? dueKeys(lead.leadId, lead.dueAt) : {}),
       ...(lead.sync !== 'synced' ? syncKeys(lead.leadId, lead.syncRequestedAt ?? lead.receivedAt) : {}),
     };
+    // The detail first, so a stored lead always has one. It exists already when a capture died between
+    // the two writes (captures of one submission take turns: the capture lease) or this write was retried:
+    // then the state item decides, and a lead not stored yet is this capture's to write.
+    const detailItem = {
+      ...detailKey(lead.leadId),
+      ...marshall(detail, { removeUndefinedValues: true }),
+    };
+    try {
+      await this.#db.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: detailItem,
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      if (await this.#stateExists(lead.leadId)) return false;
+      await this.#db.send(new PutItemCommand({ TableName: this.#table, Item: detailItem }));
+    }
     try {
       await this.#db.send(
         new PutItemCommand({
           TableName: this.#table,
           Item: {
             ...leadKey(lead.leadId),
-            ...marshall({ ...lead, ...extra }, { removeUndefinedValues: true }),
+            ...marshall({ ...state, ...extra }, { removeUndefinedValues: true }),
           },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
+      // A copy: the caller's record may change after this; the stored detail does not.
+      this.#remember(lead.leadId, structuredClone(detail));
       return true;
     } catch (e) {
       if (isConditionFailure(e)) return false;
@@ -114,11 +173,26 @@ export class DynamoLeadStore implements LeadStore {
     }
   }
 
+  async #stateExists(leadId: string): Promise<boolean> {
+    const r = await this.#db.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: leadKey(leadId),
+        ProjectionExpression: 'PK',
+        ConsistentRead: true,
+      }),
+    );
+    return r.Item !== undefined;
+  }
+
   async updateLead(
     leadId: string,
-    expect: { version?: number; status?: readonly LeadState[]; attempt?: number },
+    expect: LeadExpectation,
     patch: LeadPatch,
   ): Promise<LeadRecord | undefined> {
+    // An appended list is written as the lines after the detail's: the detail is needed to tell them.
+    const detail = APPENDED.some((a) => a in patch) ? await this.#detail(leadId) : undefined;
+    const writes = statePatch(patch, detail);
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':one': 1 };
     const sets: string[] = ['#version = #version + :one'];
@@ -129,11 +203,11 @@ export class DynamoLeadStore implements LeadStore {
       names[`#${k}`] = attr;
       if (value === null || value === undefined) removes.push(`#${k}`);
       else {
-        values[`:${k}`] = value;
+        values[`:${k}`] = value === NULL_MARK ? null : value;
         sets.push(`#${k} = :${k}`);
       }
     };
-    for (const [k, v] of Object.entries(patch)) if (k !== 'version' && k !== 'leadId') set(k, v);
+    for (const [k, v] of Object.entries(writes)) if (k !== 'version' && k !== 'leadId') set(k, v);
     // Keep the sparse deadline index in step: only leads whose clock runs are in it.
     const running = patch.status ? CLOCK_RUNNING.has(patch.status) : undefined;
     if (running === false) {
@@ -168,6 +242,18 @@ export class DynamoLeadStore implements LeadStore {
       values[':ea'] = expect.attempt;
       conds.push('#attempt = :ea');
     }
+    if (expect.taskLease) {
+      // Wall time, as the one-off keys' leases (`once`).
+      const now = Math.floor(Date.now() / 1000);
+      Object.assign(names, { '#pending': 'taskPending', '#until': 'taskLeaseUntil' });
+      values[':lnow'] = now;
+      values[':lkey'] = expect.taskLease.key;
+      values[':until'] = now + expect.taskLease.seconds;
+      sets.push('#pending = :lkey', '#until = :until');
+      conds.push(
+        '(attribute_not_exists(#until) OR #until < :lnow OR attribute_not_exists(#pending) OR #pending <> :lkey)',
+      );
+    }
     if (expect.status?.length) {
       names['#status'] = 'status';
       const keys = expect.status.map((s, i) => {
@@ -188,7 +274,9 @@ export class DynamoLeadStore implements LeadStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return r.Attributes ? toRecord(r.Attributes) : undefined;
+      if (!r.Attributes) return undefined;
+      const state = withoutKeys(unmarshall(r.Attributes));
+      return mergeLead(state, hasDetail(state) ? (detail ?? (await this.#detail(leadId))) : undefined);
     } catch (e) {
       if (isConditionFailure(e)) return undefined;
       throw e;
@@ -587,19 +675,16 @@ export class DynamoLeadStore implements LeadStore {
     return opts.whole ? this.#getMany(out.map((l) => l.leadId)) : out;
   }
 
-  /** Whole lead items by id (BatchGetItem, eventually consistent), in the order given; missing ones left out. */
+  /** Whole leads by id (BatchGetItem of both items, eventually consistent), in the order given; missing ones left out. */
   async #getMany(ids: readonly string[]): Promise<LeadRecord[]> {
-    const found = new Map<string, LeadRecord>();
-    for (let i = 0; i < ids.length; i += 100) {
-      let pending: Record<string, AttributeValue>[] | undefined = ids.slice(i, i + 100).map(leadKey);
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < ids.length; i += 50) {
+      let pending: Record<string, AttributeValue>[] | undefined = leadItemKeys(ids.slice(i, i + 50), true);
       for (let tries = 0; pending?.length; tries++) {
         const r = await this.#db.send(
           new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: pending } } }),
         );
-        for (const item of r.Responses?.[this.#table] ?? []) {
-          const lead = toRecord(item);
-          found.set(lead.leadId, lead);
-        }
+        for (const item of r.Responses?.[this.#table] ?? []) items.push(unmarshall(item));
         pending = r.UnprocessedKeys?.[this.#table]?.Keys as Record<string, AttributeValue>[] | undefined;
         if (pending?.length) {
           if (tries > 8) throw new Error('DynamoDB left keys unprocessed after 8 retries');
@@ -607,13 +692,16 @@ export class DynamoLeadStore implements LeadStore {
         }
       }
     }
+    for (const item of items)
+      if (item.SK === DETAIL_SK) this.#remember(String(item.PK).slice(5), withoutKeys({ ...item }));
+    const found = mergeItems(items);
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   async listSubmitted(from: Date, to: Date): Promise<LeadRecord[]> {
-    // The report's read pattern (GSI2 day partitions, sharded and sliced, never a scan), whole items.
+    // The report's read pattern (GSI2 day partitions, sharded and sliced, never a scan), whole leads.
     const items = await loadLeadsForPeriod(this.#db, this.#table, from, to, { whole: true });
-    return items.map((i) => stripKeys({ ...i }));
+    return items as unknown as LeadRecord[];
   }
 
   async findUnsynced(requestedBefore: Date): Promise<LeadRecord[]> {

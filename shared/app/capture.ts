@@ -282,6 +282,10 @@ async function createLead(
     response,
     ...(waiting ? { waiting } : {}),
   };
+  // The timer is armed before the lead is stored, so the lead is written once, timer state included (a
+  // timer firing for a lead not stored yet finds nothing to do; a failed arm leaves the timer pending for
+  // the sweeper).
+  if (await armTimer(deps, lead)) lead.timer = 'armed';
   let created: boolean;
   try {
     created = await store.createLead(lead);
@@ -296,6 +300,7 @@ async function createLead(
     if (holdsSlot && d.ownerId) await releaseUnlessHeld(store, d.ownerId, leadId);
     const winner = await waitForLead(deps, leadId);
     if (!winner) throw new CaptureBusyError('this submission is being captured by another delivery; retry');
+    await restoreWinnerTimer(deps, winner, lead);
     return winner.response;
   }
   deps.metrics?.count('LeadsCaptured');
@@ -366,8 +371,59 @@ async function createLead(
     }),
   ]);
   // Last: a failure here answers 503 and the sender's retry (finishKnown) queues the sync again.
-  await armAndEnqueue(deps, lead, true);
+  await enqueueNew(deps, lead);
   return response;
+}
+
+/** Arms a new lead's first timer; false (logged) when the Scheduler refused. */
+async function armTimer(deps: Pick<CaptureDeps, 'timers' | 'clock' | 'log'>, lead: LeadRecord) {
+  try {
+    await deps.timers.arm(lead.leadId, lead.attempt, new Date(firstFire(lead, deps.clock.now())));
+    return true;
+  } catch (e) {
+    deps.log.error('arming the SLA timer failed; the sweeper will re-arm it', {
+      leadId: lead.leadId,
+      error: String(e),
+    });
+    return false;
+  }
+}
+
+/**
+ * The timer a losing delivery armed (same lead, attempt 1) goes back to the winner's: its time while the
+ * winner's first clock runs, else away.
+ */
+async function restoreWinnerTimer(deps: CaptureDeps, winner: LeadRecord, mine: LeadRecord): Promise<void> {
+  const running = winner.attempt === 1 && CLOCK_RUNNING.has(winner.status);
+  const at = firstFire(winner, deps.clock.now());
+  if (running && at === firstFire(mine, deps.clock.now())) return;
+  try {
+    if (running) await deps.timers.arm(winner.leadId, 1, new Date(at));
+    else await deps.timers.cancel(winner.leadId, 1);
+  } catch (e) {
+    deps.log.warn("putting back the winning delivery's timer failed; the sweeper will", {
+      leadId: winner.leadId,
+      error: String(e),
+    });
+  }
+}
+
+/**
+ * Queues a new lead's CRM sync (the lead was written as queued, so a sync that finishes first is never
+ * marked queued again). A send that failed marks it pending and throws: the caller answers 503, and the
+ * sender's retry (finishKnown) queues it again.
+ */
+async function enqueueNew(deps: CaptureDeps, lead: LeadRecord): Promise<void> {
+  try {
+    await sendSync(deps, lead);
+  } catch (e) {
+    deps.log.error('queueing the CRM sync failed; the sender will retry', {
+      leadId: lead.leadId,
+      error: String(e),
+    });
+    await deps.store.updateLead(lead.leadId, { attempt: lead.attempt }, { sync: 'pending' });
+    throw new SyncNotDurableError(`the CRM sync of lead ${lead.leadId} could not be queued`, { cause: e });
+  }
 }
 
 /** Points the HubSpot contact at its newest lead: the contact's later events belong to the new inquiry. */

@@ -44,7 +44,8 @@ export interface SyncItem {
 }
 
 /**
- * Lease on creating one lead's task, so two workers never both create it. It must outlive a live worker
+ * Lease on creating one lead's task (the lead's `taskPending` and `taskLeaseUntil`), so two workers never
+ * both create it. It must outlive a live worker
  * (crm-sync times out after 60 s) and end before the queue redelivers a dead worker's messages (360 s
  * visibility), or every redelivery finds it held and the message ends in the dead-letter queue.
  */
@@ -207,7 +208,9 @@ async function syncRound(
     for (const l of live) fail(l.leadId, 'contact upsert', e);
     return changed;
   }
-  for (const l of withContact) if (upserted.has(l.leadId)) track(l.leadId, l);
+  /** The contact id an upsert found, recorded by the lead's next write in this pass (not a write of its own). */
+  const contactOf = (l: LeadRecord) =>
+    upserted.has(l.leadId) ? { hubspotContactId: l.hubspotContactId } : {};
 
   // 2. Owner and SLA properties of the other contacts, one batch.
   try {
@@ -239,14 +242,28 @@ async function syncRound(
     return changed;
   }
 
-  // 3. Follow-up tasks for owners who do not have one yet for this attempt.
+  // 3. Follow-up tasks for owners who do not have one yet for this attempt. The lease on creating one is
+  //    taken on the lead itself, by the write that marks the task pending (one conditional write).
   const needTask: LeadRecord[] = [];
-  for (const l of withContact) {
-    if (!l.ownerId || l.tasks[String(l.attempt)] || !['routed', 'unroutable'].includes(l.status)) continue;
-    if (await deps.store.once(`task:${l.leadId}:${l.attempt}`, deps.taskLeaseSeconds ?? TASK_LEASE_SECONDS))
-      needTask.push(l);
+  const leaseSeconds = deps.taskLeaseSeconds ?? TASK_LEASE_SECONDS;
+  const candidates = withContact.filter(
+    (l) => l.ownerId && !l.tasks[String(l.attempt)] && ['routed', 'unroutable'].includes(l.status),
+  );
+  const claims = await Promise.all(
+    candidates.map((l) => {
+      const key = `${l.leadId}:${l.attempt}`;
+      return deps.store.updateLead(l.leadId, { taskLease: { key, seconds: leaseSeconds } }, contactOf(l));
+    }),
+  );
+  for (const [i, l] of candidates.entries()) {
+    const claimed = claims[i];
+    track(l.leadId, claimed);
+    if (claimed) needTask.push(l);
     else fail(l.leadId, 'another worker is creating this task');
   }
+  /** Gives a task lease back; `taskPending` stays, so the retry looks the task up before creating it. */
+  const release = async (l: LeadRecord) =>
+    track(l.leadId, await deps.store.updateLead(l.leadId, {}, { taskLeaseUntil: null }));
   const taskIds = new Map<string, string>();
   if (needTask.length) {
     const tasks: CrmTask[] = needTask.map((l) => {
@@ -268,12 +285,6 @@ async function syncRound(
       const existing = retried.length ? await deps.crm.findTasks(retried) : new Map<string, string>();
       for (const [k, v] of existing) taskIds.set(k, v);
       const fresh = tasks.filter((t) => !existing.has(t.key));
-      await Promise.all(
-        fresh.map(async (t) => {
-          const leadId = t.key.split(':')[0] as string;
-          track(leadId, await deps.store.updateLead(leadId, {}, { taskPending: t.key }));
-        }),
-      );
       const bad = await splitRefused(
         fresh,
         (chunk) => deps.crm.createTasks(chunk),
@@ -285,13 +296,13 @@ async function syncRound(
         const lead = needTask.find((l) => `${l.leadId}:${l.attempt}` === b.item.key);
         if (!lead) continue;
         refuse(lead, b.error);
-        await deps.store.forget(`task:${lead.leadId}:${lead.attempt}`);
+        await release(lead);
       }
     } catch (e) {
       for (const l of needTask) fail(l.leadId, 'task create', e);
       // Give the lease back, or every redelivery would wait it out and the message would end in the DLQ;
       // the retry reconciles by key first, so it cannot duplicate what this try created.
-      await Promise.all(needTask.map((l) => deps.store.forget(`task:${l.leadId}:${l.attempt}`)));
+      await Promise.all(needTask.map((l) => release(l).catch(() => undefined)));
     }
   }
   // A deadline moved since the task was made (a repeat inquiry raised the tier): the task's due date follows.
@@ -342,8 +353,12 @@ async function syncRound(
         l.leadId,
         { version: expected.get(l.leadId) ?? -1 },
         {
+          ...contactOf(l),
           tasks,
-          ...(tasks[String(l.attempt)] ? { taskDueAt: l.dueAt } : {}),
+          // The attempt's task is recorded: the marker of a creation in flight has done its job.
+          ...(tasks[String(l.attempt)]
+            ? { taskDueAt: l.dueAt, taskPending: null, taskLeaseUntil: null }
+            : {}),
           notifiedAttempt: notify ? l.attempt : l.notifiedAttempt,
           sync: 'synced',
           syncedAt: new Date(deps.clock.now()).toISOString(),
@@ -513,9 +528,10 @@ async function ensureContacts(
       continue;
     }
     upserted.add(l.leadId);
-    const updated = await deps.store.updateLead(l.leadId, {}, { hubspotContactId: id });
+    // The id is recorded on the lead by the pass's next write of it (the task marker or the final write);
+    // a pass that fails before then upserts again by email, which finds the same contact.
     await deps.store.claimPointer('contact', id, l.leadId);
-    out.push(updated ?? { ...l, hubspotContactId: id });
+    out.push({ ...l, hubspotContactId: id });
   }
   return { leads: out, upserted };
 }

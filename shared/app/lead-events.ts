@@ -175,6 +175,7 @@ async function touch(
       ...(lead.breachedAt ? { recoveredAt: at } : {}),
       // A parked lead someone picked up is theirs now.
       ...(lead.status === 'parked' && c.by && c.by !== lead.ownerId ? takenBy(policy, lead, c.by) : {}),
+      ...syncRequested(deps),
     },
   );
   if (!next) return 'conflict';
@@ -213,7 +214,7 @@ async function touch(
         })
       : undefined,
   ]);
-  await requestSync(deps, next);
+  await sendRequestedSync(deps, next, lead.syncRequestedAt);
   return 'applied';
 }
 
@@ -265,6 +266,7 @@ async function close(
       ...(c.kind === 'accepted'
         ? { acceptedAt: lead.acceptedAt ?? c.at }
         : { closedAt: c.at, closeReason: c.reason ?? c.status }),
+      ...syncRequested(deps),
     },
   );
   if (!next) return 'conflict';
@@ -286,7 +288,7 @@ async function close(
   }
   // The contact's pointer stays on the closed lead: their next inquiry finds it stopped and becomes a new
   // lead linked to this one (capture joins only a lead whose clock runs).
-  await requestSync(deps, next);
+  await sendRequestedSync(deps, next, lead.syncRequestedAt);
   return 'applied';
 }
 
@@ -332,7 +334,11 @@ async function ownerChanged(
     : { ownerId: c.ownerId, ownerName: member?.name ?? null, teamId: team?.id ?? null };
   const withinFirstHour = Date.parse(c.at) - Date.parse(lead.assignedAt) <= 3_600_000;
   const misrouted = withinFirstHour && !lead.misroutedAt ? { misroutedAt: c.at } : {};
-  const next = await store.updateLead(lead.leadId, { version: lead.version }, { ...patch, ...misrouted });
+  const next = await store.updateLead(
+    lead.leadId,
+    { version: lead.version },
+    { ...patch, ...misrouted, ...syncRequested(deps) },
+  );
   if (!next) return 'conflict';
   await store.putEvent({
     leadId: lead.leadId,
@@ -361,7 +367,7 @@ async function ownerChanged(
       });
     }
   }
-  await requestSync(deps, next);
+  await sendRequestedSync(deps, next, lead.syncRequestedAt);
   return 'applied';
 }
 
@@ -381,6 +387,37 @@ export async function markArmed(
     { timer: 'armed' },
   );
   if (!running) await deps.timers.cancel(leadId, attempt);
+}
+
+/**
+ * Marks a status sync requested, written with the change that needs it (one write, not two). Marked before
+ * the send: marked after it, a sync done first had its 'synced' overwritten, and the lead looked stuck
+ * until the sweeper synced it again.
+ */
+export function syncRequested(deps: Pick<EventDeps, 'clock'>) {
+  return { sync: 'queued' as const, syncRequestedAt: new Date(deps.clock.now()).toISOString() };
+}
+
+/**
+ * Sends the status sync a change marked (`syncRequested`); a failure marks the lead pending, with the
+ * request time it had before (`before`), for the sweeper.
+ */
+export async function sendRequestedSync(
+  deps: Pick<EventDeps, 'queue' | 'store' | 'log'>,
+  lead: LeadRecord,
+  before: string | undefined,
+): Promise<void> {
+  try {
+    await deps.queue.send([{ leadId: lead.leadId, reason: 'status', attempt: lead.attempt }]);
+  } catch (e) {
+    deps.log.error('queueing a status sync failed; the sweeper will re-queue it', {
+      leadId: lead.leadId,
+      error: String(e),
+    });
+    await deps.store
+      .updateLead(lead.leadId, {}, { sync: 'pending', syncRequestedAt: before ?? null })
+      .catch(() => undefined);
+  }
 }
 
 /** Queues a status sync; a failure leaves the lead pending for the sweeper. */

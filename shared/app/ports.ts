@@ -76,6 +76,8 @@ export interface LeadRecord extends OutcomeFields {
   tasks: Record<string, string>;
   /** Key of a task whose creation was attempted but not recorded; the next try looks it up before creating. */
   taskPending?: string;
+  /** Until when (epoch seconds, wall time) the worker that marked `taskPending` holds the right to create it. */
+  taskLeaseUntil?: number;
   /** The due date the current attempt's HubSpot task was last given (created or moved). */
   taskDueAt?: string;
   /** Task ids the next sync completes (a breached owner's task on reassignment). */
@@ -134,12 +136,11 @@ export interface LeadStore {
   /**
    * Applies `patch` when the stored lead still has `expect.version` (and one of `expect.status`, if
    * given). Returns the new record, or undefined when the condition failed. `null` in a patch removes.
+   * With `expect.taskLease`, nobody may hold the right to create task `key` (`taskPending` is another
+   * key, or its `taskLeaseUntil` has passed), and the same write takes it: `taskPending` = `key`, held
+   * for `seconds` of wall time.
    */
-  updateLead(
-    leadId: string,
-    expect: { version?: number; status?: readonly LeadState[]; attempt?: number },
-    patch: LeadPatch,
-  ): Promise<LeadRecord | undefined>;
+  updateLead(leadId: string, expect: LeadExpectation, patch: LeadPatch): Promise<LeadRecord | undefined>;
   /** Writes an event; false when the same event (same key) exists already. */
   putEvent(event: LeadEvent): Promise<boolean>;
   listEvents(leadId: string): Promise<LeadEvent[]>;
@@ -255,6 +256,14 @@ export interface PolicySource {
   /** Identifies the version in use (AppConfig version, or the file's content hash), for logs. */
   version(): string;
   close?(): void;
+}
+
+/** What a lead must still be for an update to apply (LeadStore.updateLead). */
+export interface LeadExpectation {
+  version?: number;
+  status?: readonly LeadState[];
+  attempt?: number;
+  taskLease?: { key: string; seconds: number };
 }
 
 /** A partial update of a lead; `null` removes an attribute. */
