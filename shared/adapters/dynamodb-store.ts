@@ -65,6 +65,32 @@ function toRecord(item: Record<string, AttributeValue>): LeadRecord {
 }
 
 /** DynamoDB implementation of LeadStore. */
+/**
+ * A new lead's two items as `createLead` writes them: the state item with its index keys (the sharded day,
+ * and the due and sync shards while they apply) and the write-once detail item (lead-item.ts).
+ */
+export function leadItems(lead: LeadRecord): {
+  stateItem: Record<string, AttributeValue>;
+  detailItem: Record<string, AttributeValue>;
+  detail: Record<string, unknown>;
+} {
+  const { state, detail } = splitLead(lead);
+  const extra: Record<string, string> = {
+    GSI2PK: `DAY#${lead.submittedAt.slice(0, 10)}#${shardOf(lead.leadId)}`,
+    GSI2SK: `${lead.submittedAt}#${lead.leadId}`,
+    ...(CLOCK_RUNNING.has(lead.status) ? dueKeys(lead.leadId, lead.dueAt) : {}),
+    ...(lead.sync !== 'synced' ? syncKeys(lead.leadId, lead.syncRequestedAt ?? lead.receivedAt) : {}),
+  };
+  return {
+    stateItem: {
+      ...leadKey(lead.leadId),
+      ...marshall({ ...state, ...extra }, { removeUndefinedValues: true }),
+    },
+    detailItem: { ...detailKey(lead.leadId), ...marshall(detail, { removeUndefinedValues: true }) },
+    detail,
+  };
+}
+
 export class DynamoLeadStore implements LeadStore {
   readonly #db: DynamoDBClient;
   readonly #table: string;
@@ -126,20 +152,10 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   async createLead(lead: LeadRecord): Promise<boolean> {
-    const { state, detail } = splitLead(lead);
-    const extra: Record<string, string> = {
-      GSI2PK: `DAY#${lead.submittedAt.slice(0, 10)}#${shardOf(lead.leadId)}`,
-      GSI2SK: `${lead.submittedAt}#${lead.leadId}`,
-      ...(CLOCK_RUNNING.has(lead.status) ? dueKeys(lead.leadId, lead.dueAt) : {}),
-      ...(lead.sync !== 'synced' ? syncKeys(lead.leadId, lead.syncRequestedAt ?? lead.receivedAt) : {}),
-    };
+    const { stateItem, detailItem, detail } = leadItems(lead);
     // The detail first, so a stored lead always has one. It exists already when a capture died between
     // the two writes (captures of one submission take turns: the capture lease) or this write was retried:
     // then the state item decides, and a lead not stored yet is this capture's to write.
-    const detailItem = {
-      ...detailKey(lead.leadId),
-      ...marshall(detail, { removeUndefinedValues: true }),
-    };
     try {
       await this.#db.send(
         new PutItemCommand({
@@ -157,10 +173,7 @@ export class DynamoLeadStore implements LeadStore {
       await this.#db.send(
         new PutItemCommand({
           TableName: this.#table,
-          Item: {
-            ...leadKey(lead.leadId),
-            ...marshall({ ...state, ...extra }, { removeUndefinedValues: true }),
-          },
+          Item: stateItem,
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
