@@ -32,7 +32,7 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const SYNC_CONSUMER_TIMEOUT = Duration.minutes(1);
 
 /**
- * sla-breach's timeout; the breach queue's visibility timeout is six times it, as AWS advises for SQS event
+ * sla-breach's timeout; the timer queue's visibility timeout is six times it, as AWS advises for SQS event
  * sources. A batch of up to 100 timers (one batched HubSpot verification, then each escalation) fits in it.
  */
 export const BREACH_CONSUMER_TIMEOUT = Duration.minutes(1);
@@ -69,10 +69,10 @@ export interface StatefulResources {
    * Where the SLA timers go when they fire (EventBridge Scheduler's SQS SendMessage target), consumed by
    * sla-breach in batches so a wave of breaches is verified in HubSpot a batch at a time.
    */
-  readonly breachQueue: Queue;
+  readonly timerQueue: Queue;
   /**
    * Timers Scheduler could not deliver, breach messages that failed every receive, and (timers armed
-   * before the breach queue) sla-breach runs that failed every retry.
+   * before the timer queue) sla-breach runs that failed every retry.
    */
   readonly timerDeadLetterQueue: Queue;
   readonly scheduleGroup: ScheduleGroup;
@@ -100,7 +100,7 @@ export class StatefulStack extends Stack implements StatefulResources {
   readonly table: TableV2;
   readonly syncQueue: Queue;
   readonly syncDeadLetterQueue: Queue;
-  readonly breachQueue: Queue;
+  readonly timerQueue: Queue;
   readonly timerDeadLetterQueue: Queue;
   readonly scheduleGroup: ScheduleGroup;
   readonly notifyTopic: Topic;
@@ -163,7 +163,7 @@ export class StatefulStack extends Stack implements StatefulResources {
       retentionPeriod: Duration.days(14),
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.breachQueue = new Queue(this, 'BreachQueue', {
+    this.timerQueue = new Queue(this, 'TimerQueue', {
       ...queueDefaults,
       visibilityTimeout: Duration.seconds(BREACH_CONSUMER_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
@@ -307,8 +307,8 @@ export class StatefulStack extends Stack implements StatefulResources {
     new CfnOutput(this, 'NotifyTopicArn', { value: this.notifyTopic.topicArn });
     new CfnOutput(this, 'SyncDeadLetterQueueUrl', { value: this.syncDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'SyncQueueUrl', { value: this.syncQueue.queueUrl });
-    new CfnOutput(this, 'BreachQueueArn', {
-      value: this.breachQueue.queueArn,
+    new CfnOutput(this, 'TimerQueueArn', {
+      value: this.timerQueue.queueArn,
       description: 'Where SLA timers deliver when they fire (npm run replay -- timers)',
     });
     new CfnOutput(this, 'TimerDeadLetterQueueUrl', { value: this.timerDeadLetterQueue.queueUrl });

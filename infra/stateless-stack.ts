@@ -42,7 +42,7 @@ export interface FunctionSpec {
 /** crm-sync consumers at once: HubSpot allows about 19 requests/s per app, so a few paced workers suffice. */
 export const SYNC_MAX_CONCURRENCY = 2;
 /**
- * sla-breach instances at once: the breach queue's event source runs at most this many batches together
+ * sla-breach instances at once: the timer queue's event source runs at most this many batches together
  * (SQS event source maximum concurrency; AWS's minimum is 2). A morning wave of timers waits in the queue
  * instead of holding the portal's HubSpot budget, and each batch verifies up to 100 breaches in about 5
  * HubSpot calls (docs/hubspot-rate-limits.md).
@@ -85,7 +85,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'sla-breach',
-    description: 'Breach queue (SLA timers) → verify in HubSpot in batches, record the breach, escalate',
+    description: 'Timer queue (SLA timers) → verify in HubSpot in batches, record the breach, escalate',
     needs: ['store', 'timers', 'queue', 'notifier', 'hubspot'],
     table: 'readWriteDelete',
     timeout: BREACH_CONSUMER_TIMEOUT,
@@ -176,7 +176,7 @@ export class StatelessStack extends Stack {
     });
 
     this.schedulerRole = new Role(this, 'SchedulerRole', {
-      description: 'Assumed by EventBridge Scheduler to deliver SLA timers to the breach queue',
+      description: 'Assumed by EventBridge Scheduler to deliver SLA timers to the timer queue',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },
@@ -186,19 +186,19 @@ export class StatelessStack extends Stack {
     });
     // Statements go to the role's separate default policy: an inline policy on the role would make the
     // role depend on sla-breach, whose policy depends on the role (iam:PassRole), a circular dependency.
-    // Timers armed before the breach queue still invoke sla-breach directly until they have fired.
+    // Timers armed before the timer queue still invoke sla-breach directly until they have fired.
     this.schedulerRole.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [breachArn] }),
     );
     this.schedulerRole.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['sqs:SendMessage'],
-        resources: [stateful.breachQueue.queueArn, stateful.timerDeadLetterQueue.queueArn],
+        resources: [stateful.timerQueue.queueArn, stateful.timerDeadLetterQueue.queueArn],
       }),
     );
     const timers: TimerBinding = {
       groupName: config.scheduleGroup,
-      targetArn: stateful.breachQueue.queueArn,
+      targetArn: stateful.timerQueue.queueArn,
       role: this.schedulerRole,
       deadLetterQueue: stateful.timerDeadLetterQueue,
     };
@@ -235,12 +235,12 @@ export class StatelessStack extends Stack {
       maxConcurrency: SYNC_MAX_CONCURRENCY,
     });
     // Timers arrive in batches; a batch waits up to 2 s to fill, so a wave is verified 100 leads a call.
-    fn('sla-breach').consumeQueue(stateful.breachQueue, {
+    fn('sla-breach').consumeQueue(stateful.timerQueue, {
       batchSize: 100,
       maxBatchingWindow: Duration.seconds(2),
       maxConcurrency: BREACH_MAX_CONCURRENCY,
     });
-    // A direct run (a timer armed before the breach queue) that fails every retry lands next to the
+    // A direct run (a timer armed before the timer queue) that fails every retry lands next to the
     // undeliverable timers, where an alarm sees it (the sweeper also re-fires overdue breaches).
     fn('sla-breach').fn.configureAsyncInvoke({
       retryAttempts: 2,
@@ -397,7 +397,7 @@ export class StatelessStack extends Stack {
       ],
     ];
     outputs.push(
-      ['BreachFunctionArn', breachArn, 'sla-breach, which consumes the breach queue'],
+      ['BreachFunctionArn', breachArn, 'sla-breach, which consumes the timer queue'],
       [
         'SchedulerRoleArn',
         this.schedulerRole.roleArn,

@@ -1,8 +1,8 @@
 /**
- * sla-breach. The breach queue's SQS event source delivers timers in batches (`{leadId, attempt}` bodies,
+ * sla-breach. The timer queue's SQS event source delivers timers in batches (`{leadId, attempt}` bodies,
  * sent there by EventBridge Scheduler): one batched HubSpot verification, then each breach escalated; only
  * the failed messages are reported for redelivery. A direct invocation with `{leadId, attempt}` (a schedule
- * armed before the breach queue existed, or a manual run) is handled alone.
+ * armed before the timer queue existed, or a manual run) is handled alone.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {

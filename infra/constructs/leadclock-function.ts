@@ -111,7 +111,7 @@ export const CANCEL_SCHEDULE_ACTION = 'scheduler:DeleteSchedule';
 export interface TimerBinding {
   /** Schedule group name; permissions cover `schedule/<group>/*` only. */
   groupName: string;
-  /** What the timers deliver to: the breach queue's ARN (Scheduler's SQS SendMessage target). */
+  /** What the timers deliver to: the timer queue's ARN (Scheduler's SQS SendMessage target). */
   targetArn: string;
   /** The role EventBridge Scheduler assumes to invoke the target; the only role this function may pass. */
   role: IRole;

@@ -35,7 +35,7 @@ export const LOCAL = {
   breachArn: 'arn:aws:lambda:us-east-1:000000000000:function:leadclock-sla-breach',
   schedulerRole: 'arn:aws:iam::000000000000:role/leadclock-scheduler',
   syncQueue: 'leadclock-crm-sync',
-  breachQueue: 'leadclock-breach',
+  timerQueue: 'leadclock-timers',
   syncDlq: 'leadclock-crm-sync-dlq',
   scheduleDlq: 'leadclock-schedule-dlq',
   topic: 'leadclock-notifications',
@@ -70,13 +70,13 @@ export interface LocalStackOptions {
   /** crm-sync's batching window (default 200 ms; the CDK stack's event source waits up to 5 s). */
   syncBatchingWindowMs?: number;
   syncVisibilityMs?: number;
-  /** sla-breach's batching window on the breach queue (default 50 ms; the CDK stack's event source waits up to 2 s). */
+  /** sla-breach's batching window on the timer queue (default 50 ms; the CDK stack's event source waits up to 2 s). */
   breachBatchingWindowMs?: number;
   /** Breach batches at once (default 4, BREACH_MAX_CONCURRENCY). */
   breachConcurrency?: number;
-  /** The breach queue's visibility timeout: when a failed breach is delivered again (default 30 s; AWS: 6 min). */
+  /** The timer queue's visibility timeout: when a failed breach is delivered again (default 30 s; AWS: 6 min). */
   breachVisibilityMs?: number;
-  /** Start the sla-breach consumer of the breach queue (default true). */
+  /** Start the sla-breach consumer of the timer queue (default true). */
   consumeBreaches?: boolean;
   /** crm-sync's task lease; by default just under the sync queue's visibility timeout, as in AWS. */
   taskLeaseSeconds?: number;
@@ -114,7 +114,7 @@ export interface LocalStack {
   adminKey: string;
   clientSecret: string;
   env: Record<string, string>;
-  /** Resolves once every fired timer has been delivered to the breach queue and sla-breach has handled it. */
+  /** Resolves once every fired timer has been delivered to the timer queue and sla-breach has handled it. */
   timersSettled(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -167,7 +167,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     visibilityTimeoutMs: syncVisibilityMs,
   });
   // The SLA timers' target (Scheduler's SQS SendMessage target), as in the CDK stack: redriven to the timer DLQ.
-  sqs.createQueue(LOCAL.breachQueue, {
+  sqs.createQueue(LOCAL.timerQueue, {
     attributes: {
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: sqs.queueArn(LOCAL.scheduleDlq),
@@ -177,7 +177,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // Longer than a batch retrying through HubSpot failures, or a running batch is delivered twice.
     visibilityTimeoutMs: opts.breachVisibilityMs ?? 30_000,
   });
-  const breachQueueArn = sqs.queueArn(LOCAL.breachQueue);
+  const timerQueueArn = sqs.queueArn(LOCAL.timerQueue);
   const topicArn = sns.createTopic(LOCAL.topic);
   subscribeManagers(sns, topicArn, opts.policy);
   subscribeChat(sns, topicArn, opts.log);
@@ -193,7 +193,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     LEADCLOCK_POLICY: opts.policyPath ?? 'config/policy.example.yaml',
     TABLE_NAME: LOCAL.table,
     SCHEDULE_GROUP: LOCAL.scheduleGroup,
-    BREACH_TARGET_ARN: breachQueueArn,
+    BREACH_TARGET_ARN: timerQueueArn,
     SCHEDULER_ROLE_ARN: LOCAL.schedulerRole,
     SCHEDULER_DLQ_ARN: sqs.queueArn(LOCAL.scheduleDlq),
     SYNC_QUEUE_URL: queueUrl,
@@ -226,7 +226,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // A scaled-down minute (second-long SLA demos and tests): timers round up to it as they do to AWS's minute.
     rt.timers = new SchedulerTimers(clients.scheduler, {
       groupName: LOCAL.scheduleGroup,
-      targetArn: breachQueueArn,
+      targetArn: timerQueueArn,
       roleArn: LOCAL.schedulerRole,
       deadLetterArn: env.SCHEDULER_DLQ_ARN,
       precisionMs,
@@ -234,13 +234,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
   await setupProperties(hubspotBaseUrl, accessToken);
 
-  // A fired timer is sent to the breach queue (the Scheduler's templated SQS target: its Input becomes the
+  // A fired timer is sent to the timer queue (the Scheduler's templated SQS target: its Input becomes the
   // message body); sla-breach consumes the queue in batches. A timer armed at sla-breach itself (the
-  // function ARN, as before the breach queue) still runs it directly.
+  // function ARN, as before the timer queue) still runs it directly.
   // A failed breach run's timer comes back after one (possibly scaled-down) Scheduler minute.
   const retryAfterMs = precisionMs ?? 60_000;
-  scheduler.registerTarget(breachQueueArn, (input) => {
-    sqs.send(LOCAL.breachQueue, input);
+  scheduler.registerTarget(timerQueueArn, (input) => {
+    sqs.send(LOCAL.timerQueue, input);
   });
   scheduler.registerTarget(LOCAL.breachArn, async (input) => {
     const failed = await handleBreachMessages(rt, [{ id: 'direct', body: input }], { retryAfterMs });
@@ -248,7 +248,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   });
   if (opts.consumeBreaches !== false) {
     sqs.attachConsumer(
-      LOCAL.breachQueue,
+      LOCAL.timerQueue,
       async (event) => {
         const failed = await handleBreachMessages(
           rt,
@@ -302,7 +302,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     env,
     async timersSettled(timeoutMs = 30_000) {
       await scheduler.settled();
-      await sqs.drain(timeoutMs, [LOCAL.breachQueue]);
+      await sqs.drain(timeoutMs, [LOCAL.timerQueue]);
     },
     async close() {
       // Let a running batch finish first: closing HubSpot under it would only make it retry against a dead socket.

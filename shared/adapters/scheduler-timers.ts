@@ -13,7 +13,7 @@ import type { Timers } from '../app/ports.ts';
 export interface SchedulerTimersConfig {
   groupName: string;
   /**
-   * What a fired timer delivers `{leadId, attempt}` to: the breach queue's ARN (a templated SQS SendMessage
+   * What a fired timer delivers `{leadId, attempt}` to: the timer queue's ARN (a templated SQS SendMessage
    * target, https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html), or a
    * Lambda function's ARN.
    */

@@ -184,7 +184,7 @@ export async function handleBreach(
 const BATCH_CONCURRENCY = 10;
 
 /**
- * A batch of timers (an SQS batch from the breach queue): HubSpot is asked once for every contact the
+ * A batch of timers (an SQS batch from the timer queue): HubSpot is asked once for every contact the
  * batch will verify (`Crm.contactActivities`: about 5 calls per 100 leads instead of 4 per lead), then
  * each timer runs as {@link handleBreach}. The prefetch only saves calls: a lead it skipped or missed is
  * verified alone, and a failed prefetch fails the verification of the leads it was for, exactly as a
@@ -256,7 +256,7 @@ export async function handleBreaches(
 }
 
 /**
- * The breach queue's SQS batch (the Scheduler sends each timer's `{leadId, attempt}` there): runs them as
+ * The timer queue's SQS batch (the Scheduler sends each timer's `{leadId, attempt}` there): runs them as
  * {@link handleBreaches} and returns the ids of the messages to deliver again. A malformed body is logged
  * and dropped: delivering it again cannot help.
  */
@@ -313,7 +313,7 @@ export async function handleBreachMessages(
 
 /**
  * `{leadId, attempt}` of a timer message: the Scheduler's input, or the payload of a Lambda on-failure
- * destination record (timers armed before the breach queue invoked sla-breach directly); else undefined.
+ * destination record (timers armed before the timer queue invoked sla-breach directly); else undefined.
  */
 export function timerInput(body: string): { leadId: string; attempt: number } | undefined {
   let v: unknown;

@@ -48,7 +48,7 @@ export async function sweep(deps: BreachDeps): Promise<SweepReport> {
   };
 
   const overdue = await deps.store.findDue(new Date(now - LOST_TIMER_MS), 3);
-  // A hundred at a time, as the breach queue delivers them: one batched HubSpot verification each.
+  // A hundred at a time, as the timer queue delivers them: one batched HubSpot verification each.
   for (let i = 0; i < overdue.length; i += 100) {
     const chunk = overdue.slice(i, i + 100);
     const results = await handleBreaches(

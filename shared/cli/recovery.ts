@@ -4,9 +4,9 @@
  * - sync: each message of the crm-sync DLQ is sent back to the sync queue as it was, then deleted from
  *   the DLQ. crm-sync is idempotent per lead (conditional writes, task key), so a replay that overlaps a
  *   sweeper re-queue does no harm.
- * - timers: the timer DLQ holds what EventBridge Scheduler could not deliver to the breach queue (the body
+ * - timers: the timer DLQ holds what EventBridge Scheduler could not deliver to the timer queue (the body
  *   is the timer's input, `{leadId, attempt}`), breach-queue messages sla-breach failed on every receive
- *   (the same body, moved by the queue's redrive policy), and, from timers armed before the breach queue,
+ *   (the same body, moved by the queue's redrive policy), and, from timers armed before the timer queue,
  *   sla-breach runs that failed every retry (a Lambda destination record, whose `requestPayload` is that input). Each is re-armed as a one-time schedule a minute from now; sla-breach
  *   verifies the lead before acting, so a lead touched since is left alone.
  *

@@ -34,7 +34,7 @@ try {
           output(stateful, 'TimerDeadLetterQueueUrl'),
           new SchedulerTimers(new SchedulerClient({ region: config.region }), {
             groupName: config.scheduleGroup,
-            targetArn: output(stateful, 'BreachQueueArn'),
+            targetArn: output(stateful, 'TimerQueueArn'),
             roleArn: output(stateless, 'SchedulerRoleArn'),
             deadLetterArn: output(stateful, 'TimerDeadLetterQueueArn'),
           }),

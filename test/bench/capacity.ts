@@ -45,7 +45,7 @@ export const PRICES = {
   httpRequest: 1.0 / 1e6,
   /** SQS standard, per request. */
   sqsRequest: 0.4 / 1e6,
-  /** EventBridge Scheduler, per invocation (only breaches invoke: a send to the breach queue). */
+  /** EventBridge Scheduler, per invocation (only breaches invoke: a send to the timer queue). */
   schedulerInvocation: 1.0 / 1e6,
 } as const;
 
@@ -419,7 +419,7 @@ export async function benchCapacity(): Promise<Record<string, unknown>> {
       lambda: (2 * 0.03 + 2 * 0.01) * 1 * PRICES.lambdaGbSecond + (2 + 2 / 100) * PRICES.lambdaRequest,
       httpApi: 2 * PRICES.httpRequest,
       // Sync-queue sends, their receives and deletes (batches of 10); a breach's timer is one more send (the
-      // Scheduler to the breach queue) with its receive and delete.
+      // Scheduler to the timer queue) with its receive and delete.
       sqs: ((counts.sqsSends / LEADS) * 1 + 2 / 10 + BREACH_RATE * (1 + 2 / 10)) * PRICES.sqsRequest,
       scheduler: BREACH_RATE * PRICES.schedulerInvocation,
     };

@@ -1,6 +1,6 @@
 /**
  * The morning wave: `leads` hand-raisers captured overnight (Monday 02:00 in Berlin), all due in the same
- * minute when the EMEA team's day starts (09:05 Berlin). Their timers fire into the breach queue (the
+ * minute when the EMEA team's day starts (09:05 Berlin). Their timers fire into the timer queue (the
  * Scheduler's SQS target) together, and sla-breach consumes it as deployed: batches of up to 100 with a 2 s
  * batching window, at most `workers` batches at once (BREACH_MAX_CONCURRENCY), while crm-sync keeps
  * running. Each batch verifies its leads in HubSpot with batch reads (`Crm.contactActivities`), then
@@ -167,9 +167,9 @@ export async function benchWave(o: WaveOptions): Promise<Record<string, unknown>
     let retried = 0;
     const started = Date.now();
     let lastEscalatedAt = started;
-    for (const leadId of leadIds) stack.sqs.send(LOCAL.breachQueue, JSON.stringify({ leadId, attempt: 1 }));
+    for (const leadId of leadIds) stack.sqs.send(LOCAL.timerQueue, JSON.stringify({ leadId, attempt: 1 }));
     stack.sqs.attachConsumer(
-      LOCAL.breachQueue,
+      LOCAL.timerQueue,
       async (event) => {
         const rt = free.pop() as Runtime;
         try {
@@ -187,7 +187,7 @@ export async function benchWave(o: WaveOptions): Promise<Record<string, unknown>
       },
       { batchSize: 100, maxBatchingWindowMs: 2_000, maxConcurrency: workers },
     );
-    await stack.sqs.drain(1_800_000, [LOCAL.breachQueue]);
+    await stack.sqs.drain(1_800_000, [LOCAL.timerQueue]);
     for (const id of leadIds) {
       const l = await stack.rt.store.getLead(id);
       const kind = !l

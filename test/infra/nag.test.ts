@@ -71,7 +71,7 @@ describe('cdk-nag', () => {
     expect(
       Object.fromEntries([...acknowledged].map(([rule, paths]) => [rule, [...new Set(paths)].sort()])),
     ).toEqual({
-      // The timer DLQ needs no acknowledgement: the breach queue's redrive policy names it.
+      // The timer DLQ needs no acknowledgement: the timer queue's redrive policy names it.
       'AwsSolutions-SQS3': ['Leadclock-Stateful/NotifyDeadLetterQueue'],
       'AwsSolutions-SMG4': ['Leadclock-Stateful/Secret'],
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:sns/*]':

@@ -77,12 +77,12 @@ describe('stateful stack', () => {
     });
   });
 
-  it('wires the breach queue to the timer DLQ after 10 receives, with a visibility of 6× the breach timeout', () => {
+  it('wires the timer queue to the timer DLQ after 10 receives, with a visibility of 6× the breach timeout', () => {
     const [dlq] = Object.keys(stateful.findResources('AWS::SQS::Queue')).filter((id) =>
       id.startsWith('TimerDeadLetterQueue'),
     );
     const [breach] = Object.entries(stateful.findResources('AWS::SQS::Queue')).filter(([id]) =>
-      id.startsWith('BreachQueue'),
+      id.startsWith('TimerQueue'),
     );
     expect(breach?.[1]).toMatchObject({
       DeletionPolicy: 'Retain',
@@ -97,11 +97,11 @@ describe('stateful stack', () => {
   it('encrypts every queue and refuses non-TLS access to each', () => {
     const queues = Object.keys(stateful.findResources('AWS::SQS::Queue'));
     expect(queues.sort()).toEqual([
-      expect.stringMatching(/^BreachQueue/),
       expect.stringMatching(/^NotifyDeadLetterQueue/),
       expect.stringMatching(/^SyncDeadLetterQueue/),
       expect.stringMatching(/^SyncQueue/),
       expect.stringMatching(/^TimerDeadLetterQueue/),
+      expect.stringMatching(/^TimerQueue/),
     ]);
     for (const q of queues) {
       stateful.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -251,10 +251,10 @@ describe('functions', () => {
     });
   }
 
-  it('points every timer at the breach queue, which sla-breach (deployed under a fixed name) consumes', () => {
+  it('points every timer at the timer queue, which sla-breach (deployed under a fixed name) consumes', () => {
     stateless.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'Leadclock-Stateless-sla-breach',
-      Description: Match.stringLikeRegexp('Breach queue'),
+      Description: Match.stringLikeRegexp('Timer queue'),
       Timeout: 60,
     });
     const armers = FUNCTIONS.filter((f) => f.needs.includes('timers'));
@@ -271,7 +271,7 @@ describe('functions', () => {
         Environment: {
           Variables: Match.objectLike({
             SCHEDULE_GROUP: 'leadclock',
-            BREACH_TARGET_ARN: imported('BreachQueue'),
+            BREACH_TARGET_ARN: imported('TimerQueue'),
             SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SchedulerRole'), 'Arn'] },
             SCHEDULER_DLQ_ARN: imported('TimerDeadLetterQueue'),
           }),
@@ -300,10 +300,10 @@ describe('functions', () => {
     }
   });
 
-  it('consumes the breach queue in batches of 100, at most 4 at once, so a wave of timers cannot starve crm-sync', () => {
+  it('consumes the timer queue in batches of 100, at most 4 at once, so a wave of timers cannot starve crm-sync', () => {
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: functionId('sla-breach') },
-      EventSourceArn: imported('BreachQueue'),
+      EventSourceArn: imported('TimerQueue'),
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 2,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -463,7 +463,7 @@ describe('least privilege', () => {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('lets the Scheduler (of this account, for this group) only send to the breach queue and timer DLQ, and invoke sla-breach', () => {
+  it('lets the Scheduler (of this account, for this group) only send to the timer queue and timer DLQ, and invoke sla-breach', () => {
     stateless.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -504,7 +504,7 @@ describe('least privilege', () => {
           {
             Action: 'sqs:SendMessage',
             Effect: 'Allow',
-            Resource: [imported('BreachQueue'), imported('TimerDeadLetterQueue')],
+            Resource: [imported('TimerQueue'), imported('TimerDeadLetterQueue')],
           },
         ],
       },

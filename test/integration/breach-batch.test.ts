@@ -1,5 +1,5 @@
 /**
- * A wave of breaches goes Scheduler → breach queue → sla-breach in batches, and each batch is verified in
+ * A wave of breaches goes Scheduler → timer queue → sla-breach in batches, and each batch is verified in
  * HubSpot with batch reads (`Crm.contactActivities`): the same verdicts as one check per lead (a rep's
  * call stops the clock, the contact's own activity does not, deleted and merged contacts are answered), in
  * a handful of calls instead of four per lead. A batch HubSpot cannot answer pages nobody and comes back
@@ -96,7 +96,7 @@ describe('breaches verified in HubSpot a batch at a time', () => {
     stack.sandbox!.logActivity(survivor.id, 'call', NOW + 120_000);
     const before = stack.sandbox!.requests.length;
 
-    // Act: the deadline minute passes; every timer fires into the breach queue
+    // Act: the deadline minute passes; every timer fires into the timer queue
     clock.set(FIRED);
     expect(await stack.scheduler.fireDue()).toBe(60);
     await stack.timersSettled();
