@@ -38,9 +38,10 @@ export const SYNC_CONSUMER_TIMEOUT = Duration.minutes(1);
 export const BREACH_CONSUMER_TIMEOUT = Duration.minutes(1);
 
 /**
- * Deliveries of one breach message before it moves to the timer DLQ. A failed verification is delivered
- * again after the visibility timeout (6 min); past the 15-minute grace the breach escalates unverified, so
- * 10 receives (about an hour) are only used up by a breach that keeps failing after that.
+ * Deliveries of one timer message before it moves to the timer DLQ. A failed breach run puts its timer
+ * back a minute later for up to an hour past the deadline (shared/app/breach.ts); after that, or when the
+ * timer cannot be armed, SQS delivers the message again after the visibility timeout (6 min), and after 10
+ * receives (about an hour more) it is dead-lettered, where the DLQ alarm sees it.
  */
 export const BREACH_MAX_RECEIVES = 10;
 
