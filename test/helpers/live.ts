@@ -6,8 +6,10 @@ import { LOCAL, type LocalStack, type LocalStackOptions, startLocalStack } from 
 import { logger } from '../../shared/app/logging.ts';
 import type { Log } from '../../shared/app/ports.ts';
 import { loadPolicy } from '../../shared/domain/policy.ts';
+import { runRoute } from '../../shared/http/chain.ts';
 import type { HttpResult } from '../../shared/http/errors.ts';
-import { fixture, signedEvent } from './http-event.ts';
+import { captureRoute } from '../../shared/http/routes.ts';
+import { fixture, postEvent, signedEvent } from './http-event.ts';
 
 /** Monday 2030-01-07 09:00 UTC: 10:00 in Berlin, 04:00 in New York, 20:00 in Sydney. */
 export const NOW = Date.parse('2030-01-07T09:00:00Z');
@@ -166,4 +168,33 @@ export function objectCreated(e: {
     objectTypeId: OBJECT_TYPE_IDS[e.kind],
     changeSource: 'CRM_UI',
   };
+}
+
+let contactLeads = 0;
+/**
+ * A demo request submitted at NOW by a new HubSpot contact of the sandbox whose existing owner is 1001 (due
+ * NOW + 5 min): the capture's answer, the contact and the lead. Nothing is synced yet.
+ */
+export async function contactLead(
+  stack: LocalStack,
+  name: string,
+  domain: string,
+): Promise<{ res: HttpResult; contactId: string; leadId: string }> {
+  const email = `${name}.${++contactLeads}@${domain}`;
+  const contact = stack.sandbox!.createContact({ email, firstname: name });
+  const res = await runRoute(
+    captureRoute(stack.rt),
+    postEvent(
+      '/leads',
+      {
+        email,
+        intent: 'demo',
+        submittedAt: new Date(NOW).toISOString(),
+        hubspotContactId: contact.id,
+        existingOwnerId: '1001',
+      },
+      { authorization: `Bearer ${stack.ingestKey}` },
+    ),
+  );
+  return { res, contactId: contact.id, leadId: String(bodyOf(res).leadId) };
 }

@@ -8,10 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL, type LocalStack } from '../../infra/local/stack.ts';
 import { handleBreachMessages } from '../../shared/app/breach.ts';
-import { runRoute } from '../../shared/http/chain.ts';
-import { captureRoute } from '../../shared/http/routes.ts';
-import { postEvent } from '../helpers/http-event.ts';
-import { bodyOf, manualClock, NOW, startStack } from '../helpers/live.ts';
+import { bodyOf, contactLead, manualClock, NOW, startStack } from '../helpers/live.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -25,27 +22,12 @@ describe('breaches verified in HubSpot a batch at a time', () => {
   const clock = manualClock();
   let n = 0;
 
-  /** A lead captured at NOW for owner 1001 on a new HubSpot contact, synced, its timer armed. */
+  /** A lead captured at NOW for owner 1001 on a new HubSpot contact, its timer armed (not synced yet). */
   async function leadFor(name: string) {
-    const email = `${name}.${++n}@batch.example`;
-    const contact = stack.sandbox!.createContact({ email, firstname: name });
-    const res = await runRoute(
-      captureRoute(stack.rt),
-      postEvent(
-        '/leads',
-        {
-          email,
-          intent: 'demo',
-          submittedAt: iso(NOW),
-          hubspotContactId: contact.id,
-          existingOwnerId: '1001',
-        },
-        { authorization: `Bearer ${stack.ingestKey}` },
-      ),
-    );
+    const { res, contactId, leadId } = await contactLead(stack, name, 'batch.example');
     expect(res.statusCode).toBe(202);
     expect(bodyOf(res).dueAt).toBe(iso(DUE));
-    return { contactId: contact.id, leadId: bodyOf(res).leadId as string };
+    return { contactId, leadId };
   }
   /** Waits until crm-sync has told each lead's owner (a breach is never paged before that). */
   const toldAbout = (leads: { leadId: string }[]) =>
@@ -91,7 +73,7 @@ describe('breaches verified in HubSpot a batch at a time', () => {
     stack.sandbox!.logActivity(called2.contactId, 'email', NOW + 90_000);
     stack.sandbox!.contactActivity(visited.contactId, 'site_visit', NOW + 30_000);
     stack.sandbox!.deleteContact(deleted.contactId);
-    const survivor = stack.sandbox!.createContact({ email: `survivor.${n}@batch.example` });
+    const survivor = stack.sandbox!.createContact({ email: `survivor.${++n}@batch.example` });
     stack.sandbox!.mergeContacts(survivor.id, merged.contactId);
     stack.sandbox!.logActivity(survivor.id, 'call', NOW + 120_000);
     const before = stack.sandbox!.requests.length;

@@ -9,10 +9,11 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import { CONNECTED_DISPOSITION } from '../../shared/domain/outcomes.ts';
 import { runRoute } from '../../shared/http/chain.ts';
 import { reportRoute } from '../../shared/http/report-route.ts';
-import { captureRoute, hubspotWebhookRoute } from '../../shared/http/routes.ts';
-import { getEvent, postEvent } from '../helpers/http-event.ts';
+import { hubspotWebhookRoute } from '../../shared/http/routes.ts';
+import { getEvent } from '../helpers/http-event.ts';
 import {
   bodyOf,
+  contactLead,
   manualClock,
   NOW,
   type OBJECT_TYPE_IDS,
@@ -31,28 +32,12 @@ describe('outcomes from HubSpot', () => {
   let stack: LocalStack;
   const clock = manualClock();
   let eventIds = 190_000;
-  let n = 0;
 
   async function leadFor(name: string) {
-    const email = `${name}.${++n}@outcome.example`;
-    const contact = stack.sandbox!.createContact({ email, firstname: name });
-    const res = await runRoute(
-      captureRoute(stack.rt),
-      postEvent(
-        '/leads',
-        {
-          email,
-          intent: 'demo',
-          submittedAt: iso(NOW),
-          hubspotContactId: contact.id,
-          existingOwnerId: '1001',
-        },
-        { authorization: `Bearer ${stack.ingestKey}` },
-      ),
-    );
+    const { res, contactId, leadId } = await contactLead(stack, name, 'outcome.example');
     expect(res.statusCode).toBe(202);
     await stack.sqs.drain(10_000);
-    return { contactId: contact.id, leadId: bodyOf(res).leadId as string };
+    return { contactId, leadId };
   }
   const deliver = async (events: unknown[]) => {
     const res = await runRoute(hubspotWebhookRoute(stack.rt), webhookEvent(stack, events, clock.now()));

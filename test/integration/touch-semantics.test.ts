@@ -13,10 +13,10 @@ import { syncAccounts } from '../../shared/app/accounts-sync.ts';
 import { handleBreach } from '../../shared/app/breach.ts';
 import { captureLead } from '../../shared/app/capture.ts';
 import { runRoute } from '../../shared/http/chain.ts';
-import { captureRoute, hubspotWebhookRoute } from '../../shared/http/routes.ts';
-import { postEvent } from '../helpers/http-event.ts';
+import { hubspotWebhookRoute } from '../../shared/http/routes.ts';
 import {
   bodyOf,
+  contactLead,
   manualClock,
   NOW,
   type OBJECT_TYPE_IDS,
@@ -46,26 +46,11 @@ describe('a first touch is a rep outreach, never the contact own engagement', ()
 
   /** A HubSpot contact's lead captured at NOW for owner 1001 (due NOW + 5 min), synced to HubSpot. */
   async function leadFor(name: string) {
-    const email = `${name}.${++n}@touch.example`;
-    const contact = stack.sandbox!.createContact({ email, firstname: name });
-    const res = await runRoute(
-      captureRoute(stack.rt),
-      postEvent(
-        '/leads',
-        {
-          email,
-          intent: 'demo',
-          submittedAt: iso(NOW),
-          hubspotContactId: contact.id,
-          existingOwnerId: '1001',
-        },
-        { authorization: `Bearer ${stack.ingestKey}` },
-      ),
-    );
+    const { res, contactId, leadId } = await contactLead(stack, name, 'touch.example');
     expect(res.statusCode).toBe(202);
     expect(bodyOf(res).dueAt).toBe(iso(DUE));
     await stack.sqs.drain(10_000);
-    return { contactId: contact.id, leadId: bodyOf(res).leadId as string };
+    return { contactId, leadId };
   }
   const deliver = async (events: unknown[]) => {
     const res = await runRoute(hubspotWebhookRoute(stack.rt), webhookEvent(stack, events, clock.now()));
@@ -287,8 +272,8 @@ describe('a first touch is a rep outreach, never the contact own engagement', ()
     // Prepare
     const quiet = await leadFor('merged-quiet');
     const worked = await leadFor('merged-worked');
-    const survivorA = stack.sandbox!.createContact({ email: `survivor-a.${n}@touch.example` });
-    const survivorB = stack.sandbox!.createContact({ email: `survivor-b.${n}@touch.example` });
+    const survivorA = stack.sandbox!.createContact({ email: `survivor-a.${++n}@touch.example` });
+    const survivorB = stack.sandbox!.createContact({ email: `survivor-b.${++n}@touch.example` });
     stack.sandbox!.mergeContacts(survivorA.id, quiet.contactId);
     stack.sandbox!.mergeContacts(survivorB.id, worked.contactId);
     stack.sandbox!.logActivity(survivorB.id, 'call', NOW + 100_000);
@@ -306,7 +291,7 @@ describe('a first touch is a rep outreach, never the contact own engagement', ()
   it('follows a contact.merge webhook: the lead takes the survivor, whose rep call then stops the clock', async () => {
     // Prepare
     const { contactId, leadId } = await leadFor('merge-webhook');
-    const survivor = stack.sandbox!.createContact({ email: `survivor-w.${n}@touch.example` });
+    const survivor = stack.sandbox!.createContact({ email: `survivor-w.${++n}@touch.example` });
     stack.sandbox!.mergeContacts(survivor.id, contactId);
     clock.set(NOW + 30_000);
 
